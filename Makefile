@@ -1,0 +1,48 @@
+# complycli: the two commands of the README's Quick start, and the other developer targets.
+#   make demo   install what is missing, build, run the main job on examples/northwind-legal
+#   make test   install what is missing, build, run every test (ctest)
+#   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make install PREFIX=/usr/local   the binary, man pages, checks and templates
+#   make bench  the benchmarks under bench/ (installs hyperfine and age)
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo test asan install bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMPLYCLI_WARNINGS_AS_ERRORS=ON $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@scripts/demo $(BUILD)/cli/complycli
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOMPLYCLI_WARNINGS_AS_ERRORS=ON \
+	  -DENABLE_SANITIZER_ADDRESS=ON -DENABLE_SANITIZER_UNDEFINED_BEHAVIOR=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+bench: build
+	@scripts/install-deps --bench
+	@bench/run $(BUILD)/cli/complycli
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

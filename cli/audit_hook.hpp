@@ -1,0 +1,16 @@
+#pragma once
+
+// The one place where commands' events reach the audit log (see Context::record).
+
+#include "core/error.hpp"
+#include "core/event.hpp"
+#include "core/workspace.hpp"
+
+#include <string>
+
+namespace complycli::cli {
+
+// Append `event`, done by `actor`, to the workspace's audit log.
+Result<void> record_event(const core::Workspace& workspace, const std::string& actor, const core::Event& event);
+
+} // namespace complycli::cli

@@ -1,0 +1,20 @@
+#pragma once
+
+// Every subcommand registers itself with one function; main.cpp calls each in this order, which is
+// the order `complycli --help` lists them in.
+
+#include "context.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace complycli::cli {
+
+void register_init(CLI::App& app, Context& ctx);
+
+using Registrar = void (*)(CLI::App&, Context&);
+
+inline constexpr Registrar registrars[] = {
+    register_init,
+};
+
+} // namespace complycli::cli

@@ -1,0 +1,134 @@
+// complycli: the entry point. Parses the global options, lets each subcommand register itself, runs
+// the chosen one and turns its outcome into stderr text and an exit status (the only place that does).
+
+#include "commands.hpp"
+#include "context.hpp"
+#include "util/cleanup.hpp"
+#include "util/env.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+
+namespace {
+
+using namespace complycli;
+
+extern "C" void on_interrupt(int)
+{
+  util::remove_registered_files();
+  ::_exit(130);
+}
+
+void install_signal_handlers()
+{
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGHUP, &action, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+std::string version_text()
+{
+  return fmt::format("complycli {}\nOpenSSL {}\nlibsodium {}\nSQLite {}", COMPLYCLI_VERSION,
+                     OpenSSL_version(OPENSSL_VERSION_STRING), sodium_version_string(), sqlite3_libversion());
+}
+
+void print_error(const Error& error, bool colour)
+{
+  fmt::print(stderr, "complycli: {} {}\n", core::paint("error:", core::Colour::red, colour), error.message);
+  if (!error.hint.empty()) {
+    fmt::print(stderr, "complycli: hint: {}\n", error.hint);
+  }
+}
+
+int run(int argc, char** argv)
+{
+  cli::Context ctx;
+  ctx.outcome = {};
+
+  CLI::App app{"complycli: make a security page's promises true and provable.\n"
+               "Encrypts client matters, keeps a tamper-evident audit log, checks configurations\n"
+               "against SOC 2 controls and renders the documents that cite the evidence.",
+               "complycli"};
+  app.set_version_flag("-V,--version", version_text, "Print the version of complycli and its libraries");
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.footer("Run `complycli COMMAND --help` for a command's options; `man complycli` for exit codes.\n"
+             "Example:\n  complycli init && complycli profile validate examples/northwind-legal/profile.yaml\n");
+
+  std::string home;
+  std::string actor;
+  app.add_option("--home", home, "Workspace folder (default: COMPLYCLI_HOME, else the nearest .complycli/ above)")
+      ->envname("COMPLYCLI_HOME");
+  app.add_option("--actor", actor, "Who is acting, for the audit log (default: COMPLYCLI_ACTOR, else login name)")
+      ->envname("COMPLYCLI_ACTOR");
+  app.add_flag("-q,--quiet", ctx.quiet, "Print only data and errors");
+  app.add_flag("--no-color", ctx.no_color, "Never colour output (also: NO_COLOR set to anything)");
+
+  for (auto registrar : cli::registrars) {
+    registrar(app, ctx);
+  }
+  // Global options are parsed before any subcommand callback runs.
+  app.parse_complete_callback([&] {
+    if (!home.empty()) {
+      ctx.home = home;
+    }
+    ctx.actor = actor.empty() ? util::login_name() : actor;
+    if (util::get_env("NO_COLOR")) {
+      ctx.no_color = true;
+    }
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    print_error(Error{Errc::usage, e.what(), "run `complycli --help` (or `complycli COMMAND --help`)"},
+                !ctx.no_color && util::is_colour_terminal(STDERR_FILENO) && !util::get_env("NO_COLOR"));
+    return 2;
+  }
+
+  if (!ctx.outcome) {
+    print_error(ctx.outcome.error(), ctx.colour_stderr());
+    return exit_status(ctx.outcome.error().code);
+  }
+  return ctx.exit_override >= 0 ? ctx.exit_override : 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  install_signal_handlers();
+  if (sodium_init() < 0) {
+    std::fputs("complycli: error: libsodium failed to initialise\n", stderr);
+    return 4;
+  }
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "complycli: error: internal error: %s\ncomplycli: hint: this is a bug; please report it\n",
+                 e.what());
+    return 4;
+  } catch (...) {
+    std::fputs("complycli: error: internal error\ncomplycli: hint: this is a bug; please report it\n", stderr);
+    return 4;
+  }
+}

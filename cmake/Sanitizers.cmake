@@ -1,0 +1,13 @@
+# ASan and UBSan for every target when asked for (make asan).
+set(COMPLYCLI_SANITIZERS "")
+if(ENABLE_SANITIZER_ADDRESS)
+  list(APPEND COMPLYCLI_SANITIZERS address)
+endif()
+if(ENABLE_SANITIZER_UNDEFINED_BEHAVIOR)
+  list(APPEND COMPLYCLI_SANITIZERS undefined)
+endif()
+if(COMPLYCLI_SANITIZERS)
+  list(JOIN COMPLYCLI_SANITIZERS "," sanitizer_list)
+  add_compile_options(-fsanitize=${sanitizer_list} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${sanitizer_list})
+endif()

@@ -1,0 +1,57 @@
+#pragma once
+
+// A file that appears at its target path complete or not at all: written to a temporary file in the
+// target's folder, fsynced, then renamed over (or linked to) the target by `commit()`. Destroying an
+// uncommitted AtomicFile removes the temporary file, and so does an interrupt (see util/cleanup.hpp).
+
+#include "core/error.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string_view>
+
+namespace complycli::util {
+
+enum class Overwrite { no, yes };
+
+class AtomicFile {
+public:
+  // Start writing `target`. With Overwrite::no an existing target is an error, now and at commit.
+  static Result<AtomicFile> create(const std::filesystem::path& target, Overwrite overwrite,
+                                   mode_t mode = 0644);
+
+  AtomicFile(AtomicFile&& other) noexcept;
+  AtomicFile& operator=(AtomicFile&&) = delete;
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();
+
+  // Append bytes to the temporary file.
+  Result<void> write(std::span<const uint8_t> bytes);
+  Result<void> write(std::string_view text);
+
+  // fsync the data, move it to the target path, fsync the folder. After this the file is final.
+  Result<void> commit();
+
+  // Remove the temporary file now (the destructor does it too).
+  void discard() noexcept;
+
+  const std::filesystem::path& target() const { return m_target; }
+  const std::filesystem::path& temporary_path() const { return m_temporary; }
+  int fd() const { return m_fd; }
+
+private:
+  AtomicFile(std::filesystem::path target, std::filesystem::path temporary, int fd, Overwrite overwrite);
+
+  std::filesystem::path m_target;
+  std::filesystem::path m_temporary;
+  int m_fd = -1;
+  int m_cleanup_slot = -1;
+  Overwrite m_overwrite;
+  bool m_committed = false;
+};
+
+} // namespace complycli::util
