@@ -1,11 +1,25 @@
 #include "audit_hook.hpp"
 
+#include "auditlog/auditlog.hpp"
+
 namespace complycli::cli {
 
-// The audit log module (issue: audit log) replaces this body with a real append. Until then events
-// have nowhere durable to go, and commands run as they would without a log.
-Result<void> record_event(const core::Workspace&, const std::string&, const core::Event&)
+// Append the event to the workspace's audit log (created with its key on first use). The append is
+// durable when this returns; concurrent processes wait for each other (see docs/audit-log.md).
+Result<void> record_event(const core::Workspace& workspace, const std::string& actor, const core::Event& event)
 {
+  auto log = TRY(auditlog::AuditLog::open(workspace));
+  auditlog::NewEntry entry;
+  entry.actor = actor;
+  entry.action = event.action;
+  entry.target = event.target;
+  entry.outcome = core::to_string(event.outcome);
+  if (event.details.is_object()) {
+    entry.details = event.details;
+  } else if (!event.details.is_null()) {
+    entry.details = nlohmann::json{{"value", event.details}};
+  }
+  TRY(log.append(entry));
   return {};
 }
 

@@ -1,0 +1,509 @@
+// complycli audit: the tamper-evident audit log (append, import, log, show, verify, checkpoint, export,
+// stats, pubkey). Reading the log is not itself logged.
+
+#include "commands.hpp"
+
+#include "auditlog/auditlog.hpp"
+#include "auditlog/export.hpp"
+#include "util/file.hpp"
+#include "util/hex.hpp"
+#include "util/time.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+namespace complycli::cli {
+
+namespace {
+
+using auditlog::AuditLog;
+
+// Where data goes: stdout, or a file that appears atomically on finish().
+class Sink {
+public:
+  static Result<Sink> open(const std::string& path, bool force)
+  {
+    Sink sink;
+    if (!path.empty() && path != "-") {
+      sink.m_file.emplace(TRY(util::AtomicFile::create(path, force ? util::Overwrite::yes : util::Overwrite::no, 0600)));
+    }
+    return sink;
+  }
+  Result<void> write(std::string_view text)
+  {
+    m_buffer.append(text);
+    if (m_buffer.size() >= (1u << 20)) {
+      return flush();
+    }
+    return {};
+  }
+  Result<void> finish()
+  {
+    TRY_VOID(flush());
+    if (m_file) {
+      return m_file->commit();
+    }
+    return {};
+  }
+
+private:
+  Result<void> flush()
+  {
+    if (m_file) {
+      TRY_VOID(m_file->write(m_buffer));
+    } else if (std::fwrite(m_buffer.data(), 1, m_buffer.size(), stdout) != m_buffer.size() || std::fflush(stdout) != 0) {
+      return fail(Errc::io, "cannot write to standard output");
+    }
+    m_buffer.clear();
+    return {};
+  }
+  std::optional<util::AtomicFile> m_file;
+  std::string m_buffer;
+};
+
+Result<AuditLog> open_log(const Context& ctx)
+{
+  const auto workspace = TRY(ctx.workspace());
+  return AuditLog::open(workspace);
+}
+
+// "--details:1:7: message" from a JSON parse error of a one-line argument.
+Result<nlohmann::json> parse_details(const std::string& text)
+{
+  try {
+    auto json = nlohmann::json::parse(text);
+    if (!json.is_object()) {
+      return fail(Errc::usage, "--details must be a JSON object, not {}", json.type_name());
+    }
+    return json;
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    std::size_t line = 1, column = e.byte;
+    if (auto at = what.find("at line "); at != std::string::npos) {
+      std::sscanf(what.c_str() + at, "at line %zu, column %zu", &line, &column);
+    }
+    if (auto colon = what.find(": ", what.find("column ")); colon != std::string::npos) {
+      what = what.substr(colon + 2);
+    }
+    return fail(Errc::parse, "--details:{}:{}: {}", line, column, what);
+  }
+}
+
+// --since / --until: a date (YYYY-MM-DD, the whole day) or an RFC 3339 UTC time.
+Result<std::string> parse_time_bound(const std::string& option, const std::string& text, bool until)
+{
+  if (auto date = util::parse_date(text)) {
+    auto day = std::chrono::sys_days(*date);
+    if (until) {
+      day += std::chrono::days(1);
+    }
+    return util::format_rfc3339(std::chrono::system_clock::time_point(day));
+  }
+  if (auto time = auditlog::normalise_time(text)) {
+    return *time;
+  }
+  return fail(Errc::usage, "{} {}: expected a date (2026-11-25) or an RFC 3339 UTC time (2026-11-25T10:00:00Z)",
+              option, text);
+}
+
+struct FilterOptions {
+  std::string since, until, actor, action, target;
+  int64_t limit = -1;
+};
+
+void add_filter_options(CLI::App* sub, FilterOptions& f, bool all)
+{
+  sub->add_option("--since", f.since, "Only entries at or after this date or time (UTC)");
+  sub->add_option("--until", f.until, "Only entries before this time, or up to the end of this date (UTC)");
+  if (all) {
+    sub->add_option("--actor", f.actor, "Only entries by this actor");
+    sub->add_option("--action", f.action, "Only entries with this action");
+    sub->add_option("--target", f.target, "Only entries about this target");
+    sub->add_option("-n,--limit", f.limit, "Only the last N matching entries")->check(CLI::NonNegativeNumber);
+  }
+}
+
+Result<auditlog::Filter> make_filter(const FilterOptions& f)
+{
+  auditlog::Filter filter;
+  if (!f.since.empty()) {
+    filter.since = TRY(parse_time_bound("--since", f.since, false));
+  }
+  if (!f.until.empty()) {
+    filter.until = TRY(parse_time_bound("--until", f.until, true));
+  }
+  if (!f.actor.empty()) {
+    filter.actor = f.actor;
+  }
+  if (!f.action.empty()) {
+    filter.action = f.action;
+  }
+  if (!f.target.empty()) {
+    filter.target = f.target;
+  }
+  if (f.limit >= 0) {
+    filter.limit = f.limit;
+  }
+  return filter;
+}
+
+// --- append ---------------------------------------------------------------------------------------
+
+struct AppendOptions {
+  std::string action, target, outcome = "ok", details;
+};
+
+Result<void> run_append(const AppendOptions& o, const Context& ctx)
+{
+  auditlog::NewEntry entry;
+  entry.actor = ctx.actor;
+  entry.action = o.action;
+  entry.target = o.target;
+  entry.outcome = o.outcome;
+  if (!o.details.empty()) {
+    entry.details = TRY(parse_details(o.details));
+  }
+  auto log = TRY(open_log(ctx));
+  const auto appended = TRY(log.append(entry));
+  ctx.info(fmt::format("Recorded entry {}", appended.seq));
+  return {};
+}
+
+// --- import ---------------------------------------------------------------------------------------
+
+Result<void> run_import(const std::string& input, const Context& ctx)
+{
+  auto log = TRY(open_log(ctx));
+  int64_t count = 0;
+  if (input == "-") {
+    std::ios::sync_with_stdio(false);
+    count = TRY(log.import(std::cin, "stdin", ctx.actor));
+  } else {
+    std::ifstream file(input, std::ios::binary);
+    if (!file) {
+      return fail(Errc::io, "cannot read {}: {}", input, std::strerror(errno));
+    }
+    count = TRY(log.import(file, input, ctx.actor));
+  }
+  ctx.info(fmt::format("Imported {} entries", count));
+  return {};
+}
+
+// --- log ------------------------------------------------------------------------------------------
+
+struct LogOptions {
+  FilterOptions filter;
+  std::string format = "table";
+};
+
+Result<void> run_log(const LogOptions& o, const Context& ctx)
+{
+  if (o.format != "table" && o.format != "text" && o.format != "json" && o.format != "jsonl") {
+    return fail(Errc::usage, "--format must be table, json or jsonl, not {}", o.format);
+  }
+  const auto filter = TRY(make_filter(o.filter));
+  auto log = TRY(open_log(ctx));
+  auto sink = TRY(Sink::open("-", false));
+  if (o.format == "jsonl") {
+    TRY_VOID(log.for_each(filter, [&](const auditlog::Entry& e) { return sink.write(auditlog::export_line(e, auditlog::ExportFormat::jsonl)); }));
+    return sink.finish();
+  }
+  if (o.format == "json") {
+    nlohmann::ordered_json out;
+    out["schema_version"] = 1;
+    out["entries"] = nlohmann::ordered_json::array();
+    TRY_VOID(log.for_each(filter, [&](const auditlog::Entry& e) -> Result<void> {
+      out["entries"].push_back(auditlog::entry_to_json(e));
+      return {};
+    }));
+    TRY_VOID(sink.write(out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
+    return sink.finish();
+  }
+  core::Table table({"SEQ", "TIME", "ACTOR", "ACTION", "TARGET", "OUTCOME", "DETAILS"});
+  TRY_VOID(log.for_each(filter, [&](const auditlog::Entry& e) -> Result<void> {
+    table.add_row({std::to_string(e.seq), e.time, e.actor, e.action, e.target, e.outcome, e.details});
+    return {};
+  }));
+  if (table.empty()) {
+    ctx.info("No entries");
+    return {};
+  }
+  TRY_VOID(sink.write(table.render(ctx.colour_stdout())));
+  return sink.finish();
+}
+
+// --- show -----------------------------------------------------------------------------------------
+
+Result<void> run_show(int64_t seq, const std::string& format, const Context& ctx)
+{
+  const auto fmt_choice = TRY(parse_format(format));
+  auto log = TRY(open_log(ctx));
+  const auto entry = TRY(log.get(seq));
+  if (!entry) {
+    auto stats = TRY(log.stats());
+    return fail(Errc::usage, "no entry {}: the log has {} entries", seq, stats.entries);
+  }
+  if (fmt_choice == core::Format::json) {
+    nlohmann::ordered_json out;
+    out["schema_version"] = 1;
+    const auto json = auditlog::entry_to_json(*entry);
+    for (auto it = json.begin(); it != json.end(); ++it) {
+      out[it.key()] = it.value();
+    }
+    return emit("-", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", util::Overwrite::no);
+  }
+  const auto& e = *entry;
+  return emit("-",
+              fmt::format("seq        {}\ntime       {}\nactor      {}\naction     {}\ntarget     {}\noutcome    {}\n"
+                          "details    {}\nprev_hash  {}\nhash       {}\n",
+                          e.seq, e.time, e.actor, e.action, e.target, e.outcome, e.details,
+                          util::to_hex(e.prev_hash), util::to_hex(e.hash)),
+              util::Overwrite::no);
+}
+
+// --- verify ---------------------------------------------------------------------------------------
+
+struct VerifyCliOptions {
+  std::vector<std::string> anchors;
+  std::string pubkey;
+  std::string format = "table";
+};
+
+Result<void> run_verify(const VerifyCliOptions& o, const Context& ctx)
+{
+  const auto fmt_choice = TRY(parse_format(o.format));
+  auditlog::VerifyOptions options;
+  if (!o.pubkey.empty()) {
+    std::string text = o.pubkey;
+    if (o.pubkey.find('+') == std::string::npos) { // not a vkey: a file holding one
+      text = TRY(util::read_file(o.pubkey));
+    }
+    auto key = auditlog::parse_vkey(text);
+    if (!key) {
+      return fail(Errc::usage, "--pubkey {}: {}", o.pubkey, key.error().message);
+    }
+    options.pubkey = *key;
+  }
+  for (const auto& path : o.anchors) {
+    options.anchors.push_back({path, TRY(util::read_file(path))});
+  }
+  auto log = TRY(open_log(ctx));
+  const auto report = TRY(log.verify(options));
+  if (!report.triggers_present) {
+    ctx.warn("the append-only triggers of audit.db are missing: someone changed its schema");
+  }
+  if (report.problem) {
+    return fail_with_hint(Errc::chain_broken,
+                          "entries before the first bad one are intact; compare with a backup or an exported "
+                          "checkpoint to see what changed",
+                          "the audit log does not verify: {} ({})", report.problem->message, report.problem->kind);
+  }
+  if (fmt_choice == core::Format::json) {
+    nlohmann::ordered_json out;
+    out["schema_version"] = 1;
+    out["verified"] = true;
+    out["entries"] = report.entries;
+    out["checkpoints"] = report.checkpoints;
+    out["anchors"] = report.anchors;
+    out["head"] = util::to_hex(report.head);
+    out["pubkey"] = report.key_vkey;
+    return emit("-", out.dump(2) + "\n", util::Overwrite::no);
+  }
+  return emit("-",
+              fmt::format("verified {} entries, {} checkpoints, {} anchors\nhead {}\nkey {}\n", report.entries,
+                          report.checkpoints, report.anchors, util::to_hex(report.head), report.key_vkey),
+              util::Overwrite::no);
+}
+
+// --- checkpoint -----------------------------------------------------------------------------------
+
+Result<void> run_checkpoint(const std::string& output, bool force, const Context& ctx)
+{
+  auto log = TRY(open_log(ctx));
+  const auto checkpoint = TRY(log.checkpoint());
+  if (output.empty() || output == "-") {
+    return emit("-", checkpoint.note, util::Overwrite::no);
+  }
+  TRY_VOID(util::write_file_atomic(output, checkpoint.note, force ? util::Overwrite::yes : util::Overwrite::no));
+  ctx.info(fmt::format("Signed a checkpoint of {} entries; wrote {}", checkpoint.size, output));
+  return {};
+}
+
+// --- export ---------------------------------------------------------------------------------------
+
+struct ExportOptions {
+  std::string format = "jsonl";
+  std::vector<std::string> redact;
+  FilterOptions filter;
+  std::string output = "-";
+  bool force = false;
+};
+
+Result<void> run_export(const ExportOptions& o, const Context& ctx)
+{
+  auditlog::ExportFormat format{};
+  if (o.format == "jsonl") {
+    format = auditlog::ExportFormat::jsonl;
+  } else if (o.format == "csv") {
+    format = auditlog::ExportFormat::csv;
+  } else if (o.format == "cef") {
+    format = auditlog::ExportFormat::cef;
+  } else {
+    return fail(Errc::usage, "--format must be jsonl, csv or cef, not {}", o.format);
+  }
+  const auto filter = TRY(make_filter(o.filter));
+  auto log = TRY(open_log(ctx));
+  auto sink = TRY(Sink::open(o.output, o.force));
+  TRY_VOID(sink.write(auditlog::export_header(format)));
+  int64_t count = 0;
+  TRY_VOID(log.for_each(filter, [&](const auditlog::Entry& e) {
+    ++count;
+    return sink.write(auditlog::export_line(auditlog::redact(e, o.redact), format));
+  }));
+  TRY_VOID(sink.finish());
+  if (o.output != "-") {
+    ctx.info(fmt::format("Exported {} entries to {}", count, o.output));
+  }
+  return {};
+}
+
+// --- stats / pubkey -------------------------------------------------------------------------------
+
+Result<void> run_stats(const std::string& format, const Context& ctx)
+{
+  const auto fmt_choice = TRY(parse_format(format));
+  auto log = TRY(open_log(ctx));
+  const auto s = TRY(log.stats());
+  if (fmt_choice == core::Format::json) {
+    nlohmann::ordered_json out;
+    out["schema_version"] = 1;
+    out["entries"] = s.entries;
+    out["first_time"] = s.first_time.empty() ? nullptr : nlohmann::ordered_json(s.first_time);
+    out["last_time"] = s.last_time.empty() ? nullptr : nlohmann::ordered_json(s.last_time);
+    out["head"] = util::to_hex(s.head);
+    out["checkpoints"] = s.checkpoints;
+    out["last_checkpoint_size"] = s.last_checkpoint_size;
+    out["checkpoint_interval"] = auditlog::checkpoint_interval;
+    out["actors"] = s.actors;
+    out["actions"] = nlohmann::ordered_json::object();
+    for (const auto& [action, n] : s.actions) {
+      out["actions"][action] = n;
+    }
+    out["origin"] = s.origin;
+    out["pubkey"] = s.vkey;
+    out["bytes"] = s.file_bytes;
+    return emit("-", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", util::Overwrite::no);
+  }
+  std::string text = fmt::format("entries              {}\n", s.entries);
+  if (s.entries > 0) {
+    text += fmt::format("first                {}\nlast                 {}\n", s.first_time, s.last_time);
+  }
+  text += fmt::format("head                 {}\n", util::to_hex(s.head));
+  text += fmt::format("checkpoints          {} (latest covers {} entries{}; one every {} entries)\n", s.checkpoints,
+                      s.last_checkpoint_size, s.last_checkpoint_time.empty() ? "" : ", " + s.last_checkpoint_time,
+                      auditlog::checkpoint_interval);
+  text += fmt::format("actors               {}\n", s.actors);
+  for (const auto& [action, n] : s.actions) {
+    text += fmt::format("action {:<13} {}\n", action, n);
+  }
+  text += fmt::format("origin               {}\npubkey               {}\nsize                 {} bytes\n", s.origin,
+                      s.vkey, s.file_bytes);
+  return emit("-", text, util::Overwrite::no);
+}
+
+Result<void> run_pubkey(const Context& ctx)
+{
+  auto log = TRY(open_log(ctx));
+  const auto key = TRY(log.public_key());
+  return emit("-", key.vkey() + "\n", util::Overwrite::no);
+}
+
+} // namespace
+
+void register_audit(CLI::App& app, Context& ctx)
+{
+  auto* audit = app.add_subcommand("audit", "The tamper-evident audit log: append, read, verify, export");
+  audit->require_subcommand(1);
+  audit->footer("Example:\n  complycli audit append --action backup.restore --target db1\n  complycli audit verify");
+
+  {
+    auto o = std::make_shared<AppendOptions>();
+    auto* sub = audit->add_subcommand("append", "Append one entry (durable when the command returns)");
+    sub->add_option("--action", o->action, "What was done, a dotted verb (e.g. access.grant)")->required();
+    sub->add_option("--target", o->target, "What it was done to")->required();
+    sub->add_option("--outcome", o->outcome, "ok, denied or error")->check(CLI::IsMember({"ok", "denied", "error"}));
+    sub->add_option("--details", o->details, "A JSON object with more facts");
+    sub->footer("Example:\n  complycli --actor alice audit append --action access.grant --target matter/acme \\\n"
+                "    --details '{\"role\":\"reader\"}'");
+    sub->callback([o, &ctx] { ctx.outcome = run_append(*o, ctx); });
+  }
+  {
+    auto input = std::make_shared<std::string>("-");
+    auto* sub = audit->add_subcommand("import", "Append JSON Lines records in one transaction (all or nothing)");
+    sub->add_option("input", *input, "JSON Lines file, - for stdin");
+    sub->footer("Example:\n  printf '%s\\n' '{\"action\":\"login\",\"target\":\"web\",\"actor\":\"bob\"}' | "
+                "complycli audit import -");
+    sub->callback([input, &ctx] { ctx.outcome = run_import(*input, ctx); });
+  }
+  {
+    auto o = std::make_shared<LogOptions>();
+    auto* sub = audit->add_subcommand("log", "List entries, oldest first");
+    add_filter_options(sub, o->filter, true);
+    sub->add_option("--format", o->format, "table, json or jsonl");
+    sub->footer("Example:\n  complycli audit log --actor alice --since 2026-11-01 --format jsonl");
+    sub->callback([o, &ctx] { ctx.outcome = run_log(*o, ctx); });
+  }
+  {
+    auto seq = std::make_shared<int64_t>(0);
+    auto format = std::make_shared<std::string>("table");
+    auto* sub = audit->add_subcommand("show", "Show one entry with its hashes");
+    sub->add_option("seq", *seq, "Sequence number")->required()->check(CLI::PositiveNumber);
+    sub->add_option("--format", *format, "table or json");
+    sub->footer("Example:\n  complycli audit show 1");
+    sub->callback([seq, format, &ctx] { ctx.outcome = run_show(*seq, *format, ctx); });
+  }
+  {
+    auto o = std::make_shared<VerifyCliOptions>();
+    auto* sub = audit->add_subcommand("verify", "Check every hash, link and checkpoint; exit 1 at the first bad entry");
+    sub->add_option("--anchor", o->anchors, "A checkpoint kept elsewhere that the log must extend (repeatable)");
+    sub->add_option("--pubkey", o->pubkey, "Trust this verifier key (or a file holding it), not the workspace's key");
+    sub->add_option("--format", o->format, "table or json");
+    sub->footer("Example:\n  complycli audit verify --anchor checkpoint-2026-11.txt --pubkey \"$(cat log.vkey)\"");
+    sub->callback([o, &ctx] { ctx.outcome = run_verify(*o, ctx); });
+  }
+  {
+    auto output = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
+    auto* sub = audit->add_subcommand("checkpoint", "Sign and store a checkpoint of the log now");
+    sub->add_option("-o,--output", *output, "Also write it to FILE, to keep somewhere else (default: stdout)");
+    sub->add_flag("--force", *force, "Overwrite FILE");
+    sub->footer("Example:\n  complycli audit checkpoint -o checkpoint-$(date +%F).txt");
+    sub->callback([output, force, &ctx] { ctx.outcome = run_checkpoint(*output, *force, ctx); });
+  }
+  {
+    auto o = std::make_shared<ExportOptions>();
+    auto* sub = audit->add_subcommand("export", "Write entries as JSON Lines, CSV or CEF for a SIEM");
+    sub->add_option("--format", o->format, "jsonl, csv or cef");
+    sub->add_option("--redact", o->redact, "Replace these detail fields' values with [REDACTED]")->delimiter(',');
+    add_filter_options(sub, o->filter, false);
+    sub->add_option("-o,--output", o->output, "Where to write, - for stdout");
+    sub->add_flag("--force", o->force, "Overwrite the output file");
+    sub->footer("Example:\n  complycli audit export --format cef --redact email,ip --since 2026-11-01 -o audit.cef");
+    sub->callback([o, &ctx] { ctx.outcome = run_export(*o, ctx); });
+  }
+  {
+    auto format = std::make_shared<std::string>("table");
+    auto* sub = audit->add_subcommand("stats", "Counts, time span, head hash, checkpoints and the log's public key");
+    sub->add_option("--format", *format, "table or json");
+    sub->footer("Example:\n  complycli audit stats --format json");
+    sub->callback([format, &ctx] { ctx.outcome = run_stats(*format, ctx); });
+  }
+  {
+    auto* sub = audit->add_subcommand("pubkey", "Print the log's verifier key, for auditors to keep");
+    sub->footer("Example:\n  complycli audit pubkey > log.vkey && complycli audit verify --pubkey log.vkey");
+    sub->callback([&ctx] { ctx.outcome = run_pubkey(ctx); });
+  }
+}
+
+} // namespace complycli::cli

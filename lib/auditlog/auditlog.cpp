@@ -1,0 +1,722 @@
+#include "auditlog/auditlog.hpp"
+
+#include "util/file.hpp"
+#include "util/hex.hpp"
+#include "util/time.hpp"
+
+#include <sodium.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <map>
+#include <set>
+
+namespace complycli::auditlog {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* schema_sql = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE entries(
+  seq INTEGER PRIMARY KEY,
+  time TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+CREATE TABLE checkpoints(
+  id INTEGER PRIMARY KEY,
+  size INTEGER NOT NULL,
+  time TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+  BEGIN SELECT RAISE(ABORT, 'audit log entries are append-only'); END;
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+  BEGIN SELECT RAISE(ABORT, 'audit log entries are append-only'); END;
+CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+  BEGIN SELECT RAISE(ABORT, 'audit log checkpoints are append-only'); END;
+CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+  BEGIN SELECT RAISE(ABORT, 'audit log checkpoints are append-only'); END;
+CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
+  BEGIN SELECT RAISE(ABORT, 'audit log metadata is append-only'); END;
+CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
+  BEGIN SELECT RAISE(ABORT, 'audit log metadata is append-only'); END;
+)sql";
+
+constexpr const char* entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
+constexpr int trigger_count = 6;
+
+Error not_ours(const fs::path& path, std::string_view why)
+{
+  return Error{Errc::io, fmt::format("{} is not a complycli audit database: {}", path.string(), why),
+               "audit.db is created by `complycli init`; move this file away to start a new log"};
+}
+
+void copy_hash(Hash& out, std::span<const uint8_t> bytes)
+{
+  out.fill(0);
+  std::copy_n(bytes.begin(), std::min(bytes.size(), out.size()), out.begin());
+}
+
+Entry read_entry(const Statement& row)
+{
+  Entry entry;
+  entry.seq = row.int64(0);
+  entry.time = row.text(1);
+  entry.actor = row.text(2);
+  entry.action = row.text(3);
+  entry.target = row.text(4);
+  entry.outcome = row.text(5);
+  entry.details = row.text(6);
+  copy_hash(entry.prev_hash, row.blob(7));
+  copy_hash(entry.hash, row.blob(8));
+  return entry;
+}
+
+Result<LogKey> load_key(const fs::path& key_path)
+{
+  auto text = TRY(util::read_file(key_path));
+  auto key = LogKey::parse(text);
+  sodium_memzero(text.data(), text.size());
+  if (!key) {
+    return std::unexpected(with_context(key.error(), key_path.string()));
+  }
+  return key;
+}
+
+// The log key at `key_path`, created (mode 0600) when there is none yet.
+Result<LogKey> load_or_create_key(const fs::path& key_path)
+{
+  std::error_code ec;
+  if (!fs::exists(key_path, ec)) {
+    auto key = TRY(LogKey::generate());
+    auto text = key.serialize();
+    auto written = util::write_file_atomic(key_path, text, util::Overwrite::no, 0600);
+    sodium_memzero(text.data(), text.size());
+    if (written) {
+      return key;
+    }
+    if (!fs::exists(key_path, ec)) { // not a lost race with another process: a real failure
+      return std::unexpected(written.error());
+    }
+  }
+  return load_key(key_path);
+}
+
+// Parse nlohmann's "... at line L, column C: detail" into column and detail.
+std::pair<std::size_t, std::string> parse_error_position(const nlohmann::json::parse_error& e)
+{
+  const std::string what = e.what();
+  std::size_t column = e.byte;
+  std::string detail = what;
+  if (const auto at = what.find("column "); at != std::string::npos) {
+    std::size_t value = 0;
+    const char* begin = what.data() + at + 7;
+    const auto [end, ec] = std::from_chars(begin, what.data() + what.size(), value);
+    if (ec == std::errc()) {
+      column = value;
+    }
+    if (const auto colon = what.find(": ", at); colon != std::string::npos) {
+      detail = what.substr(colon + 2);
+    }
+  } else if (const auto colon = what.find("] "); colon != std::string::npos) {
+    detail = what.substr(colon + 2);
+  }
+  return {column, detail};
+}
+
+} // namespace
+
+Result<AuditLog> AuditLog::open(const core::Workspace& workspace)
+{
+  return open(workspace.audit_db_path(), workspace.log_key_path());
+}
+
+Result<AuditLog> AuditLog::open(const fs::path& db_path, const fs::path& key_path)
+{
+  // SQLite would create the file with the umask's mode; create it first so that it (and the -wal and
+  // -shm files, which SQLite gives the database's mode) is private.
+  const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fail(Errc::io, "cannot open {}: {}", db_path.string(), std::strerror(errno));
+  }
+  ::close(fd);
+  auto db = TRY(Database::open(db_path));
+  sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+
+  auto read_app_id = [&]() -> Result<int64_t> {
+    auto stmt = db.prepare("PRAGMA application_id");
+    if (!stmt) {
+      return std::unexpected(not_ours(db_path, sqlite3_errmsg(db.get())));
+    }
+    auto row = stmt->step();
+    if (!row) {
+      return std::unexpected(not_ours(db_path, sqlite3_errmsg(db.get())));
+    }
+    return *row ? stmt->int64(0) : 0;
+  };
+  int64_t app_id = TRY(read_app_id());
+  if (app_id == 0) {
+    {
+      auto count = TRY(db.prepare("SELECT count(*) FROM sqlite_master"));
+      TRY(count.step());
+      if (count.int64(0) != 0) {
+        return std::unexpected(not_ours(db_path, "it holds other tables"));
+      }
+    }
+    // A new log: key first (so that the log never exists without one), then the schema.
+    auto key = TRY(load_or_create_key(key_path));
+    TRY_VOID(db.exec("PRAGMA journal_mode=WAL"));
+    auto transaction = TRY(Transaction::begin_immediate(db));
+    app_id = TRY(read_app_id());
+    if (app_id == 0) { // no other process initialised it meanwhile
+      TRY_VOID(db.exec(schema_sql));
+      auto insert = TRY(db.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2)"));
+      const std::string version = std::to_string(schema_version);
+      const std::string created = util::now_rfc3339();
+      const std::string vkey = key.public_key().vkey();
+      const std::pair<std::string_view, std::string_view> rows[] = {{"application", "complycli audit log"},
+                                                                      {"schema_version", version},
+                                                                      {"origin", key.public_key().name},
+                                                                      {"public_key", vkey},
+                                                                      {"created", created}};
+      for (const auto& [name, value] : rows) {
+        insert.bind(1, name);
+        insert.bind(2, value);
+        TRY(insert.step());
+        insert.reset();
+      }
+      TRY_VOID(db.exec(fmt::format("PRAGMA application_id={}", application_id).c_str()));
+      app_id = application_id;
+    }
+    TRY_VOID(transaction.commit());
+  }
+  if (app_id != application_id) {
+    return std::unexpected(not_ours(db_path, fmt::format("its application id is {:#x}", app_id)));
+  }
+  {
+    auto version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+    if (!version) {
+      return std::unexpected(not_ours(db_path, "it has no meta table"));
+    }
+    const bool has_row = TRY(version->step());
+    int found = 0;
+    if (has_row) {
+      const auto text = version->text(0);
+      std::from_chars(text.data(), text.data() + text.size(), found);
+    }
+    if (found < 1) {
+      return std::unexpected(not_ours(db_path, "it has no schema version"));
+    }
+    if (found > schema_version) {
+      return fail_with_hint(Errc::io, "upgrade complycli to read and write this log",
+                            "{} has audit log schema version {}; this complycli knows version {}",
+                            db_path.string(), found, schema_version);
+    }
+  }
+  TRY_VOID(db.exec("PRAGMA synchronous=FULL"));
+  return AuditLog(std::move(db), key_path);
+}
+
+Result<std::string> AuditLog::meta(const char* key)
+{
+  auto stmt = TRY(m_db.prepare("SELECT value FROM meta WHERE key = ?1"));
+  stmt.bind(1, std::string_view(key));
+  if (!TRY(stmt.step())) {
+    return std::string();
+  }
+  return std::string(stmt.text(0));
+}
+
+Result<const LogKey*> AuditLog::key()
+{
+  if (!m_key) {
+    std::error_code ec;
+    if (!fs::exists(m_key_path, ec)) {
+      return fail_with_hint(Errc::io, "restore the log key from a backup; it is never created for an existing log",
+                            "the log key {} is missing", m_key_path.string());
+    }
+    auto key = TRY(load_key(m_key_path));
+    const auto recorded = TRY(meta("public_key"));
+    if (!recorded.empty() && recorded != key.public_key().vkey()) {
+      return fail_with_hint(Errc::io, "restore the log key that belongs to this log from a backup",
+                            "the log key {} ({}) does not match this audit log, which records {}",
+                            m_key_path.string(), key.public_key().vkey(), recorded);
+    }
+    m_key = std::move(key);
+  }
+  return &*m_key;
+}
+
+Result<PublicKey> AuditLog::public_key()
+{
+  const auto* key = TRY(this->key());
+  return key->public_key();
+}
+
+Result<void> AuditLog::store_checkpoint(int64_t size, const Hash& head)
+{
+  const auto* key = TRY(this->key());
+  CheckpointBody body{key->public_key().name, size, head, util::now_rfc3339()};
+  const auto note = sign_checkpoint(*key, body);
+  auto insert = TRY(m_db.prepare("INSERT INTO checkpoints(size, time, note) VALUES (?1, ?2, ?3)"));
+  insert.bind(1, size);
+  insert.bind(2, std::string_view(body.time));
+  insert.bind(3, std::string_view(note));
+  TRY(insert.step());
+  return {};
+}
+
+Result<Entry> AuditLog::append_in_transaction(const NewEntry& entry, Statement& last, Statement& insert,
+                                              std::optional<std::pair<int64_t, Hash>>& head)
+{
+  if (entry.action.empty()) {
+    return fail(Errc::usage, "an entry needs an action");
+  }
+  if (!valid_outcome(entry.outcome)) {
+    return fail(Errc::usage, "outcome must be ok, denied or error, not {}", entry.outcome);
+  }
+  if (!head) {
+    head.emplace(0, Hash{});
+    if (TRY(last.step())) {
+      head->first = last.int64(0);
+      copy_hash(head->second, last.blob(1));
+    }
+    last.reset();
+  }
+  Entry out;
+  out.seq = head->first + 1;
+  if (entry.time.empty()) {
+    out.time = util::now_rfc3339();
+  } else {
+    auto normal = normalise_time(entry.time);
+    if (!normal) {
+      return fail(Errc::usage, "time {} is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SS.ffffffZ)", entry.time);
+    }
+    out.time = std::move(*normal);
+  }
+  out.actor = entry.actor;
+  out.action = entry.action;
+  out.target = entry.target;
+  out.outcome = entry.outcome;
+  out.details = TRY(canonical_details(entry.details));
+  out.prev_hash = head->second;
+  out.hash = m_hasher->hash(EntryFields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details},
+                            out.prev_hash);
+  insert.bind(1, out.seq);
+  insert.bind(2, std::string_view(out.time));
+  insert.bind(3, std::string_view(out.actor));
+  insert.bind(4, std::string_view(out.action));
+  insert.bind(5, std::string_view(out.target));
+  insert.bind(6, std::string_view(out.outcome));
+  insert.bind(7, std::string_view(out.details));
+  insert.bind_blob(8, out.prev_hash);
+  insert.bind_blob(9, out.hash);
+  TRY(insert.step());
+  insert.reset();
+  *head = {out.seq, out.hash};
+  if (out.seq % checkpoint_interval == 0) {
+    TRY_VOID(store_checkpoint(out.seq, out.hash));
+  }
+  return out;
+}
+
+Result<Entry> AuditLog::append(const NewEntry& entry)
+{
+  auto transaction = TRY(Transaction::begin_immediate(m_db));
+  auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
+  auto insert = TRY(m_db.prepare(fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                             entry_columns)));
+  std::optional<std::pair<int64_t, Hash>> head;
+  auto out = TRY(append_in_transaction(entry, last, insert, head));
+  TRY_VOID(transaction.commit());
+  return out;
+}
+
+Result<int64_t> AuditLog::import(std::istream& input, const std::string& source_name, const std::string& default_actor)
+{
+  auto transaction = TRY(Transaction::begin_immediate(m_db));
+  auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
+  auto insert = TRY(m_db.prepare(fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                             entry_columns)));
+  std::optional<std::pair<int64_t, Hash>> head;
+  std::string line;
+  int64_t line_number = 0;
+  int64_t count = 0;
+  NewEntry entry;
+  while (std::getline(input, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      continue;
+    }
+    nlohmann::json record;
+    try {
+      record = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      const auto [column, detail] = parse_error_position(e);
+      return fail_with_hint(Errc::parse, "nothing was imported; fix the line and run the import again",
+                            "{}:{}:{}: {}", source_name, line_number, column, detail);
+    }
+    auto bad = [&](std::string_view what) {
+      return fail_with_hint(Errc::parse, "nothing was imported; fix the line and run the import again", "{}:{}:1: {}",
+                            source_name, line_number, what);
+    };
+    if (!record.is_object()) {
+      return bad(fmt::format("expected a JSON object, found {}", record.type_name()));
+    }
+    entry.actor = default_actor;
+    entry.action.clear();
+    entry.target.clear();
+    entry.outcome = "ok";
+    entry.details = nlohmann::json::object();
+    entry.time.clear();
+    bool has_target = false;
+    for (auto& [name, value] : record.items()) {
+      if (name == "seq" || name == "hash" || name == "prev_hash") {
+        continue;
+      }
+      if (name == "details") {
+        if (!value.is_object()) {
+          return bad("details must be a JSON object");
+        }
+        entry.details = std::move(value);
+        continue;
+      }
+      std::string* field = name == "actor"     ? &entry.actor
+                           : name == "action"  ? &entry.action
+                           : name == "target"  ? &entry.target
+                           : name == "outcome" ? &entry.outcome
+                           : name == "time"    ? &entry.time
+                                               : nullptr;
+      if (field == nullptr) {
+        return bad(fmt::format("unknown field \"{}\" (known: actor, action, target, outcome, details, time)", name));
+      }
+      if (!value.is_string()) {
+        return bad(fmt::format("{} must be a string", name));
+      }
+      *field = value.get_ref<std::string&>();
+      has_target = has_target || name == "target";
+    }
+    if (entry.action.empty()) {
+      return bad("action is missing");
+    }
+    if (!has_target) {
+      return bad("target is missing");
+    }
+    auto appended = append_in_transaction(entry, last, insert, head);
+    if (!appended) {
+      return bad(appended.error().message);
+    }
+    ++count;
+  }
+  if (input.bad()) {
+    return fail(Errc::io, "cannot read {}", source_name);
+  }
+  TRY_VOID(transaction.commit());
+  return count;
+}
+
+Result<void> AuditLog::for_each(const Filter& filter, const std::function<Result<void>(const Entry&)>& visit)
+{
+  std::string where;
+  std::vector<std::string> values;
+  auto add = [&](const std::optional<std::string>& value, const char* clause) {
+    if (value) {
+      where += where.empty() ? " WHERE " : " AND ";
+      where += fmt::format(fmt::runtime(clause), values.size() + 1);
+      values.push_back(*value);
+    }
+  };
+  add(filter.since, "time >= ?{}");
+  add(filter.until, "time < ?{}");
+  add(filter.actor, "actor = ?{}");
+  add(filter.action, "action = ?{}");
+  add(filter.target, "target = ?{}");
+  std::string sql = fmt::format("SELECT {} FROM entries{} ORDER BY seq", entry_columns, where);
+  if (filter.limit) {
+    sql = fmt::format("SELECT * FROM (SELECT {} FROM entries{} ORDER BY seq DESC LIMIT {}) ORDER BY seq",
+                      entry_columns, where, *filter.limit);
+  }
+  auto stmt = TRY(m_db.prepare(sql));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    stmt.bind(static_cast<int>(i + 1), std::string_view(values[i]));
+  }
+  while (TRY(stmt.step())) {
+    TRY_VOID(visit(read_entry(stmt)));
+  }
+  return {};
+}
+
+Result<std::optional<Entry>> AuditLog::get(int64_t seq)
+{
+  auto stmt = TRY(m_db.prepare(fmt::format("SELECT {} FROM entries WHERE seq = ?1", entry_columns)));
+  stmt.bind(1, seq);
+  if (!TRY(stmt.step())) {
+    return std::optional<Entry>();
+  }
+  return std::optional<Entry>(read_entry(stmt));
+}
+
+Result<StoredCheckpoint> AuditLog::checkpoint()
+{
+  auto transaction = TRY(Transaction::begin_immediate(m_db));
+  auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
+  int64_t size = 0;
+  Hash head{};
+  if (TRY(last.step())) {
+    size = last.int64(0);
+    copy_hash(head, last.blob(1));
+  }
+  TRY_VOID(store_checkpoint(size, head));
+  auto stored = TRY(m_db.prepare("SELECT id, size, time, note FROM checkpoints ORDER BY id DESC LIMIT 1"));
+  TRY(stored.step());
+  StoredCheckpoint out{stored.int64(0), stored.int64(1), std::string(stored.text(2)), std::string(stored.text(3))};
+  TRY_VOID(transaction.commit());
+  return out;
+}
+
+Result<std::vector<StoredCheckpoint>> AuditLog::checkpoints()
+{
+  auto stmt = TRY(m_db.prepare("SELECT id, size, time, note FROM checkpoints ORDER BY size, id"));
+  std::vector<StoredCheckpoint> out;
+  while (TRY(stmt.step())) {
+    out.push_back({stmt.int64(0), stmt.int64(1), std::string(stmt.text(2)), std::string(stmt.text(3))});
+  }
+  return out;
+}
+
+Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
+{
+  VerifyReport report;
+  PublicKey trusted;
+  const auto recorded = TRY(meta("public_key"));
+  if (options.pubkey) {
+    trusted = *options.pubkey;
+  } else {
+    std::error_code ec;
+    if (!fs::exists(m_key_path, ec)) {
+      return fail_with_hint(Errc::io, "pass the log's public key with --pubkey (see `complycli audit pubkey`)",
+                            "the log key {} is missing", m_key_path.string());
+    }
+    trusted = TRY(load_key(m_key_path)).public_key();
+    if (!recorded.empty() && recorded != trusted.vkey()) {
+      return fail_with_hint(Errc::io, "restore the log key that belongs to this log, or verify with --pubkey KEY",
+                            "the log key {} ({}) does not match this audit log, which records {}",
+                            m_key_path.string(), trusted.vkey(), recorded);
+    }
+  }
+  report.key_vkey = trusted.vkey();
+
+  auto problem = [&](int64_t seq, std::string kind, std::string message) -> Result<VerifyReport> {
+    report.problem = Problem{seq, std::move(kind), std::move(message)};
+    return report;
+  };
+
+  // One snapshot of the whole database.
+  auto transaction = TRY(Transaction::begin_read(m_db));
+  TRY_VOID(m_db.exec("PRAGMA mmap_size=1073741824"));
+  {
+    auto triggers = TRY(m_db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                                     "('entries_no_update', 'entries_no_delete', 'checkpoints_no_update', "
+                                     "'checkpoints_no_delete', 'meta_no_update', 'meta_no_delete')"));
+    TRY(triggers.step());
+    report.triggers_present = triggers.int64(0) == trigger_count;
+  }
+
+  // Stored checkpoints and anchors, ordered by the size they cover.
+  struct Expectation {
+    int64_t size = 0;
+    Hash head{};
+    std::string what;               // "checkpoint #3" or "anchor FILE"
+    bool anchor = false;
+    std::optional<std::string> bad; // a signature or parse problem, reported at its size
+  };
+  std::multimap<int64_t, Expectation> expectations;
+  auto add_expectation = [&](std::string what, std::string_view note, bool anchor, int64_t stored_size) {
+    auto body = open_checkpoint(note, trusted);
+    Expectation e;
+    e.what = std::move(what);
+    e.anchor = anchor;
+    e.size = stored_size;
+    if (body) {
+      e.size = body->size;
+      e.head = body->head;
+      if (!anchor && body->size != stored_size) {
+        e.bad = fmt::format("the note says size {}, the table says {}", body->size, stored_size);
+      }
+    } else {
+      e.bad = body.error().message;
+    }
+    expectations.emplace(e.size, std::move(e));
+  };
+  std::set<int64_t> checkpointed_sizes;
+  for (const auto& stored : TRY(checkpoints())) {
+    add_expectation(fmt::format("checkpoint #{}", stored.id), stored.note, false, stored.size);
+    checkpointed_sizes.insert(stored.size);
+    ++report.checkpoints;
+  }
+  for (const auto& anchor : options.anchors) {
+    auto body = open_checkpoint(anchor.note, trusted);
+    if (!body) {
+      if (body.error().code == Errc::parse) {
+        return fail(Errc::parse, "anchor {}: {}", anchor.name, body.error().message);
+      }
+      return problem(0, "bad anchor signature", fmt::format("anchor {}: {}", anchor.name, body.error().message));
+    }
+    add_expectation(fmt::format("anchor {}", anchor.name), anchor.note, true, 0);
+    ++report.anchors;
+  }
+
+  auto check_expectations_at = [&](int64_t seq, const Hash& head) -> std::optional<Problem> {
+    auto [begin, end] = expectations.equal_range(seq);
+    for (auto it = begin; it != end; ++it) {
+      const auto& e = it->second;
+      if (e.bad) {
+        return Problem{seq, "bad checkpoint signature", fmt::format("entry {}: {}: {}", seq, e.what, *e.bad)};
+      }
+      if (e.head != head) {
+        if (e.anchor) {
+          return Problem{seq, "anchor hash not in log",
+                         fmt::format("entry {}: the log's hash here differs from {} (the log was rewritten at or "
+                                     "before entry {})",
+                                     seq, e.what, seq)};
+        }
+        return Problem{seq, "checkpoint not a prefix",
+                       fmt::format("entry {}: {} was signed over a different log (hash {} there, the log has {})",
+                                   seq, e.what, util::to_hex(e.head), util::to_hex(head))};
+      }
+    }
+    if (seq > 0 && seq % checkpoint_interval == 0 && !checkpointed_sizes.contains(seq)) {
+      return Problem{seq, "missing checkpoint",
+                     fmt::format("entry {}: the checkpoint made automatically at this size is missing", seq)};
+    }
+    return std::nullopt;
+  };
+
+  Hash previous{};
+  if (auto p = check_expectations_at(0, previous)) {
+    return problem(p->seq, p->kind, p->message);
+  }
+  auto rows = TRY(m_db.prepare(fmt::format("SELECT {} FROM entries ORDER BY seq", entry_columns)));
+  int64_t last_seq = 0;
+  int64_t next_expected = -1;
+  if (const auto next = expectations.upper_bound(0); next != expectations.end()) {
+    next_expected = next->first;
+  }
+  EntryHasher& hasher = *m_hasher;
+  while (true) {
+    const int rc = sqlite3_step(rows.get());
+    if (rc == SQLITE_DONE) {
+      break;
+    }
+    if (rc != SQLITE_ROW) {
+      return std::unexpected(m_db.error("cannot read entries"));
+    }
+    const int64_t seq = rows.int64(0);
+    if (seq == last_seq) {
+      return problem(seq, "duplicate", fmt::format("entry {}: duplicate sequence number", seq));
+    }
+    if (seq != last_seq + 1) {
+      return problem(last_seq + 1, "gap",
+                     fmt::format("entry {}: missing (gap: entry {} follows entry {})", last_seq + 1, seq, last_seq));
+    }
+    const auto prev = rows.blob(7);
+    const auto stored = rows.blob(8);
+    if (prev.size() != 32 || std::memcmp(prev.data(), previous.data(), 32) != 0) {
+      return problem(seq, "broken link",
+                     fmt::format("entry {}: broken link: its previous hash is not entry {}'s hash", seq, seq - 1));
+    }
+    const auto computed = hasher.hash(EntryFields{seq, rows.text(1), rows.text(2), rows.text(3), rows.text(4),
+                                                  rows.text(5), rows.text(6)},
+                                      std::span<const uint8_t, 32>(prev.data(), 32));
+    if (stored.size() != 32 || std::memcmp(stored.data(), computed.data(), 32) != 0) {
+      return problem(seq, "hash mismatch",
+                     fmt::format("entry {}: hash mismatch: the entry was changed after it was written", seq));
+    }
+    previous = computed;
+    last_seq = seq;
+    if (seq == next_expected || seq % checkpoint_interval == 0) {
+      if (auto p = check_expectations_at(seq, previous)) {
+        return problem(p->seq, p->kind, p->message);
+      }
+      const auto next = expectations.upper_bound(seq);
+      next_expected = next == expectations.end() ? -1 : next->first;
+    }
+  }
+  report.entries = last_seq;
+  report.head = previous;
+  // Checkpoints and anchors beyond the end: the log lost entries.
+  for (auto it = expectations.upper_bound(last_seq); it != expectations.end(); ++it) {
+    const auto& e = it->second;
+    if (e.bad) {
+      return problem(e.size, "bad checkpoint signature", fmt::format("entry {}: {}: {}", e.size, e.what, *e.bad));
+    }
+    return problem(last_seq + 1, e.anchor ? "log shorter than anchor" : "log shorter than checkpoint",
+                   fmt::format("entry {}: missing: {} covers {} entries but the log has {} (truncated)", last_seq + 1,
+                               e.what, e.size, last_seq));
+  }
+  TRY_VOID(transaction.commit());
+  return report;
+}
+
+Result<Stats> AuditLog::stats()
+{
+  Stats stats;
+  auto transaction = TRY(Transaction::begin_read(m_db));
+  {
+    auto stmt = TRY(m_db.prepare("SELECT count(*), min(time), max(time), count(DISTINCT actor) FROM entries"));
+    TRY(stmt.step());
+    stats.entries = stmt.int64(0);
+    stats.first_time = stmt.text(1);
+    stats.last_time = stmt.text(2);
+    stats.actors = stmt.int64(3);
+  }
+  {
+    auto stmt = TRY(m_db.prepare("SELECT hash FROM entries ORDER BY seq DESC LIMIT 1"));
+    if (TRY(stmt.step())) {
+      copy_hash(stats.head, stmt.blob(0));
+    }
+  }
+  {
+    auto stmt = TRY(m_db.prepare("SELECT action, count(*) AS n FROM entries GROUP BY action ORDER BY n DESC, action"));
+    while (TRY(stmt.step())) {
+      stats.actions.emplace_back(std::string(stmt.text(0)), stmt.int64(1));
+    }
+  }
+  {
+    auto stmt = TRY(m_db.prepare("SELECT count(*), max(size) FROM checkpoints"));
+    TRY(stmt.step());
+    stats.checkpoints = stmt.int64(0);
+    stats.last_checkpoint_size = stmt.int64(1);
+    auto last = TRY(m_db.prepare("SELECT time FROM checkpoints ORDER BY id DESC LIMIT 1"));
+    if (TRY(last.step())) {
+      stats.last_checkpoint_time = last.text(0);
+    }
+  }
+  stats.origin = TRY(meta("origin"));
+  stats.vkey = TRY(meta("public_key"));
+  std::error_code ec;
+  const auto size = fs::file_size(m_db.path(), ec);
+  stats.file_bytes = ec ? 0 : static_cast<int64_t>(size);
+  const auto wal = fs::file_size(fs::path(m_db.path().string() + "-wal"), ec);
+  stats.file_bytes += ec ? 0 : static_cast<int64_t>(wal);
+  TRY_VOID(transaction.commit());
+  return stats;
+}
+
+} // namespace complycli::auditlog

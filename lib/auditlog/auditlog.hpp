@@ -1,0 +1,153 @@
+#pragma once
+
+// The workspace's audit log: a hash-chained, append-only table in SQLite (audit.db) with signed
+// checkpoints. docs/audit-log.md specifies the schema, the entry encoding and the checkpoint format.
+
+#include "auditlog/entry.hpp"
+#include "auditlog/note.hpp"
+#include "auditlog/sqlite.hpp"
+#include "core/error.hpp"
+#include "core/workspace.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace complycli::auditlog {
+
+// The schema this build reads and writes (the `meta` table's schema_version).
+inline constexpr int schema_version = 1;
+// SQLite's application_id for a complycli audit database ("CCAL").
+inline constexpr int32_t application_id = 0x4343414c;
+// A checkpoint is signed and stored automatically whenever an append makes the size a multiple of this.
+inline constexpr int64_t checkpoint_interval = 1000;
+// How long an append waits for another process's write to finish before giving up.
+inline constexpr int busy_timeout_ms = 30000;
+
+// An entry to append. `time` empty means now.
+struct NewEntry {
+  std::string actor;
+  std::string action;
+  std::string target;
+  std::string outcome = "ok";
+  nlohmann::json details = nlohmann::json::object();
+  std::string time;
+};
+
+struct StoredCheckpoint {
+  int64_t id = 0;
+  int64_t size = 0;
+  std::string time;
+  std::string note;
+};
+
+// Which entries `for_each` visits. Times compare as stored text (RFC 3339, microseconds, UTC).
+struct Filter {
+  std::optional<std::string> since; // time >= since
+  std::optional<std::string> until; // time < until
+  std::optional<std::string> actor, action, target;
+  std::optional<int64_t> limit; // only the last `limit` matching entries (still in order)
+};
+
+// An externally kept checkpoint to check the log against.
+struct Anchor {
+  std::string name; // for messages (a file name)
+  std::string note;
+};
+
+struct VerifyOptions {
+  std::optional<PublicKey> pubkey; // trust this key instead of the workspace's log key file
+  std::vector<Anchor> anchors;
+};
+
+// The first thing wrong with the log.
+struct Problem {
+  int64_t seq = 0;  // the first bad sequence number
+  std::string kind; // hash mismatch, broken link, gap, duplicate, bad checkpoint signature, ...
+  std::string message;
+};
+
+struct VerifyReport {
+  int64_t entries = 0;
+  int64_t checkpoints = 0;
+  int64_t anchors = 0;
+  Hash head{};
+  bool triggers_present = true;
+  std::string key_vkey; // the key the checkpoints were checked against
+  std::optional<Problem> problem; // empty when the log verifies
+};
+
+struct Stats {
+  int64_t entries = 0;
+  std::string first_time, last_time;
+  Hash head{};
+  int64_t checkpoints = 0;
+  int64_t last_checkpoint_size = 0;
+  std::string last_checkpoint_time;
+  int64_t actors = 0;
+  std::vector<std::pair<std::string, int64_t>> actions; // action, count (most frequent first)
+  std::string origin;
+  std::string vkey; // as recorded in audit.db
+  int64_t file_bytes = 0;
+};
+
+class AuditLog {
+public:
+  // Open the workspace's audit.db, creating it (mode 0600) and the log key (mode 0600) on first use.
+  // Errc::io for a file that is not a complycli audit database, a newer schema, or a missing key
+  // for an existing log.
+  static Result<AuditLog> open(const core::Workspace& workspace);
+  // The same with explicit paths (tests).
+  static Result<AuditLog> open(const std::filesystem::path& db_path, const std::filesystem::path& key_path);
+
+  // Append one entry durably (BEGIN IMMEDIATE, synchronous=FULL); returns it with its hash.
+  Result<Entry> append(const NewEntry& entry);
+
+  // Append every JSON Lines record of `input` in one transaction: all or nothing. A line is an object
+  // with action and target (required), actor (default `default_actor`), outcome, details, time;
+  // seq, hash and prev_hash (as export writes them) are ignored. Bad JSON: Errc::parse naming
+  // `source_name`:line:column. Returns the number of entries appended.
+  Result<int64_t> import(std::istream& input, const std::string& source_name, const std::string& default_actor);
+
+  // Visit the entries `filter` selects, in sequence order.
+  Result<void> for_each(const Filter& filter, const std::function<Result<void>(const Entry&)>& visit);
+  // One entry, or nullopt.
+  Result<std::optional<Entry>> get(int64_t seq);
+
+  // Sign a checkpoint of the log as it is now, store it and return it.
+  Result<StoredCheckpoint> checkpoint();
+  Result<std::vector<StoredCheckpoint>> checkpoints();
+
+  // Recompute every hash and link, check every stored checkpoint and anchor. I/O problems are errors;
+  // a log that does not verify is a report with `problem` set.
+  Result<VerifyReport> verify(const VerifyOptions& options);
+
+  Result<Stats> stats();
+
+  // The log's public key (from the key file).
+  Result<PublicKey> public_key();
+
+  Database& database() { return m_db; }
+
+private:
+  AuditLog(Database db, std::filesystem::path key_path) : m_db(std::move(db)), m_key_path(std::move(key_path)) {}
+  Result<const LogKey*> key();
+  Result<Entry> append_in_transaction(const NewEntry& entry, Statement& last, Statement& insert,
+                                      std::optional<std::pair<int64_t, Hash>>& head);
+  Result<void> store_checkpoint(int64_t size, const Hash& head);
+  Result<std::string> meta(const char* key);
+
+  Database m_db;
+  std::filesystem::path m_key_path;
+  std::optional<LogKey> m_key;
+  std::unique_ptr<EntryHasher> m_hasher = std::make_unique<EntryHasher>();
+};
+
+} // namespace complycli::auditlog
