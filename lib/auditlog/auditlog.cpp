@@ -13,7 +13,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <set>
 
 namespace complycli::auditlog {
@@ -279,8 +283,14 @@ Result<void> AuditLog::store_checkpoint(int64_t size, const Hash& head)
   return {};
 }
 
-Result<Entry> AuditLog::append_in_transaction(const NewEntry& entry, Statement& last, Statement& insert,
-                                              std::optional<std::pair<int64_t, Hash>>& head)
+// An entry validated and ready to hash: the parse work an import does on its reader thread.
+struct PreparedEntry {
+  std::string time, actor, action, target, outcome, details;
+};
+
+namespace {
+
+Result<PreparedEntry> prepare_entry(NewEntry&& entry, const std::string& now)
 {
   if (entry.action.empty()) {
     return fail(Errc::usage, "an entry needs an action");
@@ -288,6 +298,134 @@ Result<Entry> AuditLog::append_in_transaction(const NewEntry& entry, Statement& 
   if (!valid_outcome(entry.outcome)) {
     return fail(Errc::usage, "outcome must be ok, denied or error, not {}", entry.outcome);
   }
+  PreparedEntry out;
+  if (entry.time.empty()) {
+    out.time = now;
+  } else {
+    auto normal = normalise_time(entry.time);
+    if (!normal) {
+      return fail(Errc::usage, "time {} is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SS.ffffffZ)", entry.time);
+    }
+    out.time = std::move(*normal);
+  }
+  out.details = TRY(canonical_details(entry.details));
+  out.actor = std::move(entry.actor);
+  out.action = std::move(entry.action);
+  out.target = std::move(entry.target);
+  out.outcome = std::move(entry.outcome);
+  return out;
+}
+
+const char* import_hint = "nothing was imported; fix the line and run the import again";
+
+// Parse one JSON Lines record into a prepared entry; errors name source:line:column.
+Result<PreparedEntry> parse_record(const std::string& line, const std::string& source, int64_t line_number,
+                                   const std::string& default_actor, const std::string& now)
+{
+  nlohmann::json record;
+  try {
+    record = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::parse_error& e) {
+    const auto [column, detail] = parse_error_position(e);
+    return fail_with_hint(Errc::parse, import_hint, "{}:{}:{}: {}", source, line_number, column, detail);
+  }
+  auto bad = [&](std::string_view what) {
+    return fail_with_hint(Errc::parse, import_hint, "{}:{}:1: {}", source, line_number, what);
+  };
+  if (!record.is_object()) {
+    return bad(fmt::format("expected a JSON object, found {}", record.type_name()));
+  }
+  NewEntry entry;
+  entry.actor = default_actor;
+  bool has_target = false;
+  for (auto& [name, value] : record.items()) {
+    if (name == "seq" || name == "hash" || name == "prev_hash") {
+      continue;
+    }
+    if (name == "details") {
+      if (!value.is_object()) {
+        return bad("details must be a JSON object");
+      }
+      entry.details = std::move(value);
+      continue;
+    }
+    std::string* field = name == "actor"     ? &entry.actor
+                         : name == "action"  ? &entry.action
+                         : name == "target"  ? &entry.target
+                         : name == "outcome" ? &entry.outcome
+                         : name == "time"    ? &entry.time
+                                             : nullptr;
+    if (field == nullptr) {
+      return bad(fmt::format("unknown field \"{}\" (known: actor, action, target, outcome, details, time)", name));
+    }
+    if (!value.is_string()) {
+      return bad(fmt::format("{} must be a string", name));
+    }
+    *field = std::move(value.get_ref<std::string&>());
+    has_target = has_target || name == "target";
+  }
+  if (entry.action.empty()) {
+    return bad("action is missing");
+  }
+  if (!has_target) {
+    return bad("target is missing");
+  }
+  auto prepared = prepare_entry(std::move(entry), now);
+  if (!prepared) {
+    return bad(prepared.error().message);
+  }
+  return prepared;
+}
+
+// A bounded queue of parsed batches between the reader thread and the writer (the caller's thread).
+struct Batch {
+  std::vector<PreparedEntry> entries;
+  std::optional<Error> error;
+  bool last = false;
+};
+
+class BatchQueue {
+public:
+  // Returns false when the consumer has given up.
+  bool push(Batch batch)
+  {
+    std::unique_lock lock(m_mutex);
+    m_not_full.wait(lock, [&] { return m_queue.size() < 4 || m_cancelled; });
+    if (m_cancelled) {
+      return false;
+    }
+    m_queue.push_back(std::move(batch));
+    m_not_empty.notify_one();
+    return true;
+  }
+  Batch pop()
+  {
+    std::unique_lock lock(m_mutex);
+    m_not_empty.wait(lock, [&] { return !m_queue.empty(); });
+    Batch batch = std::move(m_queue.front());
+    m_queue.pop_front();
+    m_not_full.notify_one();
+    return batch;
+  }
+  void cancel()
+  {
+    std::lock_guard lock(m_mutex);
+    m_cancelled = true;
+    m_not_full.notify_all();
+  }
+
+private:
+  std::mutex m_mutex;
+  std::condition_variable m_not_full, m_not_empty;
+  std::deque<Batch> m_queue;
+  bool m_cancelled = false;
+};
+
+} // namespace
+
+Result<Entry> AuditLog::insert_entry(PreparedEntry&& prepared, Statement& last, Statement& insert,
+                                     std::optional<std::pair<int64_t, Hash>>& head)
+{
   if (!head) {
     head.emplace(0, Hash{});
     if (TRY(last.step())) {
@@ -298,20 +436,12 @@ Result<Entry> AuditLog::append_in_transaction(const NewEntry& entry, Statement& 
   }
   Entry out;
   out.seq = head->first + 1;
-  if (entry.time.empty()) {
-    out.time = util::now_rfc3339();
-  } else {
-    auto normal = normalise_time(entry.time);
-    if (!normal) {
-      return fail(Errc::usage, "time {} is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SS.ffffffZ)", entry.time);
-    }
-    out.time = std::move(*normal);
-  }
-  out.actor = entry.actor;
-  out.action = entry.action;
-  out.target = entry.target;
-  out.outcome = entry.outcome;
-  out.details = TRY(canonical_details(entry.details));
+  out.time = std::move(prepared.time);
+  out.actor = std::move(prepared.actor);
+  out.action = std::move(prepared.action);
+  out.target = std::move(prepared.target);
+  out.outcome = std::move(prepared.outcome);
+  out.details = std::move(prepared.details);
   out.prev_hash = head->second;
   out.hash = m_hasher->hash(EntryFields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details},
                             out.prev_hash);
@@ -335,97 +465,88 @@ Result<Entry> AuditLog::append_in_transaction(const NewEntry& entry, Statement& 
 
 Result<Entry> AuditLog::append(const NewEntry& entry)
 {
+  auto prepared = TRY(prepare_entry(NewEntry(entry), util::now_rfc3339()));
   auto transaction = TRY(Transaction::begin_immediate(m_db));
   auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
   auto insert = TRY(m_db.prepare(fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                              entry_columns)));
   std::optional<std::pair<int64_t, Hash>> head;
-  auto out = TRY(append_in_transaction(entry, last, insert, head));
+  auto out = TRY(insert_entry(std::move(prepared), last, insert, head));
   TRY_VOID(transaction.commit());
   return out;
 }
 
 Result<int64_t> AuditLog::import(std::istream& input, const std::string& source_name, const std::string& default_actor)
 {
+  // Entries without a time get the import's time (one transaction, one moment).
+  const std::string now = util::now_rfc3339();
   auto transaction = TRY(Transaction::begin_immediate(m_db));
+  TRY_VOID(m_db.exec("PRAGMA cache_size=-131072"));
   auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
   auto insert = TRY(m_db.prepare(fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                              entry_columns)));
-  std::optional<std::pair<int64_t, Hash>> head;
-  std::string line;
-  int64_t line_number = 0;
-  int64_t count = 0;
-  NewEntry entry;
-  while (std::getline(input, line)) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    if (line.find_first_not_of(" \t") == std::string::npos) {
-      continue;
-    }
-    nlohmann::json record;
-    try {
-      record = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      const auto [column, detail] = parse_error_position(e);
-      return fail_with_hint(Errc::parse, "nothing was imported; fix the line and run the import again",
-                            "{}:{}:{}: {}", source_name, line_number, column, detail);
-    }
-    auto bad = [&](std::string_view what) {
-      return fail_with_hint(Errc::parse, "nothing was imported; fix the line and run the import again", "{}:{}:1: {}",
-                            source_name, line_number, what);
-    };
-    if (!record.is_object()) {
-      return bad(fmt::format("expected a JSON object, found {}", record.type_name()));
-    }
-    entry.actor = default_actor;
-    entry.action.clear();
-    entry.target.clear();
-    entry.outcome = "ok";
-    entry.details = nlohmann::json::object();
-    entry.time.clear();
-    bool has_target = false;
-    for (auto& [name, value] : record.items()) {
-      if (name == "seq" || name == "hash" || name == "prev_hash") {
+
+  // A reader thread parses and validates lines while this thread hashes and inserts.
+  BatchQueue queue;
+  std::thread reader([&] {
+    std::string line;
+    int64_t line_number = 0;
+    Batch batch;
+    batch.entries.reserve(4096);
+    while (std::getline(input, line)) {
+      ++line_number;
+      if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+      }
+      if (line.find_first_not_of(" \t") == std::string::npos) {
         continue;
       }
-      if (name == "details") {
-        if (!value.is_object()) {
-          return bad("details must be a JSON object");
+      auto prepared = parse_record(line, source_name, line_number, default_actor, now);
+      if (!prepared) {
+        batch.error = std::move(prepared.error());
+        batch.last = true;
+        queue.push(std::move(batch));
+        return;
+      }
+      batch.entries.push_back(std::move(*prepared));
+      if (batch.entries.size() == 4096) {
+        if (!queue.push(std::move(batch))) {
+          return;
         }
-        entry.details = std::move(value);
-        continue;
+        batch = Batch{};
+        batch.entries.reserve(4096);
       }
-      std::string* field = name == "actor"     ? &entry.actor
-                           : name == "action"  ? &entry.action
-                           : name == "target"  ? &entry.target
-                           : name == "outcome" ? &entry.outcome
-                           : name == "time"    ? &entry.time
-                                               : nullptr;
-      if (field == nullptr) {
-        return bad(fmt::format("unknown field \"{}\" (known: actor, action, target, outcome, details, time)", name));
+    }
+    if (input.bad()) {
+      batch.error = Error{Errc::io, fmt::format("cannot read {}", source_name), {}};
+    }
+    batch.last = true;
+    queue.push(std::move(batch));
+  });
+
+  std::optional<std::pair<int64_t, Hash>> head;
+  int64_t count = 0;
+  std::optional<Error> failure;
+  while (!failure) {
+    Batch batch = queue.pop();
+    for (auto& prepared : batch.entries) {
+      if (auto inserted = insert_entry(std::move(prepared), last, insert, head); !inserted) {
+        failure = std::move(inserted.error());
+        break;
       }
-      if (!value.is_string()) {
-        return bad(fmt::format("{} must be a string", name));
-      }
-      *field = value.get_ref<std::string&>();
-      has_target = has_target || name == "target";
+      ++count;
     }
-    if (entry.action.empty()) {
-      return bad("action is missing");
+    if (!failure && batch.error) {
+      failure = std::move(batch.error);
     }
-    if (!has_target) {
-      return bad("target is missing");
+    if (batch.last) {
+      break;
     }
-    auto appended = append_in_transaction(entry, last, insert, head);
-    if (!appended) {
-      return bad(appended.error().message);
-    }
-    ++count;
   }
-  if (input.bad()) {
-    return fail(Errc::io, "cannot read {}", source_name);
+  queue.cancel();
+  reader.join();
+  if (failure) {
+    return std::unexpected(std::move(*failure));
   }
   TRY_VOID(transaction.commit());
   return count;

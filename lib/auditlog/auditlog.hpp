@@ -98,6 +98,8 @@ struct Stats {
   int64_t file_bytes = 0;
 };
 
+struct PreparedEntry;
+
 class AuditLog {
 public:
   // Open the workspace's audit.db, creating it (mode 0600) and the log key (mode 0600) on first use.
@@ -139,8 +141,8 @@ public:
 private:
   AuditLog(Database db, std::filesystem::path key_path) : m_db(std::move(db)), m_key_path(std::move(key_path)) {}
   Result<const LogKey*> key();
-  Result<Entry> append_in_transaction(const NewEntry& entry, Statement& last, Statement& insert,
-                                      std::optional<std::pair<int64_t, Hash>>& head);
+  Result<Entry> insert_entry(PreparedEntry&& entry, Statement& last, Statement& insert,
+                             std::optional<std::pair<int64_t, Hash>>& head);
   Result<void> store_checkpoint(int64_t size, const Hash& head);
   Result<std::string> meta(const char* key);
 

@@ -196,7 +196,7 @@ std::string sign_checkpoint(const LogKey& key, const CheckpointBody& body)
   return fmt::format("{}\n{}{} {}\n", text, em_dash_space, key.public_key().name, base64_encode(blob));
 }
 
-Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey& key)
+Result<std::string_view> verify_note(std::string_view note, const PublicKey& key)
 {
   for (unsigned char c : note) {
     if (c < 0x20 && c != '\n') {
@@ -237,6 +237,12 @@ Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey& k
   if (!found) {
     return fail(Errc::chain_broken, "not signed by the log key {}", key.vkey());
   }
+  return text;
+}
+
+Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey& key)
+{
+  const auto text = TRY(verify_note(note, key));
   const auto lines = split(text.substr(0, text.size() - 1), '\n');
   if (lines.size() < 3) {
     return fail(Errc::parse, "not a checkpoint: fewer than three lines");

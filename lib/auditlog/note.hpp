@@ -70,6 +70,11 @@ std::string checkpoint_text(const CheckpointBody& body);
 // The full signed note: text, blank line, "— <name> <base64(key ID || signature)>".
 std::string sign_checkpoint(const LogKey& key, const CheckpointBody& body);
 
+// Verify a signed note with `key` and return its text (up to and including the newline before the
+// blank line). Signatures by other keys are ignored; at least one by `key` must verify.
+// Errc::chain_broken for a bad or missing signature, Errc::parse for a note that does not parse.
+Result<std::string_view> verify_note(std::string_view note, const PublicKey& key);
+
 // Parse a signed checkpoint and verify it with `key`: the note's text must parse, a signature line
 // must carry `key`'s name and ID, and that signature must verify; signatures by other keys are
 // ignored (as the signed-note spec requires). The origin must equal the key name.
