@@ -98,7 +98,7 @@ Result<std::string> parse_time_bound(const std::string& option, const std::strin
     if (until) {
       day += std::chrono::days(1);
     }
-    return util::format_rfc3339(std::chrono::system_clock::time_point(day));
+    return util::format_date(std::chrono::year_month_day(day)) + "T00:00:00.000000Z";
   }
   if (auto time = auditlog::normalise_time(text)) {
     return *time;
@@ -321,12 +321,14 @@ Result<void> run_verify(const VerifyCliOptions& o, const Context& ctx)
 Result<void> run_checkpoint(const std::string& output, bool force, const Context& ctx)
 {
   auto log = TRY(open_log(ctx));
+  // Refuse an existing output file before signing anything.
+  auto sink = TRY(Sink::open(output, force));
   const auto checkpoint = TRY(log.checkpoint());
-  if (output.empty() || output == "-") {
-    return emit("-", checkpoint.note, util::Overwrite::no);
+  TRY_VOID(sink.write(checkpoint.note));
+  TRY_VOID(sink.finish());
+  if (!output.empty() && output != "-") {
+    ctx.info(fmt::format("Signed a checkpoint of {} entries; wrote {}", checkpoint.size, output));
   }
-  TRY_VOID(util::write_file_atomic(output, checkpoint.note, force ? util::Overwrite::yes : util::Overwrite::no));
-  ctx.info(fmt::format("Signed a checkpoint of {} entries; wrote {}", checkpoint.size, output));
   return {};
 }
 
@@ -476,7 +478,7 @@ void register_audit(CLI::App& app, Context& ctx)
     auto output = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);
     auto* sub = audit->add_subcommand("checkpoint", "Sign and store a checkpoint of the log now");
-    sub->add_option("-o,--output", *output, "Also write it to FILE, to keep somewhere else (default: stdout)");
+    sub->add_option("-o,--output", *output, "Write it to FILE (to keep somewhere else) instead of stdout");
     sub->add_flag("--force", *force, "Overwrite FILE");
     sub->footer("Example:\n  complycli audit checkpoint -o checkpoint-$(date +%F).txt");
     sub->callback([output, force, &ctx] { ctx.outcome = run_checkpoint(*output, *force, ctx); });
