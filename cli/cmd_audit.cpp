@@ -297,7 +297,7 @@ Result<void> run_verify(const VerifyCliOptions& o, const Context& ctx)
     return fail_with_hint(Errc::chain_broken,
                           "entries before the first bad one are intact; compare with a backup or an exported "
                           "checkpoint to see what changed",
-                          "the audit log does not verify: {} ({})", report.problem->message, report.problem->kind);
+                          "the audit log does not verify: {}", report.problem->message);
   }
   if (fmt_choice == core::Format::json) {
     nlohmann::ordered_json out;

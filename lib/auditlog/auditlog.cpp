@@ -720,7 +720,7 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
       if (body.error().code == Errc::parse) {
         return fail(Errc::parse, "anchor {}: {}", anchor.name, body.error().message);
       }
-      return problem(0, "bad anchor signature", fmt::format("anchor {}: {}", anchor.name, body.error().message));
+      return problem(0, "bad anchor signature", fmt::format("anchor {}: bad anchor signature: {}", anchor.name, body.error().message));
     }
     add_expectation(fmt::format("anchor {}", anchor.name), anchor.note, true, 0);
     ++report.anchors;
@@ -731,23 +731,23 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
     for (auto it = begin; it != end; ++it) {
       const auto& e = it->second;
       if (e.bad) {
-        return Problem{seq, "bad checkpoint signature", fmt::format("entry {}: {}: {}", seq, e.what, *e.bad)};
+        return Problem{seq, "bad checkpoint signature", fmt::format("entry {}: bad checkpoint signature: {}: {}", seq, e.what, *e.bad)};
       }
       if (e.head != head) {
         if (e.anchor) {
           return Problem{seq, "anchor hash not in log",
-                         fmt::format("entry {}: the log's hash here differs from {} (the log was rewritten at or "
-                                     "before entry {})",
+                         fmt::format("entry {}: anchor hash not in log: the log differs from {} here (it was "
+                                     "rewritten at or before entry {})",
                                      seq, e.what, seq)};
         }
         return Problem{seq, "checkpoint not a prefix",
-                       fmt::format("entry {}: {} was signed over a different log (hash {} there, the log has {})",
+                       fmt::format("entry {}: checkpoint not a prefix: {} was signed over a different log ({} there, the log has {})",
                                    seq, e.what, util::to_hex(e.head), util::to_hex(head))};
       }
     }
     if (seq > 0 && seq % checkpoint_interval == 0 && !checkpointed_sizes.contains(seq)) {
       return Problem{seq, "missing checkpoint",
-                     fmt::format("entry {}: the checkpoint made automatically at this size is missing", seq)};
+                     fmt::format("entry {}: missing checkpoint: the one made automatically at this size is gone", seq)};
     }
     return std::nullopt;
   };
@@ -773,11 +773,11 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
     }
     const int64_t seq = rows.int64(0);
     if (seq == last_seq) {
-      return problem(seq, "duplicate", fmt::format("entry {}: duplicate sequence number", seq));
+      return problem(seq, "duplicate", fmt::format("entry {}: duplicate: two entries have this sequence number", seq));
     }
     if (seq != last_seq + 1) {
       return problem(last_seq + 1, "gap",
-                     fmt::format("entry {}: missing (gap: entry {} follows entry {})", last_seq + 1, seq, last_seq));
+                     fmt::format("entry {}: gap: missing, entry {} follows entry {}", last_seq + 1, seq, last_seq));
     }
     const auto prev = rows.blob(7);
     const auto stored = rows.blob(8);
@@ -808,11 +808,11 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
   for (auto it = expectations.upper_bound(last_seq); it != expectations.end(); ++it) {
     const auto& e = it->second;
     if (e.bad) {
-      return problem(e.size, "bad checkpoint signature", fmt::format("entry {}: {}: {}", e.size, e.what, *e.bad));
+      return problem(e.size, "bad checkpoint signature", fmt::format("entry {}: bad checkpoint signature: {}: {}", e.size, e.what, *e.bad));
     }
     return problem(last_seq + 1, e.anchor ? "log shorter than anchor" : "log shorter than checkpoint",
-                   fmt::format("entry {}: missing: {} covers {} entries but the log has {} (truncated)", last_seq + 1,
-                               e.what, e.size, last_seq));
+                   fmt::format("entry {}: log shorter than {}: {} covers {} entries but the log has {} (truncated)",
+                               last_seq + 1, e.anchor ? "anchor" : "checkpoint", e.what, e.size, last_seq));
   }
   TRY_VOID(transaction.commit());
   return report;
