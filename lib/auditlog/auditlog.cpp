@@ -306,6 +306,15 @@ Result<void> AuditLog::store_checkpoint(int64_t size, const Hash& head)
   return {};
 }
 
+// What one scan over a range of entries found.
+struct ScanResult {
+  std::optional<Problem> problem;
+  int64_t first_seq = 0; // the first entry of a range whose previous hash was not known in advance
+  Hash first_prev{};     // and that entry's stored previous hash
+  int64_t last_seq = 0;  // the last entry that verified
+  Hash last_hash{};
+};
+
 // An entry validated and ready to hash: the parse work an import does on its reader thread.
 struct PreparedEntry {
   std::string time, actor, action, target, outcome, details;
@@ -341,56 +350,186 @@ Result<PreparedEntry> prepare_entry(NewEntry&& entry, const std::string& now)
 
 const char* import_hint = "nothing was imported; fix the line and run the import again";
 
+// Reads one import line with nlohmann's SAX interface, without building a JSON tree for the top
+// level: the string fields go straight into a NewEntry, and only `details` becomes a json value.
+class RecordReader {
+public:
+  using json = nlohmann::json;
+
+  explicit RecordReader(NewEntry& entry) : m_entry(entry) {}
+
+  bool null() { return scalar(json(nullptr)); }
+  bool boolean(bool value) { return scalar(json(value)); }
+  bool number_integer(json::number_integer_t value) { return scalar(json(value)); }
+  bool number_unsigned(json::number_unsigned_t value) { return scalar(json(value)); }
+  bool number_float(json::number_float_t value, const json::string_t&) { return scalar(json(value)); }
+  bool binary(json::binary_t&) { return refuse("binary values are not JSON"); }
+  bool string(json::string_t& value)
+  {
+    if (!m_stack.empty()) {
+      add(json(std::move(value)));
+      return true;
+    }
+    if (!m_started) {
+      return refuse("expected a JSON object, found string");
+    }
+    if (auto* field = string_field()) {
+      *field = std::move(value);
+      m_has_target = m_has_target || m_key == "target";
+      return true;
+    }
+    return top_level_value("string");
+  }
+  bool start_object(std::size_t) { return start(json::object()); }
+  bool start_array(std::size_t) { return start(json::array()); }
+  bool key(json::string_t& key)
+  {
+    if (m_stack.empty()) {
+      m_key = std::move(key);
+    } else {
+      m_nested_key = std::move(key);
+    }
+    return true;
+  }
+  bool end_object() { return end(); }
+  bool end_array() { return end(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e)
+  {
+    const auto* parse = dynamic_cast<const json::parse_error*>(&e);
+    if (parse != nullptr) {
+      m_syntax = parse_error_position(*parse);
+    } else {
+      m_syntax = {1, e.what()};
+    }
+    return false;
+  }
+
+  // A syntax error (column, message), or a record that is valid JSON but not a valid entry (message).
+  const std::optional<std::pair<std::size_t, std::string>>& syntax_error() const { return m_syntax; }
+  const std::string& error() const { return m_error; }
+  bool has_target() const { return m_has_target; }
+
+private:
+  bool refuse(std::string message)
+  {
+    m_error = std::move(message);
+    return false;
+  }
+
+  std::string* string_field()
+  {
+    return m_key == "actor"     ? &m_entry.actor
+           : m_key == "action"  ? &m_entry.action
+           : m_key == "target"  ? &m_entry.target
+           : m_key == "outcome" ? &m_entry.outcome
+           : m_key == "time"    ? &m_entry.time
+                                : nullptr;
+  }
+  bool ignored() const { return m_key == "seq" || m_key == "hash" || m_key == "prev_hash"; }
+
+  // A top-level value that is not a string for a string field, or a non-object for details.
+  bool top_level_value(const char* type)
+  {
+    if (ignored()) {
+      return true;
+    }
+    if (m_key == "details") {
+      return refuse("details must be a JSON object");
+    }
+    if (string_field() != nullptr) {
+      return refuse(fmt::format("{} must be a string, not {}", m_key, type));
+    }
+    return refuse(fmt::format("unknown field \"{}\" (known: actor, action, target, outcome, details, time)", m_key));
+  }
+
+  bool scalar(json&& value)
+  {
+    if (!m_stack.empty()) {
+      add(std::move(value));
+      return true;
+    }
+    if (!m_started) {
+      return refuse(fmt::format("expected a JSON object, found {}", value.type_name()));
+    }
+    return top_level_value(value.type_name());
+  }
+
+  json* add(json&& value)
+  {
+    json& container = *m_stack.back();
+    if (container.is_object()) {
+      json& slot = container[m_nested_key];
+      slot = std::move(value);
+      return &slot;
+    }
+    container.push_back(std::move(value));
+    return &container.back();
+  }
+
+  bool start(json&& container)
+  {
+    if (!m_stack.empty()) {
+      m_stack.push_back(add(std::move(container)));
+      return true;
+    }
+    if (!m_started) {
+      if (!container.is_object()) {
+        return refuse("expected a JSON object, found array");
+      }
+      m_started = true;
+      return true;
+    }
+    if (m_key == "details" && container.is_object()) {
+      m_entry.details = std::move(container);
+      m_stack.push_back(&m_entry.details);
+      return true;
+    }
+    if (ignored()) {
+      m_ignored = std::move(container);
+      m_stack.push_back(&m_ignored);
+      return true;
+    }
+    return top_level_value(container.type_name());
+  }
+
+  bool end()
+  {
+    if (!m_stack.empty()) {
+      m_stack.pop_back();
+    }
+    return true;
+  }
+
+  NewEntry& m_entry;
+  bool m_started = false;
+  bool m_has_target = false;
+  std::string m_key, m_nested_key, m_error;
+  std::vector<json*> m_stack;
+  json m_ignored;
+  std::optional<std::pair<std::size_t, std::string>> m_syntax;
+};
+
 // Parse one JSON Lines record into a prepared entry; errors name source:line:column.
 Result<PreparedEntry> parse_record(const std::string& line, const std::string& source, int64_t line_number,
                                    const std::string& default_actor, const std::string& now)
 {
-  nlohmann::json record;
-  try {
-    record = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
-    const auto [column, detail] = parse_error_position(e);
-    return fail_with_hint(Errc::parse, import_hint, "{}:{}:{}: {}", source, line_number, column, detail);
-  }
   auto bad = [&](std::string_view what) {
     return fail_with_hint(Errc::parse, import_hint, "{}:{}:1: {}", source, line_number, what);
   };
-  if (!record.is_object()) {
-    return bad(fmt::format("expected a JSON object, found {}", record.type_name()));
-  }
   NewEntry entry;
   entry.actor = default_actor;
-  bool has_target = false;
-  for (auto& [name, value] : record.items()) {
-    if (name == "seq" || name == "hash" || name == "prev_hash") {
-      continue;
+  RecordReader reader(entry);
+  if (!nlohmann::json::sax_parse(line, &reader)) {
+    if (const auto& syntax = reader.syntax_error()) {
+      return fail_with_hint(Errc::parse, import_hint, "{}:{}:{}: {}", source, line_number, syntax->first,
+                            syntax->second);
     }
-    if (name == "details") {
-      if (!value.is_object()) {
-        return bad("details must be a JSON object");
-      }
-      entry.details = std::move(value);
-      continue;
-    }
-    std::string* field = name == "actor"     ? &entry.actor
-                         : name == "action"  ? &entry.action
-                         : name == "target"  ? &entry.target
-                         : name == "outcome" ? &entry.outcome
-                         : name == "time"    ? &entry.time
-                                             : nullptr;
-    if (field == nullptr) {
-      return bad(fmt::format("unknown field \"{}\" (known: actor, action, target, outcome, details, time)", name));
-    }
-    if (!value.is_string()) {
-      return bad(fmt::format("{} must be a string", name));
-    }
-    *field = std::move(value.get_ref<std::string&>());
-    has_target = has_target || name == "target";
+    return bad(reader.error());
   }
   if (entry.action.empty()) {
     return bad("action is missing");
   }
-  if (!has_target) {
+  if (!reader.has_target()) {
     return bad("target is missing");
   }
   auto prepared = prepare_entry(std::move(entry), now);
@@ -756,52 +895,131 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
   if (auto p = check_expectations_at(0, previous)) {
     return problem(p->seq, p->kind, p->message);
   }
-  auto rows = TRY(m_db.prepare(fmt::format("SELECT {} FROM entries ORDER BY seq", entry_columns)));
-  int64_t last_seq = 0;
-  int64_t next_expected = -1;
-  if (const auto next = expectations.upper_bound(0); next != expectations.end()) {
-    next_expected = next->first;
+  int64_t max_seq = 0;
+  {
+    auto max = TRY(m_db.prepare("SELECT max(seq) FROM entries"));
+    TRY(max.step());
+    max_seq = max.int64(0);
   }
-  EntryHasher& hasher = *m_hasher;
-  while (true) {
-    const int rc = sqlite3_step(rows.get());
-    if (rc == SQLITE_DONE) {
-      break;
-    }
-    if (rc != SQLITE_ROW) {
-      return std::unexpected(m_db.error("cannot read entries"));
-    }
-    const int64_t seq = rows.int64(0);
-    if (seq == last_seq) {
-      return problem(seq, "duplicate", fmt::format("entry {}: duplicate: two entries have this sequence number", seq));
-    }
-    if (seq != last_seq + 1) {
-      return problem(last_seq + 1, "gap",
-                     fmt::format("entry {}: gap: missing, entry {} follows entry {}", last_seq + 1, seq, last_seq));
-    }
-    const auto prev = rows.blob(7);
-    const auto stored = rows.blob(8);
-    if (prev.size() != 32 || std::memcmp(prev.data(), previous.data(), 32) != 0) {
-      return problem(seq, "broken link",
-                     fmt::format("entry {}: broken link: its previous hash is not entry {}'s hash", seq, seq - 1));
-    }
-    const auto computed = hasher.hash(EntryFields{seq, rows.text(1), rows.text(2), rows.text(3), rows.text(4),
-                                                  rows.text(5), rows.text(6)},
-                                      std::span<const uint8_t, 32>(prev.data(), 32));
-    if (stored.size() != 32 || std::memcmp(stored.data(), computed.data(), 32) != 0) {
-      return problem(seq, "hash mismatch",
-                     fmt::format("entry {}: hash mismatch: the entry was changed after it was written", seq));
-    }
-    previous = computed;
-    last_seq = seq;
-    if (seq == next_expected || seq % checkpoint_interval == 0) {
-      if (auto p = check_expectations_at(seq, previous)) {
-        return problem(p->seq, p->kind, p->message);
+  auto first_expected_from = [&](int64_t lo) {
+    const auto next = expectations.lower_bound(lo);
+    return next == expectations.end() ? int64_t{-1} : next->first;
+  };
+  // Scan entries lo..hi (inclusive). The expected previous hash of entry lo is `prev` when known; the
+  // second half of a parallel scan learns it from the first half afterwards.
+  auto scan = [&](Database& db, EntryHasher& hasher, int64_t lo, int64_t hi, std::optional<Hash> prev) -> Result<ScanResult> {
+    ScanResult result;
+    result.last_seq = lo - 1;
+    auto rows = TRY(db.prepare(fmt::format("SELECT {} FROM entries WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq", entry_columns)));
+    rows.bind(1, lo);
+    rows.bind(2, hi);
+    Hash last = prev.value_or(Hash{});
+    bool link_known = prev.has_value();
+    int64_t last_seq = lo - 1;
+    int64_t next_expected = first_expected_from(lo);
+    while (true) {
+      const int rc = sqlite3_step(rows.get());
+      if (rc == SQLITE_DONE) {
+        break;
       }
-      const auto next = expectations.upper_bound(seq);
-      next_expected = next == expectations.end() ? -1 : next->first;
+      if (rc != SQLITE_ROW) {
+        return std::unexpected(db.error("cannot read entries"));
+      }
+      const int64_t seq = rows.int64(0);
+      if (seq == last_seq) {
+        result.problem = Problem{seq, "duplicate", fmt::format("entry {}: duplicate: two entries have this sequence number", seq)};
+        break;
+      }
+      if (seq != last_seq + 1) {
+        result.problem = Problem{last_seq + 1, "gap",
+                                 fmt::format("entry {}: gap: missing, entry {} follows entry {}", last_seq + 1, seq, last_seq)};
+        break;
+      }
+      const auto prev_hash = rows.blob(7);
+      const auto stored = rows.blob(8);
+      if (prev_hash.size() != 32) {
+        result.problem = Problem{seq, "broken link", fmt::format("entry {}: broken link: its previous hash is not 32 bytes", seq)};
+        break;
+      }
+      if (!link_known) {
+        result.first_seq = seq;
+        copy_hash(result.first_prev, prev_hash);
+        link_known = true;
+      } else if (std::memcmp(prev_hash.data(), last.data(), 32) != 0) {
+        result.problem = Problem{seq, "broken link",
+                                 fmt::format("entry {}: broken link: its previous hash is not entry {}'s hash", seq, seq - 1)};
+        break;
+      }
+      last = hasher.hash(EntryFields{seq, rows.text(1), rows.text(2), rows.text(3), rows.text(4), rows.text(5), rows.text(6)},
+                         std::span<const uint8_t, 32>(prev_hash.data(), 32));
+      if (stored.size() != 32 || std::memcmp(stored.data(), last.data(), 32) != 0) {
+        result.problem = Problem{seq, "hash mismatch",
+                                 fmt::format("entry {}: hash mismatch: the entry was changed after it was written", seq)};
+        break;
+      }
+      last_seq = seq;
+      if (seq == next_expected || seq % checkpoint_interval == 0) {
+        if (auto p = check_expectations_at(seq, last)) {
+          result.problem = std::move(p);
+          break;
+        }
+        next_expected = first_expected_from(seq + 1);
+      }
+    }
+    result.last_seq = last_seq;
+    result.last_hash = last;
+    return result;
+  };
+
+  ScanResult scanned;
+  if (max_seq < options.parallel_threshold || max_seq < 2) {
+    scanned = TRY(scan(m_db, *m_hasher, 1, max_seq, Hash{}));
+  } else {
+    // Two halves at once, each with its own connection: every entry's hash depends only on its own
+    // row, so only the link between the halves waits for both.
+    const int64_t mid = max_seq / 2;
+    auto second_db = TRY(Database::open(m_db.path()));
+    sqlite3_busy_handler(second_db.get(), busy_wait, nullptr);
+    auto second_transaction = TRY(Transaction::begin_read(second_db));
+    TRY_VOID(second_db.exec("PRAGMA mmap_size=1073741824"));
+    Result<ScanResult> second = ScanResult{};
+    std::thread worker([&] {
+      EntryHasher hasher;
+      second = scan(second_db, hasher, mid + 1, max_seq, std::nullopt);
+    });
+    auto first = scan(m_db, *m_hasher, 1, mid, Hash{});
+    worker.join();
+    TRY_VOID(second_transaction.commit());
+    if (!first) {
+      return std::unexpected(first.error());
+    }
+    if (!second) {
+      return std::unexpected(second.error());
+    }
+    scanned = *first;
+    if (!scanned.problem && first->last_seq < mid) { // the first half ended early: entries are missing
+      auto next = TRY(m_db.prepare("SELECT min(seq) FROM entries WHERE seq > ?1"));
+      next.bind(1, first->last_seq);
+      TRY(next.step());
+      scanned.problem = Problem{first->last_seq + 1, "gap",
+                                fmt::format("entry {}: gap: missing, entry {} follows entry {}", first->last_seq + 1,
+                                            next.int64(0), first->last_seq)};
+    } else if (!scanned.problem) {
+      if (second->first_seq == mid + 1 && second->first_prev != first->last_hash) {
+        scanned.problem = Problem{mid + 1, "broken link",
+                                  fmt::format("entry {}: broken link: its previous hash is not entry {}'s hash", mid + 1, mid)};
+      } else {
+        scanned.problem = second->problem;
+        scanned.last_seq = second->last_seq;
+        scanned.last_hash = second->last_hash;
+      }
     }
   }
+  if (scanned.problem) {
+    return problem(scanned.problem->seq, scanned.problem->kind, scanned.problem->message);
+  }
+  const int64_t last_seq = scanned.last_seq;
+  previous = scanned.last_seq == 0 ? Hash{} : scanned.last_hash;
   report.entries = last_seq;
   report.head = previous;
   // Checkpoints and anchors beyond the end: the log lost entries.

@@ -65,6 +65,8 @@ struct Anchor {
 struct VerifyOptions {
   std::optional<PublicKey> pubkey; // trust this key instead of the workspace's log key file
   std::vector<Anchor> anchors;
+  // Logs with at least this many entries are verified by two threads (each reads half the entries).
+  int64_t parallel_threshold = 200000;
 };
 
 // The first thing wrong with the log.

@@ -345,6 +345,53 @@ TEST_CASE("auditlog::verify finds the first bad entry")
   }
 }
 
+TEST_CASE("auditlog::verify in two threads finds the same first bad entry")
+{
+  Fixture f;
+  f.append(9); // mid = 4 with the threshold lowered to 2
+  VerifyOptions parallel;
+  parallel.parallel_threshold = 2;
+  CHECK_FALSE(f.verify(parallel).problem);
+  CHECK(f.verify(parallel).entries == 9);
+  CHECK(f.verify(parallel).head == f.verify().head);
+
+  SUBCASE("an edit in either half")
+  {
+    sql(f.db, fmt::format("{} UPDATE entries SET actor = 'x' WHERE seq = 7", drop_triggers));
+    CHECK(f.problem(parallel) == P{7, "hash mismatch"});
+    sql(f.db, "UPDATE entries SET actor = 'x' WHERE seq = 2");
+    CHECK(f.problem(parallel) == P{2, "hash mismatch"});
+  }
+  SUBCASE("a deletion at the end of the first half")
+  {
+    sql(f.db, fmt::format("{} DELETE FROM entries WHERE seq = 4", drop_triggers));
+    CHECK(f.problem(parallel) == P{4, "gap"});
+  }
+  SUBCASE("a deletion at the start of the second half")
+  {
+    sql(f.db, fmt::format("{} DELETE FROM entries WHERE seq = 5", drop_triggers));
+    CHECK(f.problem(parallel) == P{5, "gap"});
+  }
+  SUBCASE("a swap across the halves")
+  {
+    sql(f.db, fmt::format("{} UPDATE entries SET seq = 100 WHERE seq = 4; UPDATE entries SET seq = 4 WHERE seq = 5; "
+                          "UPDATE entries SET seq = 5 WHERE seq = 100",
+                          drop_triggers));
+    CHECK(f.problem(parallel) == P{4, "broken link"});
+  }
+  SUBCASE("a broken link at the start of the second half")
+  {
+    sql(f.db, fmt::format("{} UPDATE entries SET prev_hash = zeroblob(32) WHERE seq = 5", drop_triggers));
+    CHECK(f.problem(parallel) == P{5, "broken link"});
+  }
+  SUBCASE("a checkpoint in the second half")
+  {
+    f.checkpoint_note(); // size 9
+    sql(f.db, fmt::format("{} DELETE FROM entries WHERE seq = 9", drop_triggers));
+    CHECK(f.problem(parallel) == P{9, "log shorter than checkpoint"});
+  }
+}
+
 TEST_CASE("auditlog::import")
 {
   Fixture f;
