@@ -9,6 +9,9 @@
 #include "util/hex.hpp"
 #include "util/time.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
