@@ -23,6 +23,10 @@ struct ProfileOptions {
 Result<std::filesystem::path> profile_path(const ProfileOptions& options, const Context& ctx)
 {
   if (!options.file.empty()) {
+    std::error_code ec;
+    if (options.file != "-" && !std::filesystem::exists(options.file, ec)) {
+      return fail(Errc::usage, "{}: no such file", options.file);
+    }
     return std::filesystem::path(options.file);
   }
   const auto workspace = TRY(ctx.workspace());
