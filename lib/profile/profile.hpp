@@ -191,9 +191,9 @@ struct Validation {
 Result<Validation> validate_file(const std::filesystem::path& path);
 
 // The same for text already in memory; `name` is used in diagnostics and `base_dir` resolves
-// `people_roster`.
-Validation validate_text(const std::string& text, const std::string& name,
-                         const std::filesystem::path& base_dir);
+// `people_roster`. Errc::parse (name:line:column) if the text is not YAML/JSON.
+Result<Validation> validate_text(const std::string& text, const std::string& name,
+                                 const std::filesystem::path& base_dir);
 
 // Load a valid profile. A profile with problems is Errc::config whose message lists every problem,
 // one `file:line:column: message` per line.

@@ -38,7 +38,9 @@ subprocessors: []
 
 profile::Validation check(const std::string& text, const fs::path& base = ".")
 {
-  return profile::validate_text(text, "p.yaml", base);
+  auto v = profile::validate_text(text, "p.yaml", base);
+  REQUIRE(v);
+  return *v;
 }
 
 // The one diagnostic `text` must produce, as "line:column: message".
@@ -291,6 +293,28 @@ TEST_CASE("profile::validate_file and load_profile errors")
       }
     }
     CHECK(count >= 15);
+  }
+}
+
+TEST_CASE("profile::validate_text never crashes on a damaged profile")
+{
+  auto text = util::read_file(example);
+  REQUIRE(text);
+  const fs::path base = example.parent_path();
+  // Prefixes and overwritten bytes, in steps to keep the test quick.
+  for (std::size_t length = 0; length < text->size(); length += 97) {
+    auto v = profile::validate_text(text->substr(0, length), "p.yaml", base);
+    CHECK((!v ? v.error().code == Errc::parse : true));
+  }
+  for (std::size_t at = 0; at < text->size(); at += 97) {
+    for (const char c : {':', '[', '"'}) {
+      auto damaged = *text;
+      damaged[at] = c;
+      auto v = profile::validate_text(damaged, "p.yaml", base);
+      if (!v) {
+        CHECK(v.error().code == Errc::parse);
+      }
+    }
   }
 }
 
