@@ -1,5 +1,6 @@
 #include "profile/profile.hpp"
 
+#include "core/workspace.hpp"
 #include "profile/roster.hpp"
 #include "profile/schema.hpp"
 #include "test_support.hpp"
@@ -9,6 +10,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <regex>
 #include <set>
 
 using namespace complycli;
@@ -282,7 +284,7 @@ TEST_CASE("profile::validate_file and load_profile errors")
       auto v = profile::validate_file(entry.path());
       if (!v) {
         CHECK(v.error().code == Errc::parse);
-        CHECK(v.error().message.find(".yaml:") + v.error().message.find(".json:") != 2 * std::string::npos);
+        CHECK(std::regex_search(v.error().message, std::regex(R"(\.(yaml|json):[0-9]+:[0-9]+: )")));
         continue;
       }
       REQUIRE_FALSE(v->valid());
@@ -316,6 +318,28 @@ TEST_CASE("profile::validate_text never crashes on a damaged profile")
       }
     }
   }
+}
+
+TEST_CASE("profile::workspace_profile")
+{
+  test::TestContext t;
+  core::Settings settings;
+  auto bare = core::init_workspace(t.path("bare"), t.dir(), settings);
+  REQUIRE(bare);
+  auto none = profile::workspace_profile(*bare);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == Errc::usage);
+  CHECK_FALSE(none.error().hint.empty());
+
+  settings.profile = "company/profile.yaml";
+  auto relative = core::init_workspace(std::nullopt, t.path("project"), settings);
+  REQUIRE(relative);
+  CHECK(profile::workspace_profile(*relative).value() == t.path("project") / "company/profile.yaml");
+
+  settings.profile = "/srv/profile.yaml";
+  auto absolute = core::init_workspace(t.path("abs"), t.dir(), settings);
+  REQUIRE(absolute);
+  CHECK(profile::workspace_profile(*absolute).value() == fs::path("/srv/profile.yaml"));
 }
 
 TEST_CASE("profile people roster")
