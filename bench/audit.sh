@@ -33,7 +33,7 @@ echo "--- 3. one append vs one sqlite3 insert (WAL, synchronous=FULL)" >&2
 rm -rf small && "$bin" -q --home small init
 sqlite3 peer.db "PRAGMA journal_mode=WAL; CREATE TABLE entries(seq INTEGER PRIMARY KEY, time TEXT, actor TEXT, action TEXT, target TEXT, outcome TEXT, details TEXT, prev_hash BLOB, hash BLOB);" >/dev/null
 hyperfine --style basic -N --warmup 10 --runs 200 --export-json append.json \
-  "'$bin' -q --home small audit append --action bench.append --target t --details {\"n\":1}" \
+  "'$bin' -q --home small audit append --action bench.append --target t --details '{\"n\":1}'" \
   "sqlite3 peer.db \"PRAGMA synchronous=FULL; INSERT INTO entries(time, actor, action, target, outcome, details, prev_hash, hash) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ'), 'bench', 'bench.append', 't', 'ok', '{\\\"n\\\":1}', randomblob(32), randomblob(32))\"" >&2
 read -r append_s sqlite_s < <(median append.json)
 
