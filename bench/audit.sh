@@ -5,9 +5,11 @@
 #   3. one `complycli audit append` process vs one bare `sqlite3` process inserting one row into a WAL
 #      database with synchronous=FULL, in the same hyperfine run (target: ratio <= 2)
 #   4. 8 processes appending 1,000 entries each at once (target: 8,000 entries, verify passes, 0 errors)
+# 1 and 2 also run bench/audit_peer.py, a Python stdlib prototype of the same log, in the same run.
 # Prints medians and ratios. Needs hyperfine, sqlite3, python3.
 set -euo pipefail
 bin=$(realpath "$1")
+peer=$(realpath "$(dirname "$0")/audit_peer.py")
 work=$(mktemp -d /tmp/complycli-bench-audit.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -22,12 +24,15 @@ awk 'BEGIN { for (i = 0; i < 1000000; i++)
 echo "--- 1. import 1,000,000 entries" >&2
 hyperfine --style basic --runs 3 --export-json import.json \
   --prepare "rm -rf ws && '$bin' -q --home ws init" \
-  "'$bin' -q --home ws audit import entries.jsonl" >&2
-import_s=$(median import.json)
+  --prepare "rm -f peer-import.db peer-import.db-wal peer-import.db-shm" \
+  "'$bin' -q --home ws audit import entries.jsonl" \
+  "python3 '$peer' import entries.jsonl peer-import.db" >&2
+read -r import_s peer_import_s < <(median import.json)
 
 echo "--- 2. verify 1,000,001 entries" >&2
-hyperfine --style basic --warmup 1 --runs 5 --export-json verify.json "'$bin' --home ws audit verify" >&2
-verify_s=$(median verify.json)
+hyperfine --style basic --warmup 1 --runs 5 --export-json verify.json "'$bin' --home ws audit verify" \
+  "python3 '$peer' verify peer-import.db" >&2
+read -r verify_s peer_verify_s < <(median verify.json)
 
 echo "--- 3. one append vs one sqlite3 insert (WAL, synchronous=FULL)" >&2
 rm -rf small && "$bin" -q --home small init
@@ -52,13 +57,17 @@ entries=$("$bin" --home conc audit stats --format json | python3 -c 'import json
 verify_status=0
 "$bin" --home conc audit verify >/dev/null || verify_status=$?
 
-python3 - "$import_s" "$verify_s" "$append_s" "$sqlite_s" "$start" "$end" "$errors" "$entries" "$verify_status" <<'PY'
+python3 - "$import_s" "$verify_s" "$append_s" "$sqlite_s" "$start" "$end" "$errors" "$entries" "$verify_status" \
+  "$peer_import_s" "$peer_verify_s" <<'PY'
 import sys
 imp, ver, app, sq, start, end = map(float, sys.argv[1:7])
 errors, entries, status = map(int, sys.argv[7:10])
+peer_imp, peer_ver = map(float, sys.argv[10:12])
 print("audit log benchmark (medians)")
 print(f"  import 1,000,000 entries      {imp:8.3f} s   {1e6 / imp:12,.0f} entries/s   (target >= 500,000)")
+print(f"    Python stdlib prototype     {peer_imp:8.3f} s   {1e6 / peer_imp:12,.0f} entries/s   ratio {peer_imp / imp:.2f}x")
 print(f"  verify 1,000,001 entries      {ver:8.3f} s   {1000001 / ver:12,.0f} entries/s   (target >= 2,000,000)")
+print(f"    Python stdlib prototype     {peer_ver:8.3f} s   {1e6 / peer_ver:12,.0f} entries/s   ratio {peer_ver / ver:.2f}x")
 print(f"  complycli audit append        {app * 1000:8.2f} ms")
 print(f"  sqlite3 insert (WAL, FULL)    {sq * 1000:8.2f} ms")
 print(f"  ratio append / sqlite3        {app / sq:8.2f} x   (target <= 2)")

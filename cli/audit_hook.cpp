@@ -6,7 +6,8 @@ namespace complycli::cli {
 
 // Append the event to the workspace's audit log (created with its key on first use). The append is
 // durable when this returns; concurrent processes wait for each other (see docs/audit-log.md).
-Result<void> record_event(const core::Workspace& workspace, const std::string& actor, const core::Event& event)
+Result<void> record_event(const core::Workspace &workspace, const std::string &actor,
+                          const core::Event &event)
 {
   auto log = TRY(auditlog::AuditLog::open(workspace));
   auditlog::NewEntry entry;

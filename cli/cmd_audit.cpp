@@ -1,10 +1,9 @@
 // complycli audit: the tamper-evident audit log (append, import, log, show, verify, checkpoint, export,
 // stats, pubkey). Reading the log is not itself logged.
 
-#include "commands.hpp"
-
 #include "auditlog/auditlog.hpp"
 #include "auditlog/export.hpp"
+#include "commands.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
@@ -25,11 +24,12 @@ using auditlog::AuditLog;
 // Where data goes: stdout, or a file that appears atomically on finish().
 class Sink {
 public:
-  static Result<Sink> open(const std::string& path, bool force)
+  static Result<Sink> open(const std::string &path, bool force)
   {
     Sink sink;
     if (!path.empty() && path != "-") {
-      sink.m_file.emplace(TRY(util::AtomicFile::create(path, force ? util::Overwrite::yes : util::Overwrite::no, 0600)));
+      sink.m_file.emplace(
+          TRY(util::AtomicFile::create(path, force ? util::Overwrite::yes : util::Overwrite::no, 0600)));
     }
     return sink;
   }
@@ -55,7 +55,8 @@ private:
   {
     if (m_file) {
       TRY_VOID(m_file->write(m_buffer));
-    } else if (std::fwrite(m_buffer.data(), 1, m_buffer.size(), stdout) != m_buffer.size() || std::fflush(stdout) != 0) {
+    } else if (std::fwrite(m_buffer.data(), 1, m_buffer.size(), stdout) != m_buffer.size() ||
+               std::fflush(stdout) != 0) {
       return fail(Errc::io, "cannot write to standard output");
     }
     m_buffer.clear();
@@ -65,14 +66,14 @@ private:
   std::string m_buffer;
 };
 
-Result<AuditLog> open_log(const Context& ctx)
+Result<AuditLog> open_log(const Context &ctx)
 {
   const auto workspace = TRY(ctx.workspace());
   return AuditLog::open(workspace);
 }
 
 // "--details:1:7: message" from a JSON parse error of a one-line argument.
-Result<nlohmann::json> parse_details(const std::string& text)
+Result<nlohmann::json> parse_details(const std::string &text)
 {
   try {
     auto json = nlohmann::json::parse(text);
@@ -80,7 +81,7 @@ Result<nlohmann::json> parse_details(const std::string& text)
       return fail(Errc::usage, "--details must be a JSON object, not {}", json.type_name());
     }
     return json;
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::parse_error &e) {
     std::string what = e.what();
     std::size_t line = 1, column = e.byte;
     if (auto at = what.find("at line "); at != std::string::npos) {
@@ -94,7 +95,7 @@ Result<nlohmann::json> parse_details(const std::string& text)
 }
 
 // --since / --until: a date (YYYY-MM-DD, the whole day) or an RFC 3339 UTC time.
-Result<std::string> parse_time_bound(const std::string& option, const std::string& text, bool until)
+Result<std::string> parse_time_bound(const std::string &option, const std::string &text, bool until)
 {
   if (auto date = util::parse_date(text)) {
     auto day = std::chrono::sys_days(*date);
@@ -106,8 +107,9 @@ Result<std::string> parse_time_bound(const std::string& option, const std::strin
   if (auto time = auditlog::normalise_time(text)) {
     return *time;
   }
-  return fail(Errc::usage, "{} {}: expected a date (2026-11-25) or an RFC 3339 UTC time (2026-11-25T10:00:00Z)",
-              option, text);
+  return fail(Errc::usage,
+              "{} {}: expected a date (2026-11-25) or an RFC 3339 UTC time (2026-11-25T10:00:00Z)", option,
+              text);
 }
 
 struct FilterOptions {
@@ -115,7 +117,7 @@ struct FilterOptions {
   int64_t limit = -1;
 };
 
-void add_filter_options(CLI::App* sub, FilterOptions& f, bool all)
+void add_filter_options(CLI::App *sub, FilterOptions &f, bool all)
 {
   sub->add_option("--since", f.since, "Only entries at or after this date or time (UTC)");
   sub->add_option("--until", f.until, "Only entries before this time, or up to the end of this date (UTC)");
@@ -127,7 +129,7 @@ void add_filter_options(CLI::App* sub, FilterOptions& f, bool all)
   }
 }
 
-Result<auditlog::Filter> make_filter(const FilterOptions& f)
+Result<auditlog::Filter> make_filter(const FilterOptions &f)
 {
   auditlog::Filter filter;
   if (!f.since.empty()) {
@@ -157,7 +159,7 @@ struct AppendOptions {
   std::string action, target, outcome = "ok", details;
 };
 
-Result<void> run_append(const AppendOptions& o, const Context& ctx)
+Result<void> run_append(const AppendOptions &o, const Context &ctx)
 {
   auditlog::NewEntry entry;
   entry.actor = ctx.actor;
@@ -175,7 +177,7 @@ Result<void> run_append(const AppendOptions& o, const Context& ctx)
 
 // --- import ---------------------------------------------------------------------------------------
 
-Result<void> run_import(const std::string& input, const Context& ctx)
+Result<void> run_import(const std::string &input, const Context &ctx)
 {
   auto log = TRY(open_log(ctx));
   int64_t count = 0;
@@ -200,7 +202,7 @@ struct LogOptions {
   std::string format = "table";
 };
 
-Result<void> run_log(const LogOptions& o, const Context& ctx)
+Result<void> run_log(const LogOptions &o, const Context &ctx)
 {
   if (o.format != "table" && o.format != "text" && o.format != "json" && o.format != "jsonl") {
     return fail(Errc::usage, "--format must be table, json or jsonl, not {}", o.format);
@@ -209,14 +211,16 @@ Result<void> run_log(const LogOptions& o, const Context& ctx)
   auto log = TRY(open_log(ctx));
   auto sink = TRY(Sink::open("-", false));
   if (o.format == "jsonl") {
-    TRY_VOID(log.for_each(filter, [&](const auditlog::Entry& e) { return sink.write(auditlog::export_line(e, auditlog::ExportFormat::jsonl)); }));
+    TRY_VOID(log.for_each(filter, [&](const auditlog::Entry &e) {
+      return sink.write(auditlog::export_line(e, auditlog::ExportFormat::jsonl));
+    }));
     return sink.finish();
   }
   if (o.format == "json") {
     nlohmann::ordered_json out;
     out["schema_version"] = 1;
     out["entries"] = nlohmann::ordered_json::array();
-    TRY_VOID(log.for_each(filter, [&](const auditlog::Entry& e) -> Result<void> {
+    TRY_VOID(log.for_each(filter, [&](const auditlog::Entry &e) -> Result<void> {
       out["entries"].push_back(auditlog::entry_to_json(e));
       return {};
     }));
@@ -224,7 +228,7 @@ Result<void> run_log(const LogOptions& o, const Context& ctx)
     return sink.finish();
   }
   core::Table table({"SEQ", "TIME", "ACTOR", "ACTION", "TARGET", "OUTCOME", "DETAILS"});
-  TRY_VOID(log.for_each(filter, [&](const auditlog::Entry& e) -> Result<void> {
+  TRY_VOID(log.for_each(filter, [&](const auditlog::Entry &e) -> Result<void> {
     table.add_row({std::to_string(e.seq), e.time, e.actor, e.action, e.target, e.outcome, e.details});
     return {};
   }));
@@ -238,7 +242,7 @@ Result<void> run_log(const LogOptions& o, const Context& ctx)
 
 // --- show -----------------------------------------------------------------------------------------
 
-Result<void> run_show(int64_t seq, const std::string& format, const Context& ctx)
+Result<void> run_show(int64_t seq, const std::string &format, const Context &ctx)
 {
   const auto fmt_choice = TRY(parse_format(format));
   auto log = TRY(open_log(ctx));
@@ -254,15 +258,17 @@ Result<void> run_show(int64_t seq, const std::string& format, const Context& ctx
     for (auto it = json.begin(); it != json.end(); ++it) {
       out[it.key()] = it.value();
     }
-    return emit("-", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", util::Overwrite::no);
+    return emit("-", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                util::Overwrite::no);
   }
-  const auto& e = *entry;
-  return emit("-",
-              fmt::format("seq        {}\ntime       {}\nactor      {}\naction     {}\ntarget     {}\noutcome    {}\n"
-                          "details    {}\nprev_hash  {}\nhash       {}\n",
-                          e.seq, e.time, e.actor, e.action, e.target, e.outcome, e.details,
-                          util::to_hex(e.prev_hash), util::to_hex(e.hash)),
-              util::Overwrite::no);
+  const auto &e = *entry;
+  return emit(
+      "-",
+      fmt::format("seq        {}\ntime       {}\nactor      {}\naction     {}\ntarget     {}\noutcome    {}\n"
+                  "details    {}\nprev_hash  {}\nhash       {}\n",
+                  e.seq, e.time, e.actor, e.action, e.target, e.outcome, e.details, util::to_hex(e.prev_hash),
+                  util::to_hex(e.hash)),
+      util::Overwrite::no);
 }
 
 // --- verify ---------------------------------------------------------------------------------------
@@ -273,7 +279,7 @@ struct VerifyCliOptions {
   std::string format = "table";
 };
 
-Result<void> run_verify(const VerifyCliOptions& o, const Context& ctx)
+Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
 {
   const auto fmt_choice = TRY(parse_format(o.format));
   auditlog::VerifyOptions options;
@@ -288,7 +294,7 @@ Result<void> run_verify(const VerifyCliOptions& o, const Context& ctx)
     }
     options.pubkey = *key;
   }
-  for (const auto& path : o.anchors) {
+  for (const auto &path : o.anchors) {
     options.anchors.push_back({path, TRY(util::read_file(path))});
   }
   auto log = TRY(open_log(ctx));
@@ -314,14 +320,15 @@ Result<void> run_verify(const VerifyCliOptions& o, const Context& ctx)
     return emit("-", out.dump(2) + "\n", util::Overwrite::no);
   }
   return emit("-",
-              fmt::format("verified {} entries, {} checkpoints, {} anchors\nhead {}\nkey {}\n", report.entries,
-                          report.checkpoints, report.anchors, util::to_hex(report.head), report.key_vkey),
+              fmt::format("verified {} entries, {} checkpoints, {} anchors\nhead {}\nkey {}\n",
+                          report.entries, report.checkpoints, report.anchors, util::to_hex(report.head),
+                          report.key_vkey),
               util::Overwrite::no);
 }
 
 // --- checkpoint -----------------------------------------------------------------------------------
 
-Result<void> run_checkpoint(const std::string& output, bool force, const Context& ctx)
+Result<void> run_checkpoint(const std::string &output, bool force, const Context &ctx)
 {
   auto log = TRY(open_log(ctx));
   // Refuse an existing output file before signing anything.
@@ -345,7 +352,7 @@ struct ExportOptions {
   bool force = false;
 };
 
-Result<void> run_export(const ExportOptions& o, const Context& ctx)
+Result<void> run_export(const ExportOptions &o, const Context &ctx)
 {
   auditlog::ExportFormat format{};
   if (o.format == "jsonl") {
@@ -362,7 +369,7 @@ Result<void> run_export(const ExportOptions& o, const Context& ctx)
   auto sink = TRY(Sink::open(o.output, o.force));
   TRY_VOID(sink.write(auditlog::export_header(format)));
   int64_t count = 0;
-  TRY_VOID(log.for_each(filter, [&](const auditlog::Entry& e) {
+  TRY_VOID(log.for_each(filter, [&](const auditlog::Entry &e) {
     ++count;
     return sink.write(auditlog::export_line(auditlog::redact(e, o.redact), format));
   }));
@@ -375,7 +382,7 @@ Result<void> run_export(const ExportOptions& o, const Context& ctx)
 
 // --- stats / pubkey -------------------------------------------------------------------------------
 
-Result<void> run_stats(const std::string& format, const Context& ctx)
+Result<void> run_stats(const std::string &format, const Context &ctx)
 {
   const auto fmt_choice = TRY(parse_format(format));
   auto log = TRY(open_log(ctx));
@@ -392,32 +399,34 @@ Result<void> run_stats(const std::string& format, const Context& ctx)
     out["checkpoint_interval"] = auditlog::checkpoint_interval;
     out["actors"] = s.actors;
     out["actions"] = nlohmann::ordered_json::object();
-    for (const auto& [action, n] : s.actions) {
+    for (const auto &[action, n] : s.actions) {
       out["actions"][action] = n;
     }
     out["origin"] = s.origin;
     out["pubkey"] = s.vkey;
     out["bytes"] = s.file_bytes;
-    return emit("-", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", util::Overwrite::no);
+    return emit("-", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                util::Overwrite::no);
   }
   std::string text = fmt::format("entries              {}\n", s.entries);
   if (s.entries > 0) {
     text += fmt::format("first                {}\nlast                 {}\n", s.first_time, s.last_time);
   }
   text += fmt::format("head                 {}\n", util::to_hex(s.head));
-  text += fmt::format("checkpoints          {} (latest covers {} entries{}; one every {} entries)\n", s.checkpoints,
-                      s.last_checkpoint_size, s.last_checkpoint_time.empty() ? "" : ", " + s.last_checkpoint_time,
+  text += fmt::format("checkpoints          {} (latest covers {} entries{}; one every {} entries)\n",
+                      s.checkpoints, s.last_checkpoint_size,
+                      s.last_checkpoint_time.empty() ? "" : ", " + s.last_checkpoint_time,
                       auditlog::checkpoint_interval);
   text += fmt::format("actors               {}\n", s.actors);
-  for (const auto& [action, n] : s.actions) {
+  for (const auto &[action, n] : s.actions) {
     text += fmt::format("action {:<13} {}\n", action, n);
   }
-  text += fmt::format("origin               {}\npubkey               {}\nsize                 {} bytes\n", s.origin,
-                      s.vkey, s.file_bytes);
+  text += fmt::format("origin               {}\npubkey               {}\nsize                 {} bytes\n",
+                      s.origin, s.vkey, s.file_bytes);
   return emit("-", text, util::Overwrite::no);
 }
 
-Result<void> run_pubkey(const Context& ctx)
+Result<void> run_pubkey(const Context &ctx)
 {
   auto log = TRY(open_log(ctx));
   const auto key = TRY(log.public_key());
@@ -426,26 +435,30 @@ Result<void> run_pubkey(const Context& ctx)
 
 } // namespace
 
-void register_audit(CLI::App& app, Context& ctx)
+void register_audit(CLI::App &app, Context &ctx)
 {
-  auto* audit = app.add_subcommand("audit", "The tamper-evident audit log: append, read, verify, export");
+  auto *audit = app.add_subcommand("audit", "The tamper-evident audit log: append, read, verify, export");
   audit->require_subcommand(1);
-  audit->footer("Example:\n  complycli audit append --action backup.restore --target db1\n  complycli audit verify");
+  audit->footer(
+      "Example:\n  complycli audit append --action backup.restore --target db1\n  complycli audit verify");
 
   {
     auto o = std::make_shared<AppendOptions>();
-    auto* sub = audit->add_subcommand("append", "Append one entry (durable when the command returns)");
+    auto *sub = audit->add_subcommand("append", "Append one entry (durable when the command returns)");
     sub->add_option("--action", o->action, "What was done, a dotted verb (e.g. access.grant)")->required();
     sub->add_option("--target", o->target, "What it was done to")->required();
-    sub->add_option("--outcome", o->outcome, "ok, denied or error")->check(CLI::IsMember({"ok", "denied", "error"}));
+    sub->add_option("--outcome", o->outcome, "ok, denied or error")
+        ->check(CLI::IsMember({"ok", "denied", "error"}));
     sub->add_option("--details", o->details, "A JSON object with more facts");
-    sub->footer("Example:\n  complycli --actor alice audit append --action access.grant --target matter/acme \\\n"
-                "    --details '{\"role\":\"reader\"}'");
+    sub->footer(
+        "Example:\n  complycli --actor alice audit append --action access.grant --target matter/acme \\\n"
+        "    --details '{\"role\":\"reader\"}'");
     sub->callback([o, &ctx] { ctx.outcome = run_append(*o, ctx); });
   }
   {
     auto input = std::make_shared<std::string>("-");
-    auto* sub = audit->add_subcommand("import", "Append JSON Lines records in one transaction (all or nothing)");
+    auto *sub =
+        audit->add_subcommand("import", "Append JSON Lines records in one transaction (all or nothing)");
     sub->add_option("input", *input, "JSON Lines file, - for stdin");
     sub->footer("Example:\n  printf '%s\\n' '{\"action\":\"login\",\"target\":\"web\",\"actor\":\"bob\"}' | "
                 "complycli audit import -");
@@ -453,7 +466,7 @@ void register_audit(CLI::App& app, Context& ctx)
   }
   {
     auto o = std::make_shared<LogOptions>();
-    auto* sub = audit->add_subcommand("log", "List entries, oldest first");
+    auto *sub = audit->add_subcommand("log", "List entries, oldest first");
     add_filter_options(sub, o->filter, true);
     sub->add_option("--format", o->format, "table, json or jsonl");
     sub->footer("Example:\n  complycli audit log --actor alice --since 2026-11-01 --format jsonl");
@@ -462,7 +475,7 @@ void register_audit(CLI::App& app, Context& ctx)
   {
     auto seq = std::make_shared<int64_t>(0);
     auto format = std::make_shared<std::string>("table");
-    auto* sub = audit->add_subcommand("show", "Show one entry with its hashes");
+    auto *sub = audit->add_subcommand("show", "Show one entry with its hashes");
     sub->add_option("seq", *seq, "Sequence number")->required()->check(CLI::PositiveNumber);
     sub->add_option("--format", *format, "table or json");
     sub->footer("Example:\n  complycli audit show 1");
@@ -470,17 +483,21 @@ void register_audit(CLI::App& app, Context& ctx)
   }
   {
     auto o = std::make_shared<VerifyCliOptions>();
-    auto* sub = audit->add_subcommand("verify", "Check every hash, link and checkpoint; exit 1 at the first bad entry");
-    sub->add_option("--anchor", o->anchors, "A checkpoint kept elsewhere that the log must extend (repeatable)");
-    sub->add_option("--pubkey", o->pubkey, "Trust this verifier key (or a file holding it), not the workspace's key");
+    auto *sub = audit->add_subcommand("verify",
+                                      "Check every hash, link and checkpoint; exit 1 at the first bad entry");
+    sub->add_option("--anchor", o->anchors,
+                    "A checkpoint kept elsewhere that the log must extend (repeatable)");
+    sub->add_option("--pubkey", o->pubkey,
+                    "Trust this verifier key (or a file holding it), not the workspace's key");
     sub->add_option("--format", o->format, "table or json");
-    sub->footer("Example:\n  complycli audit verify --anchor checkpoint-2026-11.txt --pubkey \"$(cat log.vkey)\"");
+    sub->footer(
+        "Example:\n  complycli audit verify --anchor checkpoint-2026-11.txt --pubkey \"$(cat log.vkey)\"");
     sub->callback([o, &ctx] { ctx.outcome = run_verify(*o, ctx); });
   }
   {
     auto output = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);
-    auto* sub = audit->add_subcommand("checkpoint", "Sign and store a checkpoint of the log now");
+    auto *sub = audit->add_subcommand("checkpoint", "Sign and store a checkpoint of the log now");
     sub->add_option("-o,--output", *output, "Write it to FILE (to keep somewhere else) instead of stdout");
     sub->add_flag("--force", *force, "Overwrite FILE");
     sub->footer("Example:\n  complycli audit checkpoint -o checkpoint-$(date +%F).txt");
@@ -488,24 +505,27 @@ void register_audit(CLI::App& app, Context& ctx)
   }
   {
     auto o = std::make_shared<ExportOptions>();
-    auto* sub = audit->add_subcommand("export", "Write entries as JSON Lines, CSV or CEF for a SIEM");
+    auto *sub = audit->add_subcommand("export", "Write entries as JSON Lines, CSV or CEF for a SIEM");
     sub->add_option("--format", o->format, "jsonl, csv or cef");
-    sub->add_option("--redact", o->redact, "Replace these detail fields' values with [REDACTED]")->delimiter(',');
+    sub->add_option("--redact", o->redact, "Replace these detail fields' values with [REDACTED]")
+        ->delimiter(',');
     add_filter_options(sub, o->filter, false);
     sub->add_option("-o,--output", o->output, "Where to write, - for stdout");
     sub->add_flag("--force", o->force, "Overwrite the output file");
-    sub->footer("Example:\n  complycli audit export --format cef --redact email,ip --since 2026-11-01 -o audit.cef");
+    sub->footer(
+        "Example:\n  complycli audit export --format cef --redact email,ip --since 2026-11-01 -o audit.cef");
     sub->callback([o, &ctx] { ctx.outcome = run_export(*o, ctx); });
   }
   {
     auto format = std::make_shared<std::string>("table");
-    auto* sub = audit->add_subcommand("stats", "Counts, time span, head hash, checkpoints and the log's public key");
+    auto *sub =
+        audit->add_subcommand("stats", "Counts, time span, head hash, checkpoints and the log's public key");
     sub->add_option("--format", *format, "table or json");
     sub->footer("Example:\n  complycli audit stats --format json");
     sub->callback([format, &ctx] { ctx.outcome = run_stats(*format, ctx); });
   }
   {
-    auto* sub = audit->add_subcommand("pubkey", "Print the log's verifier key, for auditors to keep");
+    auto *sub = audit->add_subcommand("pubkey", "Print the log's verifier key, for auditors to keep");
     sub->footer("Example:\n  complycli audit pubkey > log.vkey && complycli audit verify --pubkey log.vkey");
     sub->callback([&ctx] { ctx.outcome = run_pubkey(ctx); });
   }

@@ -4,21 +4,19 @@
 #include "util/hex.hpp"
 #include "util/time.hpp"
 
-#include <sodium.h>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
+#include <fcntl.h>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <set>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 namespace complycli::auditlog {
 
@@ -26,7 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* schema_sql = R"sql(
+constexpr const char *schema_sql = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE entries(
   seq INTEGER PRIMARY KEY,
@@ -59,22 +57,22 @@ CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
   BEGIN SELECT RAISE(ABORT, 'audit log metadata is append-only'); END;
 )sql";
 
-constexpr const char* entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
+constexpr const char *entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
 constexpr int trigger_count = 6;
 
-Error not_ours(const fs::path& path, std::string_view why)
+Error not_ours(const fs::path &path, std::string_view why)
 {
   return Error{Errc::io, fmt::format("{} is not a complycli audit database: {}", path.string(), why),
                "audit.db is created by `complycli init`; move this file away to start a new log"};
 }
 
-void copy_hash(Hash& out, std::span<const uint8_t> bytes)
+void copy_hash(Hash &out, std::span<const uint8_t> bytes)
 {
   out.fill(0);
   std::copy_n(bytes.begin(), std::min(bytes.size(), out.size()), out.begin());
 }
 
-Entry read_entry(const Statement& row)
+Entry read_entry(const Statement &row)
 {
   Entry entry;
   entry.seq = row.int64(0);
@@ -89,7 +87,7 @@ Entry read_entry(const Statement& row)
   return entry;
 }
 
-Result<LogKey> load_key(const fs::path& key_path)
+Result<LogKey> load_key(const fs::path &key_path)
 {
   auto text = TRY(util::read_file(key_path));
   auto key = LogKey::parse(text);
@@ -101,7 +99,7 @@ Result<LogKey> load_key(const fs::path& key_path)
 }
 
 // The log key at `key_path`, created (mode 0600) when there is none yet.
-Result<LogKey> load_or_create_key(const fs::path& key_path)
+Result<LogKey> load_or_create_key(const fs::path &key_path)
 {
   std::error_code ec;
   if (!fs::exists(key_path, ec)) {
@@ -120,14 +118,14 @@ Result<LogKey> load_or_create_key(const fs::path& key_path)
 }
 
 // Parse nlohmann's "... at line L, column C: detail" into column and detail.
-std::pair<std::size_t, std::string> parse_error_position(const nlohmann::json::parse_error& e)
+std::pair<std::size_t, std::string> parse_error_position(const nlohmann::json::parse_error &e)
 {
   const std::string what = e.what();
   std::size_t column = e.byte;
   std::string detail = what;
   if (const auto at = what.find("column "); at != std::string::npos) {
     std::size_t value = 0;
-    const char* begin = what.data() + at + 7;
+    const char *begin = what.data() + at + 7;
     const auto [end, ec] = std::from_chars(begin, what.data() + what.size(), value);
     if (ec == std::errc()) {
       column = value;
@@ -143,7 +141,7 @@ std::pair<std::size_t, std::string> parse_error_position(const nlohmann::json::p
 
 // SQLite busy handler: sleep 0.2 to 2 ms (jittered, so that waiting processes do not wake in step)
 // and give up after busy_timeout_ms.
-int busy_wait(void*, int count)
+int busy_wait(void *, int count)
 {
   using namespace std::chrono;
   thread_local steady_clock::time_point started;
@@ -159,12 +157,12 @@ int busy_wait(void*, int count)
 
 } // namespace
 
-Result<AuditLog> AuditLog::open(const core::Workspace& workspace)
+Result<AuditLog> AuditLog::open(const core::Workspace &workspace)
 {
   return open(workspace.audit_db_path(), workspace.log_key_path());
 }
 
-Result<AuditLog> AuditLog::open(const fs::path& db_path, const fs::path& key_path)
+Result<AuditLog> AuditLog::open(const fs::path &db_path, const fs::path &key_path)
 {
   // SQLite would create the file with the umask's mode; create it first so that it (and the -wal and
   // -shm files, which SQLite gives the database's mode) is private.
@@ -215,11 +213,11 @@ Result<AuditLog> AuditLog::open(const fs::path& db_path, const fs::path& key_pat
       const std::string created = util::now_rfc3339();
       const std::string vkey = key.public_key().vkey();
       const std::pair<std::string_view, std::string_view> rows[] = {{"application", "complycli audit log"},
-                                                                      {"schema_version", version},
-                                                                      {"origin", key.public_key().name},
-                                                                      {"public_key", vkey},
-                                                                      {"created", created}};
-      for (const auto& [name, value] : rows) {
+                                                                    {"schema_version", version},
+                                                                    {"origin", key.public_key().name},
+                                                                    {"public_key", vkey},
+                                                                    {"created", created}};
+      for (const auto &[name, value] : rows) {
         insert.bind(1, name);
         insert.bind(2, value);
         TRY(insert.step());
@@ -257,7 +255,7 @@ Result<AuditLog> AuditLog::open(const fs::path& db_path, const fs::path& key_pat
   return AuditLog(std::move(db), key_path);
 }
 
-Result<std::string> AuditLog::meta(const char* key)
+Result<std::string> AuditLog::meta(const char *key)
 {
   auto stmt = TRY(m_db.prepare("SELECT value FROM meta WHERE key = ?1"));
   stmt.bind(1, std::string_view(key));
@@ -267,12 +265,13 @@ Result<std::string> AuditLog::meta(const char* key)
   return std::string(stmt.text(0));
 }
 
-Result<const LogKey*> AuditLog::key()
+Result<const LogKey *> AuditLog::key()
 {
   if (!m_key) {
     std::error_code ec;
     if (!fs::exists(m_key_path, ec)) {
-      return fail_with_hint(Errc::io, "restore the log key from a backup; it is never created for an existing log",
+      return fail_with_hint(Errc::io,
+                            "restore the log key from a backup; it is never created for an existing log",
                             "the log key {} is missing", m_key_path.string());
     }
     auto key = TRY(load_key(m_key_path));
@@ -289,13 +288,13 @@ Result<const LogKey*> AuditLog::key()
 
 Result<PublicKey> AuditLog::public_key()
 {
-  const auto* key = TRY(this->key());
+  const auto *key = TRY(this->key());
   return key->public_key();
 }
 
-Result<void> AuditLog::store_checkpoint(int64_t size, const Hash& head)
+Result<void> AuditLog::store_checkpoint(int64_t size, const Hash &head)
 {
-  const auto* key = TRY(this->key());
+  const auto *key = TRY(this->key());
   CheckpointBody body{key->public_key().name, size, head, util::now_rfc3339()};
   const auto note = sign_checkpoint(*key, body);
   auto insert = TRY(m_db.prepare("INSERT INTO checkpoints(size, time, note) VALUES (?1, ?2, ?3)"));
@@ -322,7 +321,7 @@ struct PreparedEntry {
 
 namespace {
 
-Result<PreparedEntry> prepare_entry(NewEntry&& entry, const std::string& now)
+Result<PreparedEntry> prepare_entry(NewEntry &&entry, const std::string &now)
 {
   if (entry.action.empty()) {
     return fail(Errc::usage, "an entry needs an action");
@@ -348,7 +347,7 @@ Result<PreparedEntry> prepare_entry(NewEntry&& entry, const std::string& now)
   return out;
 }
 
-const char* import_hint = "nothing was imported; fix the line and run the import again";
+const char *import_hint = "nothing was imported; fix the line and run the import again";
 
 // Reads one import line with nlohmann's SAX interface, without building a JSON tree for the top
 // level: the string fields go straight into a NewEntry, and only `details` becomes a json value.
@@ -356,15 +355,15 @@ class RecordReader {
 public:
   using json = nlohmann::json;
 
-  explicit RecordReader(NewEntry& entry) : m_entry(entry) {}
+  explicit RecordReader(NewEntry &entry) : m_entry(entry) {}
 
   bool null() { return scalar(json(nullptr)); }
   bool boolean(bool value) { return scalar(json(value)); }
   bool number_integer(json::number_integer_t value) { return scalar(json(value)); }
   bool number_unsigned(json::number_unsigned_t value) { return scalar(json(value)); }
-  bool number_float(json::number_float_t value, const json::string_t&) { return scalar(json(value)); }
-  bool binary(json::binary_t&) { return refuse("binary values are not JSON"); }
-  bool string(json::string_t& value)
+  bool number_float(json::number_float_t value, const json::string_t &) { return scalar(json(value)); }
+  bool binary(json::binary_t &) { return refuse("binary values are not JSON"); }
+  bool string(json::string_t &value)
   {
     if (!m_stack.empty()) {
       add(json(std::move(value)));
@@ -373,7 +372,7 @@ public:
     if (!m_started) {
       return refuse("expected a JSON object, found string");
     }
-    if (auto* field = string_field()) {
+    if (auto *field = string_field()) {
       *field = std::move(value);
       m_has_target = m_has_target || m_key == "target";
       return true;
@@ -382,7 +381,7 @@ public:
   }
   bool start_object(std::size_t) { return start(json::object()); }
   bool start_array(std::size_t) { return start(json::array()); }
-  bool key(json::string_t& key)
+  bool key(json::string_t &key)
   {
     if (m_stack.empty()) {
       m_key = std::move(key);
@@ -393,9 +392,9 @@ public:
   }
   bool end_object() { return end(); }
   bool end_array() { return end(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e)
+  bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &e)
   {
-    const auto* parse = dynamic_cast<const json::parse_error*>(&e);
+    const auto *parse = dynamic_cast<const json::parse_error *>(&e);
     if (parse != nullptr) {
       m_syntax = parse_error_position(*parse);
     } else {
@@ -405,8 +404,8 @@ public:
   }
 
   // A syntax error (column, message), or a record that is valid JSON but not a valid entry (message).
-  const std::optional<std::pair<std::size_t, std::string>>& syntax_error() const { return m_syntax; }
-  const std::string& error() const { return m_error; }
+  const std::optional<std::pair<std::size_t, std::string>> &syntax_error() const { return m_syntax; }
+  const std::string &error() const { return m_error; }
   bool has_target() const { return m_has_target; }
 
 private:
@@ -416,7 +415,7 @@ private:
     return false;
   }
 
-  std::string* string_field()
+  std::string *string_field()
   {
     return m_key == "actor"     ? &m_entry.actor
            : m_key == "action"  ? &m_entry.action
@@ -428,7 +427,7 @@ private:
   bool ignored() const { return m_key == "seq" || m_key == "hash" || m_key == "prev_hash"; }
 
   // A top-level value that is not a string for a string field, or a non-object for details.
-  bool top_level_value(const char* type)
+  bool top_level_value(const char *type)
   {
     if (ignored()) {
       return true;
@@ -439,10 +438,11 @@ private:
     if (string_field() != nullptr) {
       return refuse(fmt::format("{} must be a string, not {}", m_key, type));
     }
-    return refuse(fmt::format("unknown field \"{}\" (known: actor, action, target, outcome, details, time)", m_key));
+    return refuse(
+        fmt::format("unknown field \"{}\" (known: actor, action, target, outcome, details, time)", m_key));
   }
 
-  bool scalar(json&& value)
+  bool scalar(json &&value)
   {
     if (!m_stack.empty()) {
       add(std::move(value));
@@ -454,11 +454,11 @@ private:
     return top_level_value(value.type_name());
   }
 
-  json* add(json&& value)
+  json *add(json &&value)
   {
-    json& container = *m_stack.back();
+    json &container = *m_stack.back();
     if (container.is_object()) {
-      json& slot = container[m_nested_key];
+      json &slot = container[m_nested_key];
       slot = std::move(value);
       return &slot;
     }
@@ -466,7 +466,7 @@ private:
     return &container.back();
   }
 
-  bool start(json&& container)
+  bool start(json &&container)
   {
     if (!m_stack.empty()) {
       m_stack.push_back(add(std::move(container)));
@@ -500,18 +500,18 @@ private:
     return true;
   }
 
-  NewEntry& m_entry;
+  NewEntry &m_entry;
   bool m_started = false;
   bool m_has_target = false;
   std::string m_key, m_nested_key, m_error;
-  std::vector<json*> m_stack;
+  std::vector<json *> m_stack;
   json m_ignored;
   std::optional<std::pair<std::size_t, std::string>> m_syntax;
 };
 
 // Parse one JSON Lines record into a prepared entry; errors name source:line:column.
-Result<PreparedEntry> parse_record(const std::string& line, const std::string& source, int64_t line_number,
-                                   const std::string& default_actor, const std::string& now)
+Result<PreparedEntry> parse_record(const std::string &line, const std::string &source, int64_t line_number,
+                                   const std::string &default_actor, const std::string &now)
 {
   auto bad = [&](std::string_view what) {
     return fail_with_hint(Errc::parse, import_hint, "{}:{}:1: {}", source, line_number, what);
@@ -520,7 +520,7 @@ Result<PreparedEntry> parse_record(const std::string& line, const std::string& s
   entry.actor = default_actor;
   RecordReader reader(entry);
   if (!nlohmann::json::sax_parse(line, &reader)) {
-    if (const auto& syntax = reader.syntax_error()) {
+    if (const auto &syntax = reader.syntax_error()) {
       return fail_with_hint(Errc::parse, import_hint, "{}:{}:{}: {}", source, line_number, syntax->first,
                             syntax->second);
     }
@@ -585,8 +585,8 @@ private:
 
 } // namespace
 
-Result<Entry> AuditLog::insert_entry(PreparedEntry&& prepared, Statement& last, Statement& insert,
-                                     std::optional<std::pair<int64_t, Hash>>& head)
+Result<Entry> AuditLog::insert_entry(PreparedEntry &&prepared, Statement &last, Statement &insert,
+                                     std::optional<std::pair<int64_t, Hash>> &head)
 {
   if (!head) {
     head.emplace(0, Hash{});
@@ -605,8 +605,9 @@ Result<Entry> AuditLog::insert_entry(PreparedEntry&& prepared, Statement& last, 
   out.outcome = std::move(prepared.outcome);
   out.details = std::move(prepared.details);
   out.prev_hash = head->second;
-  out.hash = m_hasher->hash(EntryFields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details},
-                            out.prev_hash);
+  out.hash = m_hasher->hash(
+      EntryFields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details},
+      out.prev_hash);
   insert.bind(1, out.seq);
   insert.bind(2, std::string_view(out.time));
   insert.bind(3, std::string_view(out.actor));
@@ -625,28 +626,29 @@ Result<Entry> AuditLog::insert_entry(PreparedEntry&& prepared, Statement& last, 
   return out;
 }
 
-Result<Entry> AuditLog::append(const NewEntry& entry)
+Result<Entry> AuditLog::append(const NewEntry &entry)
 {
   auto prepared = TRY(prepare_entry(NewEntry(entry), util::now_rfc3339()));
   auto transaction = TRY(Transaction::begin_immediate(m_db));
   auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
-  auto insert = TRY(m_db.prepare(fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                             entry_columns)));
+  auto insert = TRY(m_db.prepare(
+      fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", entry_columns)));
   std::optional<std::pair<int64_t, Hash>> head;
   auto out = TRY(insert_entry(std::move(prepared), last, insert, head));
   TRY_VOID(transaction.commit());
   return out;
 }
 
-Result<int64_t> AuditLog::import(std::istream& input, const std::string& source_name, const std::string& default_actor)
+Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_name,
+                                 const std::string &default_actor)
 {
   // Entries without a time get the import's time (one transaction, one moment).
   const std::string now = util::now_rfc3339();
   auto transaction = TRY(Transaction::begin_immediate(m_db));
   TRY_VOID(m_db.exec("PRAGMA cache_size=-131072"));
   auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
-  auto insert = TRY(m_db.prepare(fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                             entry_columns)));
+  auto insert = TRY(m_db.prepare(
+      fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", entry_columns)));
 
   // A reader thread parses and validates lines while this thread hashes and inserts.
   BatchQueue queue;
@@ -691,7 +693,7 @@ Result<int64_t> AuditLog::import(std::istream& input, const std::string& source_
   std::optional<Error> failure;
   while (!failure) {
     Batch batch = queue.pop();
-    for (auto& prepared : batch.entries) {
+    for (auto &prepared : batch.entries) {
       if (auto inserted = insert_entry(std::move(prepared), last, insert, head); !inserted) {
         failure = std::move(inserted.error());
         break;
@@ -714,11 +716,11 @@ Result<int64_t> AuditLog::import(std::istream& input, const std::string& source_
   return count;
 }
 
-Result<void> AuditLog::for_each(const Filter& filter, const std::function<Result<void>(const Entry&)>& visit)
+Result<void> AuditLog::for_each(const Filter &filter, const std::function<Result<void>(const Entry &)> &visit)
 {
   std::string where;
   std::vector<std::string> values;
-  auto add = [&](const std::optional<std::string>& value, const char* clause) {
+  auto add = [&](const std::optional<std::string> &value, const char *clause) {
     if (value) {
       where += where.empty() ? " WHERE " : " AND ";
       where += fmt::format(fmt::runtime(clause), values.size() + 1);
@@ -768,7 +770,8 @@ Result<StoredCheckpoint> AuditLog::checkpoint()
   TRY_VOID(store_checkpoint(size, head));
   auto stored = TRY(m_db.prepare("SELECT id, size, time, note FROM checkpoints ORDER BY id DESC LIMIT 1"));
   TRY(stored.step());
-  StoredCheckpoint out{stored.int64(0), stored.int64(1), std::string(stored.text(2)), std::string(stored.text(3))};
+  StoredCheckpoint out{stored.int64(0), stored.int64(1), std::string(stored.text(2)),
+                       std::string(stored.text(3))};
   TRY_VOID(transaction.commit());
   return out;
 }
@@ -783,7 +786,7 @@ Result<std::vector<StoredCheckpoint>> AuditLog::checkpoints()
   return out;
 }
 
-Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
+Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
 {
   VerifyReport report;
   PublicKey trusted;
@@ -793,12 +796,14 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
   } else {
     std::error_code ec;
     if (!fs::exists(m_key_path, ec)) {
-      return fail_with_hint(Errc::io, "pass the log's public key with --pubkey (see `complycli audit pubkey`)",
+      return fail_with_hint(Errc::io,
+                            "pass the log's public key with --pubkey (see `complycli audit pubkey`)",
                             "the log key {} is missing", m_key_path.string());
     }
     trusted = TRY(load_key(m_key_path)).public_key();
     if (!recorded.empty() && recorded != trusted.vkey()) {
-      return fail_with_hint(Errc::io, "restore the log key that belongs to this log, or verify with --pubkey KEY",
+      return fail_with_hint(Errc::io,
+                            "restore the log key that belongs to this log, or verify with --pubkey KEY",
                             "the log key {} ({}) does not match this audit log, which records {}",
                             m_key_path.string(), trusted.vkey(), recorded);
     }
@@ -825,7 +830,7 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
   struct Expectation {
     int64_t size = 0;
     Hash head{};
-    std::string what;               // "checkpoint #3" or "anchor FILE"
+    std::string what; // "checkpoint #3" or "anchor FILE"
     bool anchor = false;
     std::optional<std::string> bad; // a signature or parse problem, reported at its size
   };
@@ -848,29 +853,31 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
     expectations.emplace(e.size, std::move(e));
   };
   std::set<int64_t> checkpointed_sizes;
-  for (const auto& stored : TRY(checkpoints())) {
+  for (const auto &stored : TRY(checkpoints())) {
     add_expectation(fmt::format("checkpoint #{}", stored.id), stored.note, false, stored.size);
     checkpointed_sizes.insert(stored.size);
     ++report.checkpoints;
   }
-  for (const auto& anchor : options.anchors) {
+  for (const auto &anchor : options.anchors) {
     auto body = open_checkpoint(anchor.note, trusted);
     if (!body) {
       if (body.error().code == Errc::parse) {
         return fail(Errc::parse, "anchor {}: {}", anchor.name, body.error().message);
       }
-      return problem(0, "bad anchor signature", fmt::format("anchor {}: bad anchor signature: {}", anchor.name, body.error().message));
+      return problem(0, "bad anchor signature",
+                     fmt::format("anchor {}: bad anchor signature: {}", anchor.name, body.error().message));
     }
     add_expectation(fmt::format("anchor {}", anchor.name), anchor.note, true, 0);
     ++report.anchors;
   }
 
-  auto check_expectations_at = [&](int64_t seq, const Hash& head) -> std::optional<Problem> {
+  auto check_expectations_at = [&](int64_t seq, const Hash &head) -> std::optional<Problem> {
     auto [begin, end] = expectations.equal_range(seq);
     for (auto it = begin; it != end; ++it) {
-      const auto& e = it->second;
+      const auto &e = it->second;
       if (e.bad) {
-        return Problem{seq, "bad checkpoint signature", fmt::format("entry {}: bad checkpoint signature: {}: {}", seq, e.what, *e.bad)};
+        return Problem{seq, "bad checkpoint signature",
+                       fmt::format("entry {}: bad checkpoint signature: {}: {}", seq, e.what, *e.bad)};
       }
       if (e.head != head) {
         if (e.anchor) {
@@ -880,13 +887,15 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
                                      seq, e.what, seq)};
         }
         return Problem{seq, "checkpoint not a prefix",
-                       fmt::format("entry {}: checkpoint not a prefix: {} was signed over a different log ({} there, the log has {})",
+                       fmt::format("entry {}: checkpoint not a prefix: {} was signed over a different log "
+                                   "({} there, the log has {})",
                                    seq, e.what, util::to_hex(e.head), util::to_hex(head))};
       }
     }
     if (seq > 0 && seq % checkpoint_interval == 0 && !checkpointed_sizes.contains(seq)) {
-      return Problem{seq, "missing checkpoint",
-                     fmt::format("entry {}: missing checkpoint: the one made automatically at this size is gone", seq)};
+      return Problem{
+          seq, "missing checkpoint",
+          fmt::format("entry {}: missing checkpoint: the one made automatically at this size is gone", seq)};
     }
     return std::nullopt;
   };
@@ -907,10 +916,12 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
   };
   // Scan entries lo..hi (inclusive). The expected previous hash of entry lo is `prev` when known; the
   // second half of a parallel scan learns it from the first half afterwards.
-  auto scan = [&](Database& db, EntryHasher& hasher, int64_t lo, int64_t hi, std::optional<Hash> prev) -> Result<ScanResult> {
+  auto scan = [&](Database &db, EntryHasher &hasher, int64_t lo, int64_t hi,
+                  std::optional<Hash> prev) -> Result<ScanResult> {
     ScanResult result;
     result.last_seq = lo - 1;
-    auto rows = TRY(db.prepare(fmt::format("SELECT {} FROM entries WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq", entry_columns)));
+    auto rows = TRY(db.prepare(
+        fmt::format("SELECT {} FROM entries WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq", entry_columns)));
     rows.bind(1, lo);
     rows.bind(2, hi);
     Hash last = prev.value_or(Hash{});
@@ -927,18 +938,21 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
       }
       const int64_t seq = rows.int64(0);
       if (seq == last_seq) {
-        result.problem = Problem{seq, "duplicate", fmt::format("entry {}: duplicate: two entries have this sequence number", seq)};
+        result.problem = Problem{
+            seq, "duplicate", fmt::format("entry {}: duplicate: two entries have this sequence number", seq)};
         break;
       }
       if (seq != last_seq + 1) {
-        result.problem = Problem{last_seq + 1, "gap",
-                                 fmt::format("entry {}: gap: missing, entry {} follows entry {}", last_seq + 1, seq, last_seq)};
+        result.problem = Problem{
+            last_seq + 1, "gap",
+            fmt::format("entry {}: gap: missing, entry {} follows entry {}", last_seq + 1, seq, last_seq)};
         break;
       }
       const auto prev_hash = rows.blob(7);
       const auto stored = rows.blob(8);
       if (prev_hash.size() != 32) {
-        result.problem = Problem{seq, "broken link", fmt::format("entry {}: broken link: its previous hash is not 32 bytes", seq)};
+        result.problem = Problem{
+            seq, "broken link", fmt::format("entry {}: broken link: its previous hash is not 32 bytes", seq)};
         break;
       }
       if (!link_known) {
@@ -946,15 +960,18 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
         copy_hash(result.first_prev, prev_hash);
         link_known = true;
       } else if (std::memcmp(prev_hash.data(), last.data(), 32) != 0) {
-        result.problem = Problem{seq, "broken link",
-                                 fmt::format("entry {}: broken link: its previous hash is not entry {}'s hash", seq, seq - 1)};
+        result.problem = Problem{
+            seq, "broken link",
+            fmt::format("entry {}: broken link: its previous hash is not entry {}'s hash", seq, seq - 1)};
         break;
       }
-      last = hasher.hash(EntryFields{seq, rows.text(1), rows.text(2), rows.text(3), rows.text(4), rows.text(5), rows.text(6)},
+      last = hasher.hash(EntryFields{seq, rows.text(1), rows.text(2), rows.text(3), rows.text(4),
+                                     rows.text(5), rows.text(6)},
                          std::span<const uint8_t, 32>(prev_hash.data(), 32));
       if (stored.size() != 32 || std::memcmp(stored.data(), last.data(), 32) != 0) {
-        result.problem = Problem{seq, "hash mismatch",
-                                 fmt::format("entry {}: hash mismatch: the entry was changed after it was written", seq)};
+        result.problem =
+            Problem{seq, "hash mismatch",
+                    fmt::format("entry {}: hash mismatch: the entry was changed after it was written", seq)};
         break;
       }
       last_seq = seq;
@@ -1002,12 +1019,13 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
       next.bind(1, first->last_seq);
       TRY(next.step());
       scanned.problem = Problem{first->last_seq + 1, "gap",
-                                fmt::format("entry {}: gap: missing, entry {} follows entry {}", first->last_seq + 1,
-                                            next.int64(0), first->last_seq)};
+                                fmt::format("entry {}: gap: missing, entry {} follows entry {}",
+                                            first->last_seq + 1, next.int64(0), first->last_seq)};
     } else if (!scanned.problem) {
       if (second->first_seq == mid + 1 && second->first_prev != first->last_hash) {
-        scanned.problem = Problem{mid + 1, "broken link",
-                                  fmt::format("entry {}: broken link: its previous hash is not entry {}'s hash", mid + 1, mid)};
+        scanned.problem = Problem{
+            mid + 1, "broken link",
+            fmt::format("entry {}: broken link: its previous hash is not entry {}'s hash", mid + 1, mid)};
       } else {
         scanned.problem = second->problem;
         scanned.last_seq = second->last_seq;
@@ -1024,13 +1042,15 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions& options)
   report.head = previous;
   // Checkpoints and anchors beyond the end: the log lost entries.
   for (auto it = expectations.upper_bound(last_seq); it != expectations.end(); ++it) {
-    const auto& e = it->second;
+    const auto &e = it->second;
     if (e.bad) {
-      return problem(e.size, "bad checkpoint signature", fmt::format("entry {}: bad checkpoint signature: {}: {}", e.size, e.what, *e.bad));
+      return problem(e.size, "bad checkpoint signature",
+                     fmt::format("entry {}: bad checkpoint signature: {}: {}", e.size, e.what, *e.bad));
     }
-    return problem(last_seq + 1, e.anchor ? "log shorter than anchor" : "log shorter than checkpoint",
-                   fmt::format("entry {}: log shorter than {}: {} covers {} entries but the log has {} (truncated)",
-                               last_seq + 1, e.anchor ? "anchor" : "checkpoint", e.what, e.size, last_seq));
+    return problem(
+        last_seq + 1, e.anchor ? "log shorter than anchor" : "log shorter than checkpoint",
+        fmt::format("entry {}: log shorter than {}: {} covers {} entries but the log has {} (truncated)",
+                    last_seq + 1, e.anchor ? "anchor" : "checkpoint", e.what, e.size, last_seq));
   }
   TRY_VOID(transaction.commit());
   return report;
@@ -1041,7 +1061,8 @@ Result<Stats> AuditLog::stats()
   Stats stats;
   auto transaction = TRY(Transaction::begin_read(m_db));
   {
-    auto stmt = TRY(m_db.prepare("SELECT count(*), min(time), max(time), count(DISTINCT actor) FROM entries"));
+    auto stmt =
+        TRY(m_db.prepare("SELECT count(*), min(time), max(time), count(DISTINCT actor) FROM entries"));
     TRY(stmt.step());
     stats.entries = stmt.int64(0);
     stats.first_time = stmt.text(1);
@@ -1055,7 +1076,8 @@ Result<Stats> AuditLog::stats()
     }
   }
   {
-    auto stmt = TRY(m_db.prepare("SELECT action, count(*) AS n FROM entries GROUP BY action ORDER BY n DESC, action"));
+    auto stmt = TRY(
+        m_db.prepare("SELECT action, count(*) AS n FROM entries GROUP BY action ORDER BY n DESC, action"));
     while (TRY(stmt.step())) {
       stats.actions.emplace_back(std::string(stmt.text(0)), stmt.int64(1));
     }

@@ -9,13 +9,12 @@
 #include "core/error.hpp"
 #include "core/workspace.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <istream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,7 +81,7 @@ struct VerifyReport {
   int64_t anchors = 0;
   Hash head{};
   bool triggers_present = true;
-  std::string key_vkey; // the key the checkpoints were checked against
+  std::string key_vkey;           // the key the checkpoints were checked against
   std::optional<Problem> problem; // empty when the log verifies
 };
 
@@ -107,21 +106,22 @@ public:
   // Open the workspace's audit.db, creating it (mode 0600) and the log key (mode 0600) on first use.
   // Errc::io for a file that is not a complycli audit database, a newer schema, or a missing key
   // for an existing log.
-  static Result<AuditLog> open(const core::Workspace& workspace);
+  static Result<AuditLog> open(const core::Workspace &workspace);
   // The same with explicit paths (tests).
-  static Result<AuditLog> open(const std::filesystem::path& db_path, const std::filesystem::path& key_path);
+  static Result<AuditLog> open(const std::filesystem::path &db_path, const std::filesystem::path &key_path);
 
   // Append one entry durably (BEGIN IMMEDIATE, synchronous=FULL); returns it with its hash.
-  Result<Entry> append(const NewEntry& entry);
+  Result<Entry> append(const NewEntry &entry);
 
   // Append every JSON Lines record of `input` in one transaction: all or nothing. A line is an object
   // with action and target (required), actor (default `default_actor`), outcome, details, time;
   // seq, hash and prev_hash (as export writes them) are ignored. Bad JSON: Errc::parse naming
   // `source_name`:line:column. Returns the number of entries appended.
-  Result<int64_t> import(std::istream& input, const std::string& source_name, const std::string& default_actor);
+  Result<int64_t> import(std::istream &input, const std::string &source_name,
+                         const std::string &default_actor);
 
   // Visit the entries `filter` selects, in sequence order.
-  Result<void> for_each(const Filter& filter, const std::function<Result<void>(const Entry&)>& visit);
+  Result<void> for_each(const Filter &filter, const std::function<Result<void>(const Entry &)> &visit);
   // One entry, or nullopt.
   Result<std::optional<Entry>> get(int64_t seq);
 
@@ -131,22 +131,24 @@ public:
 
   // Recompute every hash and link, check every stored checkpoint and anchor. I/O problems are errors;
   // a log that does not verify is a report with `problem` set.
-  Result<VerifyReport> verify(const VerifyOptions& options);
+  Result<VerifyReport> verify(const VerifyOptions &options);
 
   Result<Stats> stats();
 
   // The log's public key (from the key file).
   Result<PublicKey> public_key();
 
-  Database& database() { return m_db; }
+  Database &database() { return m_db; }
 
 private:
-  AuditLog(Database db, std::filesystem::path key_path) : m_db(std::move(db)), m_key_path(std::move(key_path)) {}
-  Result<const LogKey*> key();
-  Result<Entry> insert_entry(PreparedEntry&& entry, Statement& last, Statement& insert,
-                             std::optional<std::pair<int64_t, Hash>>& head);
-  Result<void> store_checkpoint(int64_t size, const Hash& head);
-  Result<std::string> meta(const char* key);
+  AuditLog(Database db, std::filesystem::path key_path) : m_db(std::move(db)), m_key_path(std::move(key_path))
+  {
+  }
+  Result<const LogKey *> key();
+  Result<Entry> insert_entry(PreparedEntry &&entry, Statement &last, Statement &insert,
+                             std::optional<std::pair<int64_t, Hash>> &head);
+  Result<void> store_checkpoint(int64_t size, const Hash &head);
+  Result<std::string> meta(const char *key);
 
   Database m_db;
   std::filesystem::path m_key_path;

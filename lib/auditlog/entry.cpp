@@ -11,20 +11,20 @@ namespace complycli::auditlog {
 
 namespace {
 
-void put_u32(std::string& out, uint32_t value)
+void put_u32(std::string &out, uint32_t value)
 {
   const char bytes[4] = {static_cast<char>(value >> 24), static_cast<char>(value >> 16),
                          static_cast<char>(value >> 8), static_cast<char>(value)};
   out.append(bytes, 4);
 }
 
-void put_u64(std::string& out, uint64_t value)
+void put_u64(std::string &out, uint64_t value)
 {
   put_u32(out, static_cast<uint32_t>(value >> 32));
   put_u32(out, static_cast<uint32_t>(value));
 }
 
-void put_field(std::string& out, std::string_view field)
+void put_field(std::string &out, std::string_view field)
 {
   put_u32(out, static_cast<uint32_t>(field.size()));
   out.append(field);
@@ -49,7 +49,7 @@ int number(std::string_view text)
 
 } // namespace
 
-void encode_entry(std::string& out, const EntryFields& fields, std::span<const uint8_t, 32> prev_hash)
+void encode_entry(std::string &out, const EntryFields &fields, std::span<const uint8_t, 32> prev_hash)
 {
   out.append(entry_domain);
   put_u64(out, static_cast<uint64_t>(fields.seq));
@@ -59,11 +59,10 @@ void encode_entry(std::string& out, const EntryFields& fields, std::span<const u
   put_field(out, fields.target);
   put_field(out, fields.outcome);
   put_field(out, fields.details);
-  out.append(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size());
+  out.append(reinterpret_cast<const char *>(prev_hash.data()), prev_hash.size());
 }
 
-EntryHasher::EntryHasher()
-    : m_md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), m_ctx(EVP_MD_CTX_new())
+EntryHasher::EntryHasher() : m_md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), m_ctx(EVP_MD_CTX_new())
 {
   if (m_md == nullptr || m_ctx == nullptr) {
     throw std::runtime_error("OpenSSL cannot provide SHA-256");
@@ -77,27 +76,28 @@ EntryHasher::~EntryHasher()
   EVP_MD_free(m_md);
 }
 
-Hash EntryHasher::hash(const EntryFields& fields, std::span<const uint8_t, 32> prev_hash)
+Hash EntryHasher::hash(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash)
 {
   m_buffer.clear();
   encode_entry(m_buffer, fields, prev_hash);
   Hash out{};
   unsigned int size = 0;
-  if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 || EVP_DigestUpdate(m_ctx, m_buffer.data(), m_buffer.size()) != 1 ||
+  if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 ||
+      EVP_DigestUpdate(m_ctx, m_buffer.data(), m_buffer.size()) != 1 ||
       EVP_DigestFinal_ex(m_ctx, out.data(), &size) != 1 || size != out.size()) {
     throw std::runtime_error("OpenSSL SHA-256 failed");
   }
   return out;
 }
 
-Result<std::string> canonical_details(const nlohmann::json& details)
+Result<std::string> canonical_details(const nlohmann::json &details)
 {
   if (!details.is_object()) {
     return fail(Errc::usage, "details must be a JSON object, not {}", details.type_name());
   }
   try {
     return details.dump();
-  } catch (const nlohmann::json::type_error&) {
+  } catch (const nlohmann::json::type_error &) {
     return fail(Errc::usage, "details hold a string that is not valid UTF-8");
   }
 }
@@ -143,11 +143,12 @@ std::optional<int64_t> time_to_epoch_ms(std::string_view stored_time)
   const sys_days day{*date};
   const std::string_view t = *normal;
   const int64_t seconds = duration_cast<std::chrono::seconds>(day.time_since_epoch()).count() +
-                          number(t.substr(11, 2)) * 3600 + number(t.substr(14, 2)) * 60 + number(t.substr(17, 2));
+                          number(t.substr(11, 2)) * 3600 + number(t.substr(14, 2)) * 60 +
+                          number(t.substr(17, 2));
   return seconds * 1000 + number(t.substr(20, 3));
 }
 
-nlohmann::ordered_json entry_to_json(const Entry& entry)
+nlohmann::ordered_json entry_to_json(const Entry &entry)
 {
   nlohmann::ordered_json json;
   json["seq"] = entry.seq;

@@ -4,12 +4,10 @@
 
 #include "core/error.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <openssl/evp.h>
-
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,29 +41,29 @@ struct EntryFields {
 // Append the canonical encoding of `fields` and `prev_hash` to `out`:
 // domain || u64be(seq) || for each of time, actor, action, target, outcome, details: u32be(len) || bytes
 // || prev_hash.
-void encode_entry(std::string& out, const EntryFields& fields, std::span<const uint8_t, 32> prev_hash);
+void encode_entry(std::string &out, const EntryFields &fields, std::span<const uint8_t, 32> prev_hash);
 
 // Computes entry hashes with one OpenSSL digest context and one buffer, reused for every entry.
 class EntryHasher {
 public:
   EntryHasher();
   ~EntryHasher();
-  EntryHasher(const EntryHasher&) = delete;
-  EntryHasher& operator=(const EntryHasher&) = delete;
+  EntryHasher(const EntryHasher &) = delete;
+  EntryHasher &operator=(const EntryHasher &) = delete;
 
   // SHA-256 of encode_entry(fields, prev_hash).
-  Hash hash(const EntryFields& fields, std::span<const uint8_t, 32> prev_hash);
+  Hash hash(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash);
 
 private:
-  EVP_MD* m_md = nullptr;
-  EVP_MD_CTX* m_ctx = nullptr;
+  EVP_MD *m_md = nullptr;
+  EVP_MD_CTX *m_ctx = nullptr;
   std::string m_buffer;
 };
 
 // The canonical text of a details object: compact JSON, object keys sorted by byte value at every
 // level, UTF-8 as is (nlohmann::json::dump()). Errc::usage if `details` is not an object or holds
 // invalid UTF-8.
-Result<std::string> canonical_details(const nlohmann::json& details);
+Result<std::string> canonical_details(const nlohmann::json &details);
 
 // Whether `outcome` is one of ok, denied, error.
 bool valid_outcome(std::string_view outcome);
@@ -78,6 +76,6 @@ std::optional<std::string> normalise_time(std::string_view text);
 std::optional<int64_t> time_to_epoch_ms(std::string_view stored_time);
 
 // JSON for an entry as log, show and export print it (stable key order; hashes as lower-case hex).
-nlohmann::ordered_json entry_to_json(const Entry& entry);
+nlohmann::ordered_json entry_to_json(const Entry &entry);
 
 } // namespace complycli::auditlog

@@ -6,7 +6,7 @@
 
 namespace complycli::auditlog {
 
-Entry redact(const Entry& entry, const std::vector<std::string>& fields)
+Entry redact(const Entry &entry, const std::vector<std::string> &fields)
 {
   if (fields.empty()) {
     return entry;
@@ -15,7 +15,7 @@ Entry redact(const Entry& entry, const std::vector<std::string>& fields)
   auto details = nlohmann::json::parse(entry.details, nullptr, false);
   if (details.is_object()) {
     bool changed = false;
-    for (const auto& field : fields) {
+    for (const auto &field : fields) {
       if (auto it = details.find(field); it != details.end()) {
         *it = redacted_value;
         changed = true;
@@ -59,11 +59,20 @@ std::string cef_escape_value(std::string_view text)
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-    case '\\': out += "\\\\"; break;
-    case '=': out += "\\="; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    default: out += c;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '=':
+      out += "\\=";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    default:
+      out += c;
     }
   }
   return out;
@@ -100,15 +109,16 @@ int cef_severity(std::string_view outcome)
 
 } // namespace
 
-std::string export_line(const Entry& entry, ExportFormat format)
+std::string export_line(const Entry &entry, ExportFormat format)
 {
   switch (format) {
   case ExportFormat::jsonl:
     return entry_to_json(entry).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   case ExportFormat::csv:
-    return fmt::format("{},{},{},{},{},{},{},{},{}\r\n", entry.seq, csv_field(entry.time), csv_field(entry.actor),
-                       csv_field(entry.action), csv_field(entry.target), csv_field(entry.outcome),
-                       csv_field(entry.details), util::to_hex(entry.prev_hash), util::to_hex(entry.hash));
+    return fmt::format("{},{},{},{},{},{},{},{},{}\r\n", entry.seq, csv_field(entry.time),
+                       csv_field(entry.actor), csv_field(entry.action), csv_field(entry.target),
+                       csv_field(entry.outcome), csv_field(entry.details), util::to_hex(entry.prev_hash),
+                       util::to_hex(entry.hash));
   case ExportFormat::cef: {
     const auto rt = time_to_epoch_ms(entry.time);
     return fmt::format("CEF:0|complycli|complycli|{}|{}|{}|{}|rt={} suser={} act={} outcome={} externalId={} "

@@ -18,13 +18,13 @@ inline constexpr std::string_view redacted_value = "[REDACTED]";
 
 // A copy of `entry` whose details have each top-level field named in `fields` replaced by
 // "[REDACTED]" (fields that are absent stay absent). The hashes are the original entry's.
-Entry redact(const Entry& entry, const std::vector<std::string>& fields);
+Entry redact(const Entry &entry, const std::vector<std::string> &fields);
 
 // The first line of a CSV export (empty for the other formats).
 std::string export_header(ExportFormat format);
 
 // One entry as a line of `format`, ending in '\n'.
-std::string export_line(const Entry& entry, ExportFormat format);
+std::string export_line(const Entry &entry, ExportFormat format);
 
 // CEF escaping: header fields escape backslash and pipe; extension values escape backslash, equals
 // sign, and newlines (as \n, \r).

@@ -2,10 +2,9 @@
 
 #include "util/hex.hpp"
 
+#include <charconv>
 #include <openssl/evp.h>
 #include <sodium.h>
-
-#include <charconv>
 
 namespace complycli::auditlog {
 
@@ -59,7 +58,7 @@ std::array<uint8_t, 4> key_id(std::string_view name, std::span<const uint8_t, 32
   std::string data(name);
   data.push_back('\n');
   data.push_back(static_cast<char>(ed25519_type));
-  data.append(reinterpret_cast<const char*>(public_key.data()), public_key.size());
+  data.append(reinterpret_cast<const char *>(public_key.data()), public_key.size());
   const auto digest = sha256(data);
   return {digest[0], digest[1], digest[2], digest[3]};
 }
@@ -76,7 +75,7 @@ std::optional<std::vector<uint8_t>> base64_decode(std::string_view text)
 {
   std::vector<uint8_t> out(text.size() / 4 * 3 + 3);
   std::size_t length = 0;
-  const char* end = nullptr;
+  const char *end = nullptr;
   if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
                         sodium_base64_VARIANT_ORIGINAL) != 0 ||
       end != text.data() + text.size()) {
@@ -122,7 +121,7 @@ Result<LogKey> LogKey::generate()
   LogKey key;
   key.m_secret = TRY(crypto::SecretBytes::allocate(crypto_sign_SECRETKEYBYTES));
   crypto_sign_keypair(key.m_public.key.data(), key.m_secret.data());
-  const auto digest = sha256(std::string_view(reinterpret_cast<const char*>(key.m_public.key.data()), 32));
+  const auto digest = sha256(std::string_view(reinterpret_cast<const char *>(key.m_public.key.data()), 32));
   key.m_public.name = "complycli.audit/" + util::to_hex(std::span<const uint8_t>(digest.data(), 8));
   key.m_public.id = key_id(key.m_public.name, key.m_public.key);
   return key;
@@ -173,12 +172,12 @@ std::string LogKey::serialize() const
 std::array<uint8_t, 64> LogKey::sign(std::string_view message) const
 {
   std::array<uint8_t, 64> signature{};
-  crypto_sign_detached(signature.data(), nullptr, reinterpret_cast<const uint8_t*>(message.data()), message.size(),
-                       m_secret.data());
+  crypto_sign_detached(signature.data(), nullptr, reinterpret_cast<const uint8_t *>(message.data()),
+                       message.size(), m_secret.data());
   return signature;
 }
 
-std::string checkpoint_text(const CheckpointBody& body)
+std::string checkpoint_text(const CheckpointBody &body)
 {
   std::string text = fmt::format("{}\n{}\n{}\n", body.origin, body.size, base64_encode(body.head));
   if (!body.time.empty()) {
@@ -187,7 +186,7 @@ std::string checkpoint_text(const CheckpointBody& body)
   return text;
 }
 
-std::string sign_checkpoint(const LogKey& key, const CheckpointBody& body)
+std::string sign_checkpoint(const LogKey &key, const CheckpointBody &body)
 {
   const auto text = checkpoint_text(body);
   const auto signature = key.sign(text);
@@ -196,7 +195,7 @@ std::string sign_checkpoint(const LogKey& key, const CheckpointBody& body)
   return fmt::format("{}\n{}{} {}\n", text, em_dash_space, key.public_key().name, base64_encode(blob));
 }
 
-Result<std::string_view> verify_note(std::string_view note, const PublicKey& key)
+Result<std::string_view> verify_note(std::string_view note, const PublicKey &key)
 {
   for (unsigned char c : note) {
     if (c < 0x20 && c != '\n') {
@@ -228,8 +227,8 @@ Result<std::string_view> verify_note(std::string_view note, const PublicKey& key
       continue; // another key's signature: ignored
     }
     if (blob->size() != 4 + crypto_sign_BYTES ||
-        crypto_sign_verify_detached(blob->data() + 4, reinterpret_cast<const uint8_t*>(text.data()), text.size(),
-                                    key.key.data()) != 0) {
+        crypto_sign_verify_detached(blob->data() + 4, reinterpret_cast<const uint8_t *>(text.data()),
+                                    text.size(), key.key.data()) != 0) {
       return fail(Errc::chain_broken, "bad signature by {}", key.name);
     }
     found = true;
@@ -240,7 +239,7 @@ Result<std::string_view> verify_note(std::string_view note, const PublicKey& key
   return text;
 }
 
-Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey& key)
+Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey &key)
 {
   const auto text = TRY(verify_note(note, key));
   const auto lines = split(text.substr(0, text.size() - 1), '\n');

@@ -23,7 +23,7 @@ struct PublicKey {
 
   // The C2SP vkey text: <name>+<hex key ID>+<base64(0x01 || public key)>.
   std::string vkey() const;
-  bool operator==(const PublicKey&) const = default;
+  bool operator==(const PublicKey &) const = default;
 };
 
 // Parse a vkey (Errc::usage when malformed or when the key ID does not match name and key).
@@ -47,7 +47,7 @@ public:
 
   // The key file's text (contains the secret seed: the caller wipes it).
   std::string serialize() const;
-  const PublicKey& public_key() const { return m_public; }
+  const PublicKey &public_key() const { return m_public; }
   // An Ed25519 signature over `message`.
   std::array<uint8_t, 64> sign(std::string_view message) const;
 
@@ -65,20 +65,20 @@ struct CheckpointBody {
 };
 
 // The note text: origin, size, base64 head hash, "time <time>", each ending in a newline.
-std::string checkpoint_text(const CheckpointBody& body);
+std::string checkpoint_text(const CheckpointBody &body);
 
 // The full signed note: text, blank line, "— <name> <base64(key ID || signature)>".
-std::string sign_checkpoint(const LogKey& key, const CheckpointBody& body);
+std::string sign_checkpoint(const LogKey &key, const CheckpointBody &body);
 
 // Verify a signed note with `key` and return its text (up to and including the newline before the
 // blank line). Signatures by other keys are ignored; at least one by `key` must verify.
 // Errc::chain_broken for a bad or missing signature, Errc::parse for a note that does not parse.
-Result<std::string_view> verify_note(std::string_view note, const PublicKey& key);
+Result<std::string_view> verify_note(std::string_view note, const PublicKey &key);
 
 // Parse a signed checkpoint and verify it with `key`: the note's text must parse, a signature line
 // must carry `key`'s name and ID, and that signature must verify; signatures by other keys are
 // ignored (as the signed-note spec requires). The origin must equal the key name.
 // Errc::chain_broken for a bad or missing signature, Errc::parse for a note that does not parse.
-Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey& key);
+Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey &key);
 
 } // namespace complycli::auditlog

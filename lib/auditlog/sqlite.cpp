@@ -2,7 +2,7 @@
 
 namespace complycli::auditlog {
 
-Statement& Statement::operator=(Statement&& other) noexcept
+Statement &Statement::operator=(Statement &&other) noexcept
 {
   if (this != &other) {
     sqlite3_finalize(m_stmt);
@@ -21,12 +21,12 @@ Result<bool> Statement::step()
   if (rc == SQLITE_DONE) {
     return false;
   }
-  sqlite3* db = sqlite3_db_handle(m_stmt);
-  const char* file = sqlite3_db_filename(db, "main");
+  sqlite3 *db = sqlite3_db_handle(m_stmt);
+  const char *file = sqlite3_db_filename(db, "main");
   return fail(Errc::io, "{}: {}", file == nullptr ? "database" : file, sqlite3_errmsg(db));
 }
 
-Database& Database::operator=(Database&& other) noexcept
+Database &Database::operator=(Database &&other) noexcept
 {
   if (this != &other) {
     sqlite3_close_v2(m_db);
@@ -37,11 +37,12 @@ Database& Database::operator=(Database&& other) noexcept
   return *this;
 }
 
-Result<Database> Database::open(const std::filesystem::path& path)
+Result<Database> Database::open(const std::filesystem::path &path)
 {
   Database db;
   db.m_path = path;
-  const int rc = sqlite3_open_v2(path.c_str(), &db.m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db.m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     return fail(Errc::io, "cannot open {}: {}", path.string(),
                 db.m_db != nullptr ? sqlite3_errmsg(db.m_db) : sqlite3_errstr(rc));
@@ -55,7 +56,7 @@ Error Database::error(std::string_view what) const
   return Error{Errc::io, fmt::format("{}: {}: {}", m_path.string(), what, sqlite3_errmsg(m_db)), {}};
 }
 
-Result<void> Database::exec(const char* sql)
+Result<void> Database::exec(const char *sql)
 {
   if (sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
     return std::unexpected(error("cannot run statement"));
@@ -65,20 +66,20 @@ Result<void> Database::exec(const char* sql)
 
 Result<Statement> Database::prepare(std::string_view sql)
 {
-  sqlite3_stmt* stmt = nullptr;
+  sqlite3_stmt *stmt = nullptr;
   if (sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
     return std::unexpected(error("cannot prepare a query"));
   }
   return Statement(stmt);
 }
 
-Result<Transaction> Transaction::begin_immediate(Database& db)
+Result<Transaction> Transaction::begin_immediate(Database &db)
 {
   TRY_VOID(db.exec("BEGIN IMMEDIATE"));
   return Transaction(&db);
 }
 
-Result<Transaction> Transaction::begin_read(Database& db)
+Result<Transaction> Transaction::begin_read(Database &db)
 {
   TRY_VOID(db.exec("BEGIN"));
   return Transaction(&db);
@@ -93,7 +94,7 @@ Transaction::~Transaction()
 
 Result<void> Transaction::commit()
 {
-  auto* db = m_db;
+  auto *db = m_db;
   m_db = nullptr;
   if (sqlite3_exec(db->get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
     auto err = db->error("cannot commit");

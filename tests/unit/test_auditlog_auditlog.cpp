@@ -1,16 +1,13 @@
 #include "auditlog/auditlog.hpp"
+#include "test_support.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
 
-#include "test_support.hpp"
-
 #include <doctest/doctest.h>
-
 #include <sodium.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace complycli;
 using namespace complycli::auditlog;
@@ -18,11 +15,11 @@ using namespace complycli::auditlog;
 namespace {
 
 // Tamper with the database as an attacker would: through SQLite itself, triggers dropped first.
-void sql(const std::filesystem::path& db, const std::string& statements)
+void sql(const std::filesystem::path &db, const std::string &statements)
 {
-  sqlite3* handle = nullptr;
+  sqlite3 *handle = nullptr;
   REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
-  char* message = nullptr;
+  char *message = nullptr;
   const int rc = sqlite3_exec(handle, statements.c_str(), nullptr, nullptr, &message);
   INFO(statements << ": " << (message ? message : ""));
   sqlite3_free(message);
@@ -30,7 +27,7 @@ void sql(const std::filesystem::path& db, const std::string& statements)
   REQUIRE(rc == SQLITE_OK);
 }
 
-const char* drop_triggers = "DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete; "
+const char *drop_triggers = "DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete; "
                             "DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete;";
 
 struct Fixture {
@@ -60,7 +57,7 @@ struct Fixture {
     }
   }
 
-  VerifyReport verify(const VerifyOptions& options = {})
+  VerifyReport verify(const VerifyOptions &options = {})
   {
     auto log = open();
     auto report = log.verify(options);
@@ -69,7 +66,7 @@ struct Fixture {
   }
 
   // The first problem verify finds: (sequence number, kind).
-  std::pair<int64_t, std::string> problem(const VerifyOptions& options = {})
+  std::pair<int64_t, std::string> problem(const VerifyOptions &options = {})
   {
     const auto report = verify(options);
     REQUIRE(report.problem);
@@ -158,7 +155,8 @@ TEST_CASE("auditlog::append and verify")
   {
     std::stringstream lines;
     for (int i = 0; i < 2500; ++i) {
-      lines << R"({"action":"a","target":"t"})" << "\n";
+      lines << R"({"action":"a","target":"t"})"
+            << "\n";
     }
     auto log = f.open();
     REQUIRE(log.import(lines, "lines", "importer").value() == 2500);
@@ -184,10 +182,11 @@ TEST_CASE("auditlog::verify finds the first bad entry")
 
   SUBCASE("editing any field of an entry is a hash mismatch at that entry")
   {
-    for (const char* field : {"time", "actor", "action", "target", "outcome", "details"}) {
+    for (const char *field : {"time", "actor", "action", "target", "outcome", "details"}) {
       Fixture g;
       g.append(5);
-      sql(g.db, fmt::format("{} UPDATE entries SET {} = {} || 'x' WHERE seq = 3", drop_triggers, field, field));
+      sql(g.db,
+          fmt::format("{} UPDATE entries SET {} = {} || 'x' WHERE seq = 3", drop_triggers, field, field));
       INFO(field);
       CHECK(g.problem() == P{3, "hash mismatch"});
     }
@@ -215,11 +214,12 @@ TEST_CASE("auditlog::verify finds the first bad entry")
 
   SUBCASE("inserting an entry in the middle is caught at the inserted entry")
   {
-    sql(f.db, fmt::format("{} UPDATE entries SET seq = seq + 100 WHERE seq >= 3; "
-                          "UPDATE entries SET seq = seq - 99 WHERE seq >= 103; "
-                          "INSERT INTO entries SELECT 3, time, 'mallory', action, target, outcome, details, hash, "
-                          "randomblob(32) FROM entries WHERE seq = 2",
-                          drop_triggers));
+    sql(f.db,
+        fmt::format("{} UPDATE entries SET seq = seq + 100 WHERE seq >= 3; "
+                    "UPDATE entries SET seq = seq - 99 WHERE seq >= 103; "
+                    "INSERT INTO entries SELECT 3, time, 'mallory', action, target, outcome, details, hash, "
+                    "randomblob(32) FROM entries WHERE seq = 2",
+                    drop_triggers));
     CHECK(f.problem() == P{3, "hash mismatch"});
   }
 
@@ -230,11 +230,11 @@ TEST_CASE("auditlog::verify finds the first bad entry")
     auto two = log.get(2).value().value();
     EntryHasher hasher;
     const auto forged = hasher.hash(EntryFields{3, two.time, "mallory", "x", "y", "ok", "{}"}, two.hash);
-    auto stmt = sqlite3_mprintf("%s UPDATE entries SET seq = seq + 100 WHERE seq >= 3; "
-                                "UPDATE entries SET seq = seq - 99 WHERE seq >= 103; "
-                                "INSERT INTO entries VALUES (3, '%q', 'mallory', 'x', 'y', 'ok', '{}', x'%q', x'%q')",
-                                drop_triggers, two.time.c_str(), util::to_hex(two.hash).c_str(),
-                                util::to_hex(forged).c_str());
+    auto stmt = sqlite3_mprintf(
+        "%s UPDATE entries SET seq = seq + 100 WHERE seq >= 3; "
+        "UPDATE entries SET seq = seq - 99 WHERE seq >= 103; "
+        "INSERT INTO entries VALUES (3, '%q', 'mallory', 'x', 'y', 'ok', '{}', x'%q', x'%q')",
+        drop_triggers, two.time.c_str(), util::to_hex(two.hash).c_str(), util::to_hex(forged).c_str());
     sql(f.db, stmt);
     sqlite3_free(stmt);
     CHECK(f.problem() == P{4, "broken link"});
@@ -242,16 +242,18 @@ TEST_CASE("auditlog::verify finds the first bad entry")
 
   SUBCASE("swapping two entries is a broken link at the first of them")
   {
-    sql(f.db, fmt::format("{} UPDATE entries SET seq = 100 WHERE seq = 3; UPDATE entries SET seq = 3 WHERE seq = 4; "
-                          "UPDATE entries SET seq = 4 WHERE seq = 100",
-                          drop_triggers));
+    sql(f.db, fmt::format(
+                  "{} UPDATE entries SET seq = 100 WHERE seq = 3; UPDATE entries SET seq = 3 WHERE seq = 4; "
+                  "UPDATE entries SET seq = 4 WHERE seq = 100",
+                  drop_triggers));
     CHECK(f.problem() == P{3, "broken link"});
   }
 
   SUBCASE("a duplicated sequence number is a duplicate")
   {
-    sql(f.db, "CREATE TABLE copy AS SELECT * FROM entries; INSERT INTO copy SELECT * FROM entries WHERE seq = 3; "
-              "DROP TABLE entries; ALTER TABLE copy RENAME TO entries;");
+    sql(f.db,
+        "CREATE TABLE copy AS SELECT * FROM entries; INSERT INTO copy SELECT * FROM entries WHERE seq = 3; "
+        "DROP TABLE entries; ALTER TABLE copy RENAME TO entries;");
     CHECK(f.problem() == P{3, "duplicate"});
   }
 
@@ -275,18 +277,20 @@ TEST_CASE("auditlog::verify finds the first bad entry")
     // The attacker rewrites every entry's actor and recomputes every hash, and drops the checkpoints.
     auto log = f.open();
     std::vector<Entry> entries;
-    REQUIRE(log.for_each({}, [&](const Entry& e) -> Result<void> {
+    REQUIRE(log.for_each({}, [&](const Entry &e) -> Result<void> {
       entries.push_back(e);
       return {};
     }));
     EntryHasher hasher;
     Hash prev{};
     std::string statements = std::string(drop_triggers) + "DELETE FROM checkpoints;";
-    for (auto& e : entries) {
+    for (auto &e : entries) {
       e.actor = "mallory";
-      const auto h = hasher.hash(EntryFields{e.seq, e.time, e.actor, e.action, e.target, e.outcome, e.details}, prev);
-      statements += fmt::format("UPDATE entries SET actor = 'mallory', prev_hash = x'{}', hash = x'{}' WHERE seq = {};",
-                                util::to_hex(prev), util::to_hex(h), e.seq);
+      const auto h =
+          hasher.hash(EntryFields{e.seq, e.time, e.actor, e.action, e.target, e.outcome, e.details}, prev);
+      statements +=
+          fmt::format("UPDATE entries SET actor = 'mallory', prev_hash = x'{}', hash = x'{}' WHERE seq = {};",
+                      util::to_hex(prev), util::to_hex(h), e.seq);
       prev = h;
     }
     sql(f.db, statements);
@@ -300,8 +304,10 @@ TEST_CASE("auditlog::verify finds the first bad entry")
   {
     auto other = LogKey::generate().value();
     Hash head{};
-    const auto note = sign_checkpoint(other, CheckpointBody{other.public_key().name, 3, head, "2026-01-01T00:00:00.000000Z"});
-    auto stmt = sqlite3_mprintf("INSERT INTO checkpoints(size, time, note) VALUES (3, 'x', '%q')", note.c_str());
+    const auto note = sign_checkpoint(
+        other, CheckpointBody{other.public_key().name, 3, head, "2026-01-01T00:00:00.000000Z"});
+    auto stmt =
+        sqlite3_mprintf("INSERT INTO checkpoints(size, time, note) VALUES (3, 'x', '%q')", note.c_str());
     sql(f.db, stmt);
     sqlite3_free(stmt);
     CHECK(f.problem() == P{3, "bad checkpoint signature"});
@@ -315,7 +321,8 @@ TEST_CASE("auditlog::verify finds the first bad entry")
     Hash other_head{};
     other_head[5] = 1;
     const auto note = sign_checkpoint(key, CheckpointBody{key.public_key().name, 2, other_head, "t"});
-    auto stmt = sqlite3_mprintf("INSERT INTO checkpoints(size, time, note) VALUES (2, 'x', '%q')", note.c_str());
+    auto stmt =
+        sqlite3_mprintf("INSERT INTO checkpoints(size, time, note) VALUES (2, 'x', '%q')", note.c_str());
     sql(f.db, stmt);
     sqlite3_free(stmt);
     CHECK(f.problem() == P{2, "checkpoint not a prefix"});
@@ -374,9 +381,10 @@ TEST_CASE("auditlog::verify in two threads finds the same first bad entry")
   }
   SUBCASE("a swap across the halves")
   {
-    sql(f.db, fmt::format("{} UPDATE entries SET seq = 100 WHERE seq = 4; UPDATE entries SET seq = 4 WHERE seq = 5; "
-                          "UPDATE entries SET seq = 5 WHERE seq = 100",
-                          drop_triggers));
+    sql(f.db, fmt::format(
+                  "{} UPDATE entries SET seq = 100 WHERE seq = 4; UPDATE entries SET seq = 4 WHERE seq = 5; "
+                  "UPDATE entries SET seq = 5 WHERE seq = 100",
+                  drop_triggers));
     CHECK(f.problem(parallel) == P{4, "broken link"});
   }
   SUBCASE("a broken link at the start of the second half")
@@ -418,7 +426,8 @@ TEST_CASE("auditlog::import")
 
   SUBCASE("bad JSON names line and column, and nothing is imported")
   {
-    std::stringstream in("{\"action\":\"a\",\"target\":\"b\"}\n{\"action\":\"a\",\"target\":\"b\"}\n{\"action\": \"a\",, }\n");
+    std::stringstream in(
+        "{\"action\":\"a\",\"target\":\"b\"}\n{\"action\":\"a\",\"target\":\"b\"}\n{\"action\": \"a\",, }\n");
     auto log = f.open();
     auto result = log.import(in, "in.jsonl", "x");
     REQUIRE_FALSE(result);
@@ -430,9 +439,11 @@ TEST_CASE("auditlog::import")
 
   SUBCASE("valid JSON with bad fields names the line")
   {
-    for (const auto* line : {R"([1,2])", R"({"target":"b"})", R"({"action":"a"})", R"({"action":"a","target":"b","outcome":"maybe"})",
-                             R"({"action":"a","target":"b","details":[]})", R"({"action":"a","target":"b","colour":"red"})",
-                             R"({"action":"a","target":"b","time":"yesterday"})", R"({"action":1,"target":"b"})"}) {
+    for (const auto *line :
+         {R"([1,2])", R"({"target":"b"})", R"({"action":"a"})",
+          R"({"action":"a","target":"b","outcome":"maybe"})", R"({"action":"a","target":"b","details":[]})",
+          R"({"action":"a","target":"b","colour":"red"})",
+          R"({"action":"a","target":"b","time":"yesterday"})", R"({"action":1,"target":"b"})"}) {
       std::stringstream in;
       in << R"({"action":"a","target":"b"})" << '\n' << line << '\n';
       auto log = f.open();

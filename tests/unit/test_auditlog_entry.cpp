@@ -9,7 +9,8 @@ using namespace complycli::auditlog;
 
 TEST_CASE("auditlog::encode_entry")
 {
-  const EntryFields fields{1, "2026-01-02T03:04:05.000006Z", "alice", "matter.create", "acme", "ok", R"({"a":1,"b":"x"})"};
+  const EntryFields fields{1,    "2026-01-02T03:04:05.000006Z", "alice", "matter.create", "acme",
+                           "ok", R"({"a":1,"b":"x"})"};
   const Hash zero{};
 
   SUBCASE("the layout is domain, u64 seq, length-prefixed fields, previous hash")
@@ -29,7 +30,8 @@ TEST_CASE("auditlog::encode_entry")
     EntryHasher hasher;
     const auto first = hasher.hash(fields, zero);
     CHECK(util::to_hex(first) == "72432afa26a27984c84d7930296524d177fdf545abc3e051be31b11c375a9ce7");
-    const auto second = hasher.hash(EntryFields{2, "2026-01-02T03:04:06.000000Z", "bob", "encrypt", "", "denied", "{}"}, first);
+    const auto second = hasher.hash(
+        EntryFields{2, "2026-01-02T03:04:06.000000Z", "bob", "encrypt", "", "denied", "{}"}, first);
     CHECK(util::to_hex(second) == "737a77d89aa3663a15621fab2f7f8028151a65b326258e992d5c908362e9b20b");
   }
 
@@ -59,8 +61,8 @@ TEST_CASE("auditlog::encode_entry")
 
 TEST_CASE("auditlog::canonical_details")
 {
-  CHECK(canonical_details(nlohmann::json::parse(R"({ "z": 1, "a": {"y": [1, 2], "b": null}, "é": "ü" })")).value() ==
-        R"({"a":{"b":null,"y":[1,2]},"z":1,"é":"ü"})");
+  CHECK(canonical_details(nlohmann::json::parse(R"({ "z": 1, "a": {"y": [1, 2], "b": null}, "é": "ü" })"))
+            .value() == R"({"a":{"b":null,"y":[1,2]},"z":1,"é":"ü"})");
   CHECK(canonical_details(nlohmann::json::object()).value() == "{}");
   auto not_object = canonical_details(nlohmann::json::array());
   REQUIRE_FALSE(not_object);

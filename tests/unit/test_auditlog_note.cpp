@@ -1,7 +1,6 @@
 #include "auditlog/note.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sodium.h>
 
 using namespace complycli;
@@ -15,9 +14,10 @@ TEST_CASE("auditlog::note")
   {
     const auto key = parse_vkey("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k");
     REQUIRE(key);
-    const std::string note = "This is an example message.\n\n"
-                             "\xE2\x80\x94 example.com/foo "
-                             "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+    const std::string note =
+        "This is an example message.\n\n"
+        "\xE2\x80\x94 example.com/foo "
+        "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
     const auto text = verify_note(note, *key);
     REQUIRE(text);
     CHECK(*text == "This is an example message.\n");
@@ -63,7 +63,7 @@ TEST_CASE("auditlog::note")
     const CheckpointBody body{key->public_key().name, 1234, head, "2026-11-25T00:00:00.000000Z"};
     const auto note = sign_checkpoint(*key, body);
     CHECK(note.starts_with(key->public_key().name + "\n1234\nqwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
-                                                   "time 2026-11-25T00:00:00.000000Z\n\n\xE2\x80\x94 "));
+                                                    "time 2026-11-25T00:00:00.000000Z\n\n\xE2\x80\x94 "));
     const auto opened = open_checkpoint(note, key->public_key());
     REQUIRE(opened);
     CHECK(opened->size == 1234);
@@ -82,9 +82,11 @@ TEST_CASE("auditlog::note")
     // The log key's name and ID with someone else's signature: a bad signature.
     const auto other_note = sign_checkpoint(*other, body);
     const auto sig_at = other_note.rfind(' ') + 1;
-    auto blob = base64_decode(std::string_view(other_note).substr(sig_at, other_note.size() - sig_at - 1)).value();
+    auto blob =
+        base64_decode(std::string_view(other_note).substr(sig_at, other_note.size() - sig_at - 1)).value();
     std::copy(key->public_key().id.begin(), key->public_key().id.end(), blob.begin());
-    const auto impostor = checkpoint_text(body) + "\n\xE2\x80\x94 " + key->public_key().name + " " + base64_encode(blob) + "\n";
+    const auto impostor =
+        checkpoint_text(body) + "\n\xE2\x80\x94 " + key->public_key().name + " " + base64_encode(blob) + "\n";
     auto bad = open_checkpoint(impostor, key->public_key());
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message.find("bad signature") != std::string::npos);
