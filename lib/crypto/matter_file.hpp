@@ -44,7 +44,10 @@ Result<StreamStats> encrypt_stream(int in_fd, int out_fd, const MatterFileHeader
 
 // Decrypt the payload that follows a header already consumed by `read_header`. Every chunk is
 // written to `out_fd` only after it authenticates; any failure (wrong key, tampering, truncation,
-// trailing bytes) is Errc::auth_failed and names what went wrong.
+// trailing bytes) is Errc::auth_failed and names what went wrong. The final chunk is the short one, so
+// a chunk is held back until 16400 bytes of it or the end of the input have been read; the chunks
+// before a damaged one may already have been written when the error is returned (callers writing to a
+// file discard it; to stdout, consumers must check the exit status).
 Result<StreamStats> decrypt_stream(int in_fd, int out_fd, const MatterFileHeader& header, const SecretBytes& key,
                                    const ProgressFn& progress = {});
 
