@@ -691,6 +691,8 @@ Result<StreamStats> encrypt_payload(int in_fd, int out_fd, std::span<const uint8
   StreamStats stats;
   stats.plaintext_bytes = totals.plaintext;
   stats.ciphertext_bytes = head.size() + totals.payload;
+  stats.salt = salt;
+  stats.commitment = keys.commitment;
   if (hash) {
     stats.ciphertext_sha256 = hash->finish();
   }
@@ -730,6 +732,8 @@ Result<StreamStats> decrypt_payload(int in_fd, int out_fd, std::span<const uint8
   StreamStats stats;
   stats.plaintext_bytes = totals.plaintext;
   stats.ciphertext_bytes = prefix.size() + head.size() + totals.payload;
+  stats.salt = salt;
+  stats.commitment = keys.commitment;
   if (hash) {
     stats.ciphertext_sha256 = hash->finish();
   }

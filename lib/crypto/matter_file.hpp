@@ -29,6 +29,11 @@ struct StreamStats {
   uint64_t plaintext_bytes = 0;
   uint64_t ciphertext_bytes = 0;                  // header included
   std::array<uint8_t, 32> ciphertext_sha256{};    // of the whole file, header included
+  // Added: the file's Cobblestone salt and key commitment. Together with the header they identify this
+  // encryption (the commitment binds the key, the salt and the header) at no cost, for audit events
+  // that cannot afford the SHA-256 (see Digest below).
+  std::array<uint8_t, 24> salt{};
+  std::array<uint8_t, 32> commitment{};
 };
 
 // Called with the number of plaintext bytes processed so far.
