@@ -148,6 +148,54 @@ ResultsState results_state(const DocumentInputs& inputs)
   return state;
 }
 
+// Give every list of plain values a one-line text form next to it: `methods` -> `methods_text`.
+void add_text_forms(json& node)
+{
+  if (node.is_array()) {
+    for (auto& item : node) {
+      add_text_forms(item);
+    }
+    return;
+  }
+  if (!node.is_object()) {
+    return;
+  }
+  std::vector<std::string> lists;
+  for (auto& [key, value] : node.items()) {
+    add_text_forms(value);
+    if (value.is_array() && std::none_of(value.begin(), value.end(), [](const json& v) { return v.is_structured(); })) {
+      lists.push_back(key);
+    }
+  }
+  for (const auto& key : lists) {
+    if (!node.contains(key + "_text")) {
+      node[key + "_text"] = value_text(node[key]);
+    }
+  }
+}
+
+// "500 Harbor Street\nSeattle" -> "500 Harbor Street, Seattle".
+std::string one_line(const std::string& text)
+{
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    auto part = text.substr(start, end - start);
+    while (!part.empty() && (part.back() == '\r' || part.back() == ' ' || part.back() == ',')) {
+      part.pop_back();
+    }
+    if (!part.empty()) {
+      out += (out.empty() ? "" : ", ") + part;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 json enrich_subprocessors(const json& profile)
 {
   json subs = profile.contains("subprocessors") ? profile["subprocessors"] : json::array();
@@ -318,6 +366,13 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   json data = inputs.profile.data;
   data["subprocessors"] = enrich_subprocessors(inputs.profile.data);
   data["has_subprocessors"] = !data["subprocessors"].empty();
+  {
+    json names = json::array();
+    for (const auto& sub : data["subprocessors"]) {
+      names.push_back(sub.value("name", ""));
+    }
+    data["subprocessor_names_text"] = value_text(names);
+  }
   if (data.contains("ai_providers")) {
     for (auto& provider : data["ai_providers"]) {
       if (provider.contains("models")) {
@@ -331,6 +386,16 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   data["data_categories_text"] = value_text(data["data_categories"]);
   if (const auto* regions = find_path(inputs.profile.data, "organisation.hosting_regions")) {
     data["organisation"]["hosting_regions_text"] = value_text(*regions);
+  }
+  if (data["organisation"].contains("address") && data["organisation"]["address"].is_string()) {
+    data["organisation"]["address_oneline"] = one_line(data["organisation"]["address"].get<std::string>());
+  }
+  {
+    json names = json::array();
+    for (const auto& product : data.value("products", json::array())) {
+      names.push_back(product.value("name", ""));
+    }
+    data["product_names_text"] = value_text(names);
   }
   if (!data["organisation"].contains("subprocessor_notice_days")) {
     data["organisation"]["subprocessor_notice_days"] = 30;
@@ -406,6 +471,7 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   if (inputs.footer) {
     data["footer"] = footer_data(inputs);
   }
+  add_text_forms(data);
   if (claims_out) {
     *claims_out = claims;
   }
@@ -515,6 +581,7 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
             {"has_removed", !removed.empty()},
             {"has_changed", !changed.empty()},
             {"has_changes", !added.empty() || !removed.empty() || !changed.empty()},
+            {"added_plural", added.size() != 1},
             {"notice_days", std::to_string(notice_days)},
             {"effective_date", add_days(inputs.date, notice_days)},
             {"old_profile_sha256", old_profile.sha256}};
@@ -550,6 +617,7 @@ Result<Rendered> render_dpa(const DocumentInputs& inputs, const Customer& custom
   data["customer"] = {{"name", customer.name}};
   if (!customer.address.empty()) {
     data["customer"]["address"] = customer.address;
+    data["customer"]["address_oneline"] = one_line(customer.address);
   }
   rendered.text = TRY(render_named(inputs, fmt::format("dpa.{}.mustache", extension(format)), data, escape_for(format)));
   return rendered;

@@ -161,7 +161,12 @@ public:
         m_pending.reset();
       }
     } else if (value == nullptr && !m_missing) {
-      m_missing = Missing{field_path(name), std::strtoul(marked.c_str() + mark + 2, nullptr, 10)};
+      // Derived text forms (`locations_text`) are named after the field they come from.
+      std::string field = name;
+      if (field.size() > 5 && field.ends_with("_text")) {
+        field.resize(field.size() - 5);
+      }
+      m_missing = Missing{field_path(field), std::strtoul(marked.c_str() + mark + 2, nullptr, 10)};
     }
     return value;
   }
