@@ -196,6 +196,20 @@ std::string one_line(const std::string& text)
   return out;
 }
 
+// "SOC 2 Type II (expires 2027-03-31), ISO 27001 (expires 2027-11-30)".
+std::string certifications_text(const json& certifications)
+{
+  std::string text;
+  for (const auto& cert : certifications) {
+    std::string one = cert.is_object() ? cert.value("name", "") : value_text(cert);
+    if (cert.is_object() && cert.contains("expires")) {
+      one += " (expires " + value_text(cert["expires"]) + ")";
+    }
+    text += (text.empty() ? "" : ", ") + one;
+  }
+  return text;
+}
+
 json enrich_subprocessors(const json& profile)
 {
   json subs = profile.contains("subprocessors") ? profile["subprocessors"] : json::array();
@@ -209,15 +223,7 @@ json enrich_subprocessors(const json& profile)
       }
     }
     if (sub.contains("certifications") && sub["certifications"].is_array()) {
-      std::string text;
-      for (const auto& cert : sub["certifications"]) {
-        std::string one = cert.value("name", "");
-        if (cert.contains("expires")) {
-          one += " (expires " + value_text(cert["expires"]) + ")";
-        }
-        text += (text.empty() ? "" : ", ") + one;
-      }
-      sub["certifications_text"] = text;
+      sub["certifications_text"] = certifications_text(sub["certifications"]);
       sub["has_certifications"] = !sub["certifications"].empty();
     } else {
       sub["has_certifications"] = false;
@@ -523,6 +529,8 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
   json added = json::array();
   json removed = json::array();
   json changed = json::array();
+  const json new_raw_subs = inputs.profile.data.value("subprocessors", json::array());
+  const json old_raw_subs = old_profile.data.value("subprocessors", json::array());
   for (const auto& sub : new_subs) {
     const json* before = find(old_subs, sub.value("name", ""));
     if (before == nullptr) {
@@ -530,15 +538,8 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
       continue;
     }
     json changes = json::array();
-    std::set<std::string> keys;
-    for (const auto& [key, v] : before->items()) {
-      keys.insert(key);
-    }
-    for (const auto& [key, v] : sub.items()) {
-      keys.insert(key);
-    }
-    const auto& raw_new = *find(inputs.profile.data.value("subprocessors", json::array()), sub.value("name", ""));
-    const auto& raw_old = *find(old_profile.data.value("subprocessors", json::array()), sub.value("name", ""));
+    const json& raw_new = *find(new_raw_subs, sub.value("name", ""));
+    const json& raw_old = *find(old_raw_subs, sub.value("name", ""));
     std::set<std::string> raw_keys;
     for (const auto& [key, v] : raw_old.items()) {
       raw_keys.insert(key);
@@ -550,7 +551,8 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
       const json old_value = raw_old.contains(key) ? raw_old[key] : json();
       const json new_value = raw_new.contains(key) ? raw_new[key] : json();
       if (old_value != new_value) {
-        changes.push_back({{"field", key}, {"old", value_text(old_value)}, {"new", value_text(new_value)}});
+        const auto text = [&](const json& v) { return key == "certifications" && v.is_array() ? certifications_text(v) : value_text(v); };
+        changes.push_back({{"field", key}, {"old", text(old_value)}, {"new", text(new_value)}});
       }
     }
     if (before->contains("ai") != sub.contains("ai") || (sub.contains("ai") && (*before)["ai"] != sub["ai"])) {

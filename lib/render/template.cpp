@@ -20,6 +20,69 @@ namespace {
 // gets `<mark>s`. The mark is a control character no template contains.
 constexpr char tag_mark = '\x1f';
 
+// kainjow drops a line that holds only a section tag when the section renders, but keeps it (as an
+// empty line) when the section is skipped. To get the Mustache spec's behaviour (a standalone tag's
+// line is never output) every standalone section or comment tag line gets this sentinel before its
+// tag, so kainjow always keeps it, and `drop_standalone_lines` removes the sentinel lines afterwards.
+constexpr char standalone_mark = '\x1e';
+
+std::string mark_standalone_lines(std::string_view text)
+{
+  static const std::regex standalone_re(R"(^[ \t]*\{\{[ \t]*[#^/!][^}]*\}\}[ \t]*\r?$)");
+  std::string out;
+  out.reserve(text.size() + 64);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    const bool has_newline = end != std::string_view::npos;
+    if (!has_newline) {
+      end = text.size();
+    }
+    const std::string line(text.substr(start, end - start));
+    if (std::regex_match(line, standalone_re)) {
+      const auto brace = line.find("{{");
+      out += line.substr(0, brace);
+      out += standalone_mark;
+      out += line.substr(brace);
+    } else {
+      out += line;
+    }
+    if (has_newline) {
+      out += '\n';
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string drop_standalone_lines(const std::string& rendered)
+{
+  std::string out;
+  out.reserve(rendered.size());
+  std::size_t start = 0;
+  while (start < rendered.size()) {
+    auto end = rendered.find('\n', start);
+    const bool has_newline = end != std::string::npos;
+    if (!has_newline) {
+      end = rendered.size();
+    }
+    std::string line = rendered.substr(start, end - start);
+    if (line.find(standalone_mark) != std::string::npos) {
+      std::erase(line, standalone_mark);
+      if (line.find_first_not_of(" \t\r") == std::string::npos) {
+        start = end + 1;
+        continue;
+      }
+    }
+    out += line;
+    if (has_newline) {
+      out += '\n';
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 struct LineCol {
   std::size_t line = 1;
   std::size_t column = 1;
@@ -281,7 +344,7 @@ Result<std::string> render_text(std::string_view text, const std::string& name, 
       return std::unexpected(Error{Errc::config, syntax_error(text, name, parsed.error_message()), {}});
     }
   }
-  const std::string marked = TRY(mark_tags(text, name));
+  const std::string marked = TRY(mark_tags(mark_standalone_lines(text), name));
   mstch::mustache tmpl{marked};
   if (!tmpl.is_valid()) {
     return fail(Errc::internal, "{}: {}", name, tmpl.error_message());
@@ -294,7 +357,7 @@ Result<std::string> render_text(std::string_view text, const std::string& name, 
   const mstch::data root = to_mustache(data);
   StrictContext ctx;
   ctx.push(&root);
-  std::string out = tmpl.render(ctx);
+  std::string out = drop_standalone_lines(tmpl.render(ctx));
   if (!tmpl.is_valid()) {
     return fail(Errc::config, "{}: {}", name, tmpl.error_message());
   }
