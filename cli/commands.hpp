@@ -10,12 +10,14 @@
 namespace complycli::cli {
 
 void register_init(CLI::App& app, Context& ctx);
+void register_profile(CLI::App& app, Context& ctx);
 void register_register(CLI::App& app, Context& ctx); void register_dpa(CLI::App& app, Context& ctx); void register_trust_page(CLI::App& app, Context& ctx); void register_answer(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
 inline constexpr Registrar registrars[] = {
     register_init,
+    register_profile,
     register_register, register_dpa, register_trust_page, register_answer,
 };
 

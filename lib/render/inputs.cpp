@@ -1,6 +1,6 @@
 #include "render/inputs.hpp"
 
-#include "render/yaml_json.hpp"
+#include "profile/profile.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
@@ -8,7 +8,6 @@
 
 #include <openssl/evp.h>
 
-#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -59,66 +58,12 @@ Result<std::string> sha256_hex(std::string_view bytes)
   return util::to_hex(digest);
 }
 
-Result<void> validate_profile(const nlohmann::json& profile, const std::string& name)
-{
-  if (!profile.is_object()) {
-    return fail(Errc::config, "{}: the profile must be a mapping", name);
-  }
-  static constexpr const char* required_strings[] = {
-      "organisation.legal_name", "organisation.address", "organisation.website",
-      "organisation.contacts.dpo.email", "organisation.contacts.security.email",
-      "organisation.contacts.vulnerability_disclosure.email"};
-  for (const char* field : required_strings) {
-    const auto* node = find_path(profile, field);
-    if (node == nullptr || !node->is_string() || node->get<std::string>().empty()) {
-      return fail(Errc::config, "{}: required field {} is missing or not text", name, field);
-    }
-  }
-  const auto* products = find_path(profile, "products");
-  if (products == nullptr || !products->is_array() || products->empty()) {
-    return fail(Errc::config, "{}: products must list at least one product", name);
-  }
-  for (const char* list : {"subprocessors", "ai_providers", "retention", "products"}) {
-    const auto* node = find_path(profile, list);
-    if (node == nullptr) {
-      continue;
-    }
-    if (!node->is_array()) {
-      return fail(Errc::config, "{}: {} must be a list", name, list);
-    }
-    for (std::size_t i = 0; i < node->size(); ++i) {
-      if (!(*node)[i].is_object()) {
-        return fail(Errc::config, "{}: {}[{}] must be a mapping", name, list, i);
-      }
-    }
-  }
-  if (const auto* subprocessors = find_path(profile, "subprocessors")) {
-    std::vector<std::string> seen;
-    for (std::size_t i = 0; i < subprocessors->size(); ++i) {
-      const auto& sub = (*subprocessors)[i];
-      if (!sub.contains("name") || !sub["name"].is_string()) {
-        return fail(Errc::config, "{}: subprocessors[{}].name is missing", name, i);
-      }
-      std::string lower = sub["name"].get<std::string>();
-      for (auto& c : lower) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-      if (std::find(seen.begin(), seen.end(), lower) != seen.end()) {
-        return fail(Errc::config, "{}: subprocessors[{}]: the name {} appears twice", name, i,
-                    sub["name"].get<std::string>());
-      }
-      seen.push_back(lower);
-    }
-  }
-  return {};
-}
-
 Result<LoadedFile> load_profile(const std::filesystem::path& path)
 {
-  const auto text = TRY(util::read_file(path));
-  LoadedFile loaded{path, TRY(parse_yaml(text, path.string())), TRY(sha256_hex(text))};
-  TRY_VOID(validate_profile(loaded.data, path.string()));
-  return loaded;
+  // The profile module parses and validates (every problem with file:line:column); documents render
+  // from its normalised JSON form (defaults filled in, the people roster merged).
+  const auto loaded = TRY(profile::load_profile(path));
+  return LoadedFile{path, profile::to_json(loaded), loaded.source_sha256};
 }
 
 Result<LoadedFile> load_results(const std::filesystem::path& path)

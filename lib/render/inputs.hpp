@@ -28,12 +28,9 @@ const nlohmann::json* find_path(const nlohmann::json& root, std::string_view dot
 // SHA-256 of `bytes` as lower-case hex.
 Result<std::string> sha256_hex(std::string_view bytes);
 
-// Read a company profile (YAML or JSON) and check the fields documents rely on (Errc::config,
-// naming the field).
+// Read and validate a company profile (YAML or JSON) with the profile module: Errc::parse or
+// Errc::config naming file:line:column. The data is the profile's normalised JSON form.
 Result<LoadedFile> load_profile(const std::filesystem::path& path);
-
-// Check that `profile` has what documents need: the required keys of PROFILE-CONTRACT.md.
-Result<void> validate_profile(const nlohmann::json& profile, const std::string& name);
 
 // Read a check results file (the JSON `complycli check --results` writes): Errc::parse with
 // file:line:column when it does not parse, Errc::config when it has no `checks` list.

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Golden-file tests for the document commands: every command x format on the fixture company
-(tests/data/documents/profile.yaml + results-pass.json) with a fixed --date, compared byte for byte
-with tests/data/documents/golden/.
+"""Golden-file tests for the document commands: every command x format on the example company
+(examples/northwind-legal/profile.yaml) with a fixture check results file in which every check passed
+(tests/data/documents/results-pass.json), plus the trust page over the example's own check results
+(examples/northwind-legal/results.json), with a fixed --date, compared byte for byte with
+tests/data/documents/golden/. `register diff` compares the example with itself before Intercom was
+added (and before Zendesk moved to Australia).
 
 Regenerate after an intended change to a template or the data:
     COMPLYCLI_UPDATE_GOLDEN=1 ctest -R documents.golden      (or: tests/documents/golden.py --update ...)
@@ -19,8 +22,32 @@ from pathlib import Path
 DATE = "2026-11-26"
 
 
-def cases(data: Path, examples: Path):
-    profile = ["--profile", str(data / "profile.yaml"), "--date", DATE]
+def profile_before(example: Path, work: Path) -> Path:
+    """The example profile as it was before Intercom was added and Zendesk moved to `au`."""
+    before = work / "before"
+    before.mkdir()
+    shutil.copy(example / "people.csv", before / "people.csv")
+    lines = (example / "profile.yaml").read_text().splitlines(keepends=True)
+    out, skipping, in_zendesk = [], False, False
+    for line in lines:
+        if line.startswith("  - name: Intercom"):
+            skipping = True
+        elif skipping and (line.strip() == "" or line.startswith("  - name:")):
+            skipping = False
+        if skipping:
+            continue
+        if line.startswith("  - name: "):
+            in_zendesk = line.strip() == "- name: Zendesk"
+        if in_zendesk and line.strip() == "locations: [us, au]":
+            line = line.replace("[us, au]", "[us]")
+        out.append(line)
+    (before / "profile.yaml").write_text("".join(out))
+    return before / "profile.yaml"
+
+
+def cases(data: Path, examples: Path, old_profile: Path):
+    example = examples / "northwind-legal"
+    profile = ["--profile", str(example / "profile.yaml"), "--date", DATE]
     results = ["--results", str(data / "results-pass.json")]
     questionnaire = ["--questionnaire", str(examples / "northwind-legal" / "questionnaire.csv")]
     out = []
@@ -28,7 +55,7 @@ def cases(data: Path, examples: Path):
         out.append((f"register.{fmt}", ["register", *profile, "--format", fmt, "-o", "OUT"], None))
     for fmt in ("md", "json"):
         out.append((f"register-diff.{fmt}",
-                    ["register", "diff", str(data / "profile-old.yaml"), str(data / "profile.yaml"),
+                    ["register", "diff", str(old_profile), str(example / "profile.yaml"),
                      "--date", DATE, "--format", fmt, "-o", "OUT"], None))
     for fmt in ("md", "html"):
         out.append((f"dpa.{fmt}", ["dpa", *profile, *results, "--customer", "Acme Legal LLP",
@@ -37,8 +64,12 @@ def cases(data: Path, examples: Path):
     for fmt in ("html", "md"):
         out.append((f"trust-page.{fmt}", ["trust-page", *profile, *results, "--format", fmt, "-o", "DIR"],
                     [f"index.{fmt}", "security.txt"]))
+    out.append(("trust-page.example-results", ["trust-page", *profile, "--results", str(example / "results.json"),
+                                               "--format", "md", "-o", "DIR"], ["index.md"]))
     for fmt in ("csv", "md", "json"):
         out.append((f"answers.{fmt}", ["answer", *profile, *results, *questionnaire, "--format", fmt, "-o", "OUT"], None))
+    out.append(("answers.example-results.md", ["answer", *profile, "--results", str(example / "results.json"),
+                                               *questionnaire, "--format", "md", "-o", "OUT"], None))
     return out
 
 
@@ -60,7 +91,8 @@ def main():
     env.pop("COMPLYCLI_DATA_DIR", None)
     with tempfile.TemporaryDirectory() as work:
         env["COMPLYCLI_HOME"] = str(Path(work) / "no-workspace")
-        for name, argv, files in cases(data, source / "examples"):
+        old_profile = profile_before(source / "examples" / "northwind-legal", Path(work))
+        for name, argv, files in cases(data, source / "examples", old_profile):
             target = Path(work) / name
             argv = [str(target) if a == "OUT" else a for a in argv]
             argv = [str(target) if a == "DIR" else a for a in argv]

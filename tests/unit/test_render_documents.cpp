@@ -194,19 +194,3 @@ TEST_CASE("render: a missing profile field names the field and the template line
   CHECK(r.error().message.find("register.md.mustache:12: the template needs \"subprocessors[3].purpose\"") !=
         std::string::npos);
 }
-
-TEST_CASE("render::validate_profile")
-{
-  auto profile = render::load_profile(data_dir / "profile.yaml");
-  REQUIRE(profile);
-  auto data = profile->data;
-  data["organisation"].erase("legal_name");
-  auto r = render::validate_profile(data, "p.yaml");
-  REQUIRE_FALSE(r);
-  CHECK(r.error().message == "p.yaml: required field organisation.legal_name is missing or not text");
-  data = profile->data;
-  data["subprocessors"][1]["name"] = "amazon web services";
-  r = render::validate_profile(data, "p.yaml");
-  REQUIRE_FALSE(r);
-  CHECK(r.error().message == "p.yaml: subprocessors[1]: the name amazon web services appears twice");
-}
