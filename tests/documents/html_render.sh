@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# html_render.sh BINARY SOURCE [SCREENSHOT.png]: render the HTML documents of the fixture company
-# (trust page, register, DPA), load each in headless Chromium and fail on any console message, any
-# external asset, or a missing lang attribute. With SCREENSHOT, also save a screenshot of the trust
-# page there (`make screenshot` writes docs/trust-page.png). Exits 77 (ctest: skipped) when Chromium
-# is not installed: CI stays lean; `scripts/install-deps --chromium` installs it.
+# html_render.sh BINARY SOURCE [SCREENSHOT.png]: render the HTML documents (trust page, register, DPA)
+# of the example company with every check passed, load each in headless Chromium and fail on any
+# console message, any external asset, or a missing lang attribute. With SCREENSHOT, also save a
+# screenshot of the trust page there (`make screenshot` writes docs/trust-page.png). Exits 77 (ctest:
+# skipped) when Chromium is not installed: CI stays lean; `scripts/install-deps --chromium` installs
+# it.
 set -euo pipefail
 binary=$(realpath "$1")
 source=$(realpath "$2")
@@ -16,7 +17,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 data=$source/tests/data/documents
-common=(--profile "$data/profile.yaml" --date 2026-11-26)
+common=(--profile "$source/examples/northwind-legal/profile.yaml" --date 2026-11-26)
 export COMPLYCLI_HOME=$work/no-workspace
 "$binary" trust-page "${common[@]}" --results "$data/results-pass.json" -o "$work/site"
 "$binary" register "${common[@]}" --format html -o "$work/register.html"
