@@ -2,9 +2,9 @@
 # html_render.sh BINARY SOURCE [SCREENSHOT.png]: render the HTML documents (trust page, register, DPA)
 # of the example company with every check passed, load each in headless Chromium and fail on any
 # console message, any external asset, or a missing lang attribute. With SCREENSHOT, also save a
-# screenshot of the trust page there (`make screenshot` writes docs/trust-page.png). Exits 77 (ctest:
-# skipped) when Chromium is not installed: CI stays lean; `scripts/install-deps --chromium` installs
-# it.
+# screenshot of the trust page over the example's own check results there (`make screenshot` writes
+# docs/trust-page.png). Exits 77 (ctest: skipped) when Chromium is not installed: CI stays lean;
+# `scripts/install-deps --chromium` installs it.
 set -euo pipefail
 binary=$(realpath "$1")
 source=$(realpath "$2")
@@ -20,6 +20,7 @@ data=$source/tests/data/documents
 common=(--profile "$source/examples/northwind-legal/profile.yaml" --date 2026-11-26)
 export COMPLYCLI_HOME=$work/no-workspace
 "$binary" trust-page "${common[@]}" --results "$data/results-pass.json" -o "$work/site"
+"$binary" trust-page "${common[@]}" --results "$source/examples/northwind-legal/results.json" -o "$work/site-example" 2>/dev/null
 "$binary" register "${common[@]}" --format html -o "$work/register.html"
 "$binary" dpa "${common[@]}" --results "$data/results-pass.json" --customer "Acme Legal LLP" --format html -o "$work/dpa.html"
 
@@ -32,7 +33,7 @@ run_chromium() {
 }
 
 status=0
-for page in "$work/site/index.html" "$work/register.html" "$work/dpa.html"; do
+for page in "$work/site/index.html" "$work/site-example/index.html" "$work/register.html" "$work/dpa.html"; do
   name=${page#"$work"/}
   run_chromium --dump-dom "file://$page" > "$work/dom.html" 2> "$work/log.txt" || { echo "FAIL $name: chromium failed"; cat "$work/log.txt"; status=1; continue; }
   if grep -q 'CONSOLE' "$work/log.txt"; then
@@ -49,7 +50,7 @@ done
 
 if [[ -n $screenshot ]]; then
   mkdir -p "$(dirname "$screenshot")"
-  run_chromium --hide-scrollbars --screenshot="$work/shot.png" --window-size=1200,2000 "file://$work/site/index.html" 2>/dev/null
+  run_chromium --hide-scrollbars --screenshot="$work/shot.png" --window-size=1200,2000 "file://$work/site-example/index.html" 2>/dev/null
   cp "$work/shot.png" "$screenshot"
   echo "wrote $screenshot"
 fi
