@@ -74,13 +74,6 @@ std::string add_days(std::chrono::year_month_day date, int n)
   return util::format_date(std::chrono::year_month_day{days(date) + std::chrono::days{n}});
 }
 
-// The data file `name` under the template folders (claims.yaml, questionnaires/...).
-Result<json> load_data_file(const TemplateDirs& dirs, const std::string& name)
-{
-  const auto path = TRY(dirs.find(name));
-  return load_yaml_file(path);
-}
-
 Result<std::string> render_named(const DocumentInputs& inputs, const std::string& name, const json& data,
                                  Escape escape)
 {
@@ -265,11 +258,43 @@ json union_of(const json& profile, const char* key)
   return out;
 }
 
+// `entry[key]`, when present, must be a list of strings.
+bool string_list_or_absent(const json& entry, const char* key)
+{
+  if (!entry.contains(key)) {
+    return true;
+  }
+  const auto& list = entry[key];
+  return list.is_array() && std::all_of(list.begin(), list.end(), [](const json& v) { return v.is_string(); });
+}
+
+bool type_or_absent(const json& entry, const char* key, json::value_t type)
+{
+  return !entry.contains(key) || entry[key].type() == type;
+}
+
 Result<json> load_claims(const DocumentInputs& inputs)
 {
-  auto config = TRY(load_data_file(inputs.dirs, "claims.yaml"));
+  const auto path = TRY(inputs.dirs.find("claims.yaml"));
+  auto config = TRY(load_yaml_file(path));
   if (!config.is_object() || !config.contains("claims") || !config["claims"].is_array()) {
-    return fail(Errc::config, "{}: claims.yaml needs a \"claims\" list", TRY(inputs.dirs.find("claims.yaml")).string());
+    return fail(Errc::config, "{}: needs a \"claims\" list", path.string());
+  }
+  if (!type_or_absent(config, "frameworks", json::value_t::object) ||
+      !type_or_absent(config, "settings", json::value_t::object) ||
+      (config.contains("settings") && !type_or_absent(config["settings"], "security_txt_expires_days",
+                                                      json::value_t::number_integer))) {
+    return fail(Errc::config, "{}: frameworks and settings must be mappings (security_txt_expires_days a number)",
+                path.string());
+  }
+  for (std::size_t i = 0; i < config["claims"].size(); ++i) {
+    const auto& claim = config["claims"][i];
+    if (!claim.is_object() || !claim.contains("id") || !claim["id"].is_string() ||
+        !type_or_absent(claim, "title", json::value_t::string) || !string_list_or_absent(claim, "checks") ||
+        !string_list_or_absent(claim, "facts")) {
+      return fail(Errc::config, "{}: claims[{}] needs an id (text), and title text, checks and facts lists of text",
+                  path.string(), i);
+    }
   }
   return config;
 }
@@ -671,6 +696,17 @@ Result<Answers> render_answers(const DocumentInputs& inputs, const std::string& 
                        vars, Escape::none);
   };
 
+  for (const auto& [id, m] : mapping["questions"].items()) {
+    if (!m.is_object() || !string_list_or_absent(m, "checks") || !string_list_or_absent(m, "facts") ||
+        !type_or_absent(m, "answer", json::value_t::string) || !type_or_absent(m, "partial", json::value_t::boolean) ||
+        !type_or_absent(m, "explanation", json::value_t::string) ||
+        (m.contains("answer") && m["answer"] != "Not applicable")) {
+      return fail(Errc::config,
+                  "{}: questions.{}: checks and facts must be lists of text, explanation text, partial true or "
+                  "false, and answer (if any) \"Not applicable\"",
+                  mapping_name, id);
+    }
+  }
   const auto rows = TRY(parse_csv(questionnaire, questionnaire_name));
   if (rows.empty()) {
     return fail(Errc::parse, "{}: the questionnaire is empty", questionnaire_name);

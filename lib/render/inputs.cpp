@@ -83,11 +83,22 @@ Result<LoadedFile> load_results(const std::filesystem::path& path)
   if (!loaded.data.is_object() || !loaded.data.contains("checks") || !loaded.data["checks"].is_array()) {
     return fail(Errc::config, "{}: not a check results file (no \"checks\" list)", path.string());
   }
+  if (loaded.data.contains("generated") && !loaded.data["generated"].is_string()) {
+    return fail(Errc::config, "{}: \"generated\" must be an RFC 3339 time", path.string());
+  }
   for (std::size_t i = 0; i < loaded.data["checks"].size(); ++i) {
     const auto& check = loaded.data["checks"][i];
     if (!check.is_object() || !check.contains("id") || !check["id"].is_string() || !check.contains("status") ||
         !check["status"].is_string()) {
       return fail(Errc::config, "{}: checks[{}] needs an \"id\" and a \"status\"", path.string(), i);
+    }
+    for (const char* key : {"title", "severity"}) {
+      if (check.contains(key) && !check[key].is_string()) {
+        return fail(Errc::config, "{}: checks[{}].{} must be text", path.string(), i, key);
+      }
+    }
+    if (check.contains("controls") && !check["controls"].is_object()) {
+      return fail(Errc::config, "{}: checks[{}].controls must be a mapping", path.string(), i);
     }
   }
   return loaded;
