@@ -86,7 +86,10 @@ void record_document(const Context& ctx, const std::string& kind, const std::str
     details["output_sha256"] = *digest;
   }
   details["date"] = util::format_date(inputs.date);
-  ctx.record(*workspace, core::Event{"document." + kind, target, core::Outcome::ok, details});
+  std::error_code ec;
+  const auto absolute = target == "-" ? std::filesystem::path("-") : std::filesystem::absolute(target, ec);
+  ctx.record(*workspace, core::Event{"document." + kind, ec ? target : absolute.lexically_normal().string(),
+                                     core::Outcome::ok, details});
 }
 
 void report_unbacked(const Context& ctx, const std::vector<render::Claim>& claims, const char* where)
