@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # html_render.sh BINARY SOURCE [SCREENSHOT.png]: render the HTML documents (trust page, register, DPA)
 # of the example company with every check passed, load each in headless Chromium and fail on any
-# console message, any external asset, or a missing lang attribute. With SCREENSHOT, also save a
+# console message, any external asset, a missing lang attribute, headings out of order, or a table without caption or th scope. With SCREENSHOT, also save a
 # screenshot of the trust page over the example's own check results there (`make screenshot` writes
 # docs/trust-page.png). Exits 77 (ctest: skipped) when Chromium is not installed: CI stays lean;
 # `scripts/install-deps --chromium` installs it.
@@ -41,6 +41,26 @@ for page in "$work/site/index.html" "$work/site-example/index.html" "$work/regis
   fi
   if ! grep -q '<html lang="en">' "$work/dom.html"; then
     echo "FAIL $name: Chromium did not load it, or it has no lang attribute"; status=1
+  fi
+  # Accessibility basics: one h1 first, no skipped heading level, every table captioned, every th scoped.
+  if ! python3 - "$work/dom.html" <<'PY'
+import re, sys
+dom = open(sys.argv[1]).read()
+levels = [int(h) for h in re.findall(r"<h([1-6])[\s>]", dom)]
+problems = []
+if not levels or levels[0] != 1 or levels.count(1) != 1:
+    problems.append(f"headings must start with one h1: {levels}")
+problems += [f"heading jumps from h{a} to h{b}" for a, b in zip(levels, levels[1:]) if b > a + 1]
+if dom.count("<table") != dom.count("<caption"):
+    problems.append("a table has no caption")
+if re.search(r"<th(?=[\s>])(?![^>]*scope=)[^>]*>", dom):
+    problems.append("a th has no scope")
+for p in problems:
+    print("  " + p)
+sys.exit(1 if problems else 0)
+PY
+  then
+    echo "FAIL $name: accessibility"; status=1
   fi
   if grep -Eiq '<(script|img|iframe)[^>]* src=|<link[^>]*rel="?stylesheet|url\(' "$page"; then
     echo "FAIL $name: refers to an external asset"; status=1
