@@ -10,11 +10,13 @@
 namespace complycli::cli {
 
 void register_init(CLI::App& app, Context& ctx);
+void register_check(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
 inline constexpr Registrar registrars[] = {
     register_init,
+    register_check,
 };
 
 } // namespace complycli::cli
