@@ -11,12 +11,14 @@ namespace complycli::cli {
 
 void register_init(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
+void register_profile(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
 inline constexpr Registrar registrars[] = {
     register_init,
     register_check,
+    register_profile,
 };
 
 } // namespace complycli::cli

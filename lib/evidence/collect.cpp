@@ -6,6 +6,7 @@
 #include "evidence/loaders.hpp"
 #include "evidence/probe.hpp"
 #include "evidence/profile_tables.hpp"
+#include "profile/profile.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
 
@@ -173,21 +174,24 @@ Result<void> load_profile_file(LoadState& state, const fs::path& file, bool stri
 
 Result<void> validate_profile(const fs::path& file)
 {
-  auto text = TRY(util::read_file(file));
-  auto doc = TRY(parse_yaml_document(text, file.string()));
-  if (!doc.json.is_object() || !doc.json.contains("organisation") || !doc.json["organisation"].is_object()) {
-    return fail(Errc::config, "{}:1:1: not a company profile: no organisation mapping", file.string());
+  const auto validation = TRY(profile::validate_file(file));
+  if (!validation.valid()) {
+    std::string message = "the profile is not valid:";
+    for (const auto& d : validation.diagnostics) {
+      message += "\n  " + d.to_string();
+    }
+    return fail_with_hint(Errc::config, fmt::format("`complycli profile validate {}` explains each problem", file.string()),
+                          "{}", message);
   }
   return {};
 }
 
 Result<Evidence> collect(const Sources& sources)
 {
-  auto db = TRY(Database::open());
-  TRY_VOID(db.insert("run", {sources.today, sources.generated}));
-  TRY_VOID(db.exec("BEGIN"));
-  LoadState state{db, 1, 1, {}};
-  Evidence evidence{Database(std::move(db)), {}, std::nullopt};
+  Evidence evidence{TRY(Database::open()), {}, std::nullopt};
+  TRY_VOID(evidence.db.insert("run", {sources.today, sources.generated}));
+  TRY_VOID(evidence.db.exec("BEGIN"));
+  LoadState state{evidence.db, 1, 1, {}};
 
   std::vector<fs::path> files;
   for (const auto& path : sources.paths) {
@@ -270,6 +274,11 @@ Result<Evidence> collect(const Sources& sources)
         continue;
       }
       if (is_profile(doc->json)) {
+        // A profile found by walking is evidence: its problems become error findings, not a stop.
+        const auto validation = profile::validate_text(*text, file.string(), file.parent_path());
+        for (const auto& d : validation.diagnostics) {
+          TRY_VOID(add_error(state, d.file, d.line, "profile", d.message));
+        }
         TRY_VOID(load_profile_tables(state, file, *doc));
         if (!evidence.profile) {
           evidence.profile = ProfileRef{file.string(), sha256_hex(*text)};
