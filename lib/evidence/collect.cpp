@@ -3,6 +3,7 @@
 
 #include "evidence/evidence.hpp"
 
+#include "evidence/certificate.hpp"
 #include "evidence/loaders.hpp"
 #include "evidence/probe.hpp"
 #include "evidence/profile_tables.hpp"
@@ -191,7 +192,7 @@ Result<Evidence> collect(const Sources& sources)
   Evidence evidence{TRY(Database::open()), {}, std::nullopt};
   TRY_VOID(evidence.db.insert("run", {sources.today, sources.generated}));
   TRY_VOID(evidence.db.exec("BEGIN"));
-  LoadState state{evidence.db, 1, 1, {}};
+  LoadState state{evidence.db, 1, 1, {}, sources.today};
 
   std::vector<fs::path> files;
   for (const auto& path : sources.paths) {
@@ -297,6 +298,8 @@ Result<Evidence> collect(const Sources& sources)
     }
     if (starts_with_http_status(*text)) {
       TRY_VOID(load_headers(state, file, *text));
+    } else if ((ext == ".pem" || ext == ".crt" || ext == ".cer") && text->find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
+      TRY_VOID(load_certificates(state, file, *text));
     } else if (ext == ".conf") {
       switch (sniff_conf(*text)) {
       case Kind::nginx: nginx_files.push_back(file); break;

@@ -20,6 +20,7 @@ struct LoadState {
   int64_t next_endpoint = 1;
   int64_t next_server = 1;
   std::set<std::string> inputs; // every file read, as displayed
+  std::string today;            // YYYY-MM-DD of the run
 };
 
 // Record that `file` could not be read or parsed.
