@@ -135,6 +135,7 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
   report.today = today;
   report.fail_on = *fail_on;
   report.framework = options.framework;
+  report.control = options.control;
   const auto gating = checks::gate(report);
   for (const auto& p : report.waiver_problems) {
     ctx.warn(fmt::format("{}:{}: {}", p.file, p.line, p.message));

@@ -81,6 +81,7 @@ struct Report {
   std::string today;     // YYYY-MM-DD
   Severity fail_on = Severity::high;
   std::string framework; // for grouping the table (default soc2)
+  std::string control;   // when set, the table shows only this control of `framework`
 };
 
 // Mark findings that gate: status fail or error, not waived, severity at or above `report.fail_on`.

@@ -45,6 +45,9 @@ std::vector<std::pair<std::string, std::vector<std::size_t>>> by_control(const R
   for (std::size_t i = 0; i < report.results.size(); ++i) {
     if (auto it = report.results[i].check.controls.find(framework); it != report.results[i].check.controls.end()) {
       for (const auto& c : it->second) {
+        if (!report.control.empty() && c != report.control) {
+          continue;
+        }
         map[c].push_back(i);
       }
     }
