@@ -337,7 +337,8 @@ Result<void> run_controls(const ControlsOptions& options, const Context& ctx)
     nlohmann::ordered_json j{{"control", control}, {"title", title}, {"checks", id_list}};
     if (evaluated) {
       const auto coverage = fmt::format("{}%", (list_checks.size() - skipped) * 100 / list_checks.size());
-      table.add_row({control, ids, std::to_string(pass), std::to_string(failed), std::to_string(skipped), coverage, title});
+      table.add_row({control, std::to_string(list_checks.size()), std::to_string(pass), std::to_string(failed),
+                     std::to_string(skipped), coverage, title});
       j["pass"] = pass;
       j["fail"] = failed;
       j["skip"] = skipped;
