@@ -25,6 +25,7 @@ const char* to_string(Kind kind)
   switch (kind) {
   case Kind::none: return "none";
   case Kind::nginx: return "nginx";
+  case Kind::apache: return "apache";
   case Kind::sshd: return "sshd";
   case Kind::postgres: return "postgres";
   case Kind::pg_hba: return "pg_hba";
@@ -48,6 +49,9 @@ Result<void> add_error(LoadState& state, const std::string& file, int line, cons
                        const std::string& message)
 {
   state.inputs.insert(file);
+  if (!state.errors.insert(fmt::format("{}:{}:{}", file, line, message)).second) {
+    return {}; // the same problem, found again through an include
+  }
   return state.db.insert("evidence_errors", {file, line > 0 ? Value{int64_t{line}} : Value{}, kind, message});
 }
 
@@ -84,6 +88,10 @@ bool search(const std::string& text, const std::regex& re)
 
 Kind sniff_conf(const std::string& text)
 {
+  static const std::regex apache(R"((^|\n)[ \t]*(<VirtualHost[ \t>]|SSLProtocol[ \t]|SSLEngine[ \t]|ServerRoot[ \t]|LoadModule[ \t]))", std::regex::icase);
+  if (search(text, apache)) {
+    return Kind::apache;
+  }
   static const std::regex nginx(R"((^|\n)[ \t]*(http|server|events|location|upstream|stream)\b[^;\n{]*\{)");
   static const std::regex nginx_directive(
       R"((^|\n)[ \t]*(listen|server_name|ssl_protocols|ssl_ciphers|add_header|proxy_pass|ssl_certificate)[ \t]+[^\n]*;)");
@@ -192,7 +200,7 @@ Result<Evidence> collect(const Sources& sources)
   Evidence evidence{TRY(Database::open()), {}, std::nullopt};
   TRY_VOID(evidence.db.insert("run", {sources.today, sources.generated}));
   TRY_VOID(evidence.db.exec("BEGIN"));
-  LoadState state{evidence.db, 1, 1, {}, sources.today};
+  LoadState state{evidence.db, 1, 1, {}, sources.today, {}};
 
   std::vector<fs::path> files;
   for (const auto& path : sources.paths) {
@@ -210,6 +218,7 @@ Result<Evidence> collect(const Sources& sources)
   }
 
   std::vector<fs::path> nginx_files;
+  std::vector<fs::path> apache_files;
   for (const auto& file : files) {
     const std::string name = file.filename().string();
     const std::string ext = file.extension().string();
@@ -221,7 +230,9 @@ Result<Evidence> collect(const Sources& sources)
       kind = Kind::pg_hba;
     } else if (name == "postgresql.conf" || name == "postgresql.auto.conf") {
       kind = Kind::postgres;
-    } else if (name == "nginx.conf" || parent == "sites-enabled" || parent == "sites-available") {
+    } else if (name == "httpd.conf" || name == "apache2.conf") {
+      kind = Kind::apache;
+    } else if (name == "nginx.conf") {
       kind = Kind::nginx;
     }
     if (kind == Kind::sshd) {
@@ -238,6 +249,10 @@ Result<Evidence> collect(const Sources& sources)
     }
     if (kind == Kind::nginx) {
       nginx_files.push_back(file);
+      continue;
+    }
+    if (kind == Kind::apache) {
+      apache_files.push_back(file);
       continue;
     }
     std::error_code ec;
@@ -300,9 +315,10 @@ Result<Evidence> collect(const Sources& sources)
       TRY_VOID(load_headers(state, file, *text));
     } else if ((ext == ".pem" || ext == ".crt" || ext == ".cer") && text->find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
       TRY_VOID(load_certificates(state, file, *text));
-    } else if (ext == ".conf") {
+    } else if (ext == ".conf" || parent == "sites-enabled" || parent == "sites-available" || parent == "conf.d") {
       switch (sniff_conf(*text)) {
       case Kind::nginx: nginx_files.push_back(file); break;
+      case Kind::apache: apache_files.push_back(file); break;
       case Kind::sshd: TRY_VOID(load_sshd(state, file)); break;
       case Kind::postgres: TRY_VOID(load_postgres(state, file)); break;
       default: break;
@@ -310,6 +326,7 @@ Result<Evidence> collect(const Sources& sources)
     }
   }
   TRY_VOID(load_nginx(state, nginx_files));
+  TRY_VOID(load_apache(state, apache_files));
   for (const auto& url : sources.urls) {
     TRY_VOID(probe(state, url));
   }

@@ -34,7 +34,7 @@ struct Evidence {
 };
 
 // What kind of evidence a file is, judged by its name and content.
-enum class Kind { none, nginx, sshd, postgres, pg_hba, headers, terraform, profile, document };
+enum class Kind { none, nginx, apache, sshd, postgres, pg_hba, headers, terraform, profile, document };
 const char* to_string(Kind kind);
 
 // Walk `sources.paths`, recognise and load every file, load the profile, run the probes.

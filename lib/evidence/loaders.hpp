@@ -21,6 +21,7 @@ struct LoadState {
   int64_t next_server = 1;
   std::set<std::string> inputs; // every file read, as displayed
   std::string today;            // YYYY-MM-DD of the run
+  std::set<std::string> errors; // file:line:message of each error row, to report each once
 };
 
 // Record that `file` could not be read or parsed.
@@ -32,6 +33,8 @@ Result<void> add_input(LoadState& state, const std::string& file, const std::str
 
 // nginx: `roots` are the walked files that no other walked file includes.
 Result<void> load_nginx(LoadState& state, const std::vector<std::filesystem::path>& candidates);
+// Apache httpd / mod_ssl, like nginx: files included by another candidate are read through it.
+Result<void> load_apache(LoadState& state, const std::vector<std::filesystem::path>& candidates);
 Result<void> load_sshd(LoadState& state, const std::filesystem::path& file);
 Result<void> load_postgres(LoadState& state, const std::filesystem::path& file);
 Result<void> load_pg_hba(LoadState& state, const std::filesystem::path& file);

@@ -192,3 +192,49 @@ TEST_CASE("evidence::collect a missing path is a usage error")
   REQUIRE_FALSE(e);
   CHECK(e.error().code == Errc::usage);
 }
+
+TEST_CASE("evidence::collect Apache httpd")
+{
+  test::TestContext t;
+  const auto dir = t.path("apache2");
+  write(dir / "apache2.conf", "ServerRoot /etc/apache2\n"
+                              "SSLProtocol all -SSLv3\n"
+                              "Header always set X-Content-Type-Options nosniff\n"
+                              "IncludeOptional sites-enabled/*.conf\n");
+  write(dir / "sites-enabled/app.conf", "<VirtualHost *:443>\n"
+                                        "    ServerName app.example\n"
+                                        "    SSLEngine on\n"
+                                        "    SSLProtocol -all +TLSv1.2 \\\n"
+                                        "        +TLSv1.3\n"
+                                        "    SSLCipherSuite HIGH:!aNULL\n"
+                                        "    Header always set Strict-Transport-Security \"max-age=31536000\"\n"
+                                        "    <Location /x>\n"
+                                        "      Require all granted\n"
+                                        "    </Location>\n"
+                                        "</VirtualHost>\n"
+                                        "<VirtualHost *:443>\n"
+                                        "    ServerName old.example\n"
+                                        "    SSLEngine on\n"
+                                        "    SSLCipherSuite RC4-SHA:HIGH\n"
+                                        "</VirtualHost>\n"
+                                        "<VirtualHost *:80>\n"
+                                        "    ServerName app.example\n"
+                                        "</VirtualHost>\n");
+  const auto e = load(dir);
+  const auto app = (dir / "sites-enabled/app.conf").string();
+  const auto main = (dir / "apache2.conf").string();
+  CHECK(rows(e, "SELECT resource, protocols, weak_ciphers, file, line FROM tls_endpoints ORDER BY resource") ==
+        std::vector<std::string>{"vhost app.example *:443|TLSv1.2 TLSv1.3||" + app + "|4",
+                                 "vhost old.example *:443|TLSv1 TLSv1.1 TLSv1.2 TLSv1.3|RC4-SHA|" + main + "|2"});
+  CHECK(rows(e, "SELECT e.resource, h.name, h.line FROM http_headers h JOIN http_endpoints e USING (endpoint_id) "
+                "ORDER BY e.resource, h.name") ==
+        std::vector<std::string>{"vhost app.example *:443|strict-transport-security|7",
+                                 "vhost app.example *:443|x-content-type-options|3",
+                                 "vhost old.example *:443|x-content-type-options|3"});
+  CHECK(rows(e, "SELECT count(*) FROM inputs WHERE kind = 'apache'") == std::vector<std::string>{"2"});
+
+  write(dir / "sites-enabled/app.conf", "<VirtualHost *:443>\n  SSLEngine on\n");
+  const auto broken = load(dir);
+  CHECK(rows(broken, "SELECT kind, file, line, message FROM evidence_errors") ==
+        std::vector<std::string>{"apache|" + app + "|1|<VirtualHost> is not closed"});
+}
