@@ -30,15 +30,7 @@ Result<std::filesystem::path> profile_path(const ProfileOptions& options, const 
     return std::filesystem::path(options.file);
   }
   const auto workspace = TRY(ctx.workspace());
-  const auto settings = TRY(core::load_settings(workspace));
-  if (!settings.profile) {
-    return fail_with_hint(Errc::usage, "name a profile file, or set one with `complycli init --profile FILE`",
-                          "no profile given and the workspace at {} names none", workspace.dir.string());
-  }
-  if (settings.profile->is_relative()) {
-    return workspace.project_dir() / *settings.profile;
-  }
-  return *settings.profile;
+  return profile::workspace_profile(workspace);
 }
 
 std::string plural(std::size_t count, std::string_view one, std::string_view many)

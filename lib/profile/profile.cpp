@@ -352,6 +352,19 @@ json to_json(const Profile& p)
   return j;
 }
 
+Result<std::filesystem::path> workspace_profile(const core::Workspace& workspace)
+{
+  const auto settings = TRY(core::load_settings(workspace));
+  if (!settings.profile) {
+    return fail_with_hint(Errc::usage, "name a profile file, or set one with `complycli init --profile FILE`",
+                          "no profile given and the workspace at {} names none", workspace.dir.string());
+  }
+  if (settings.profile->is_relative()) {
+    return workspace.project_dir() / *settings.profile;
+  }
+  return *settings.profile;
+}
+
 Result<std::string> sha256_hex(std::string_view bytes)
 {
   unsigned char digest[EVP_MAX_MD_SIZE];

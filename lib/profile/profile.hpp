@@ -5,6 +5,7 @@
 // JSON (the same schema, docs/profile.md), validated with every problem reported at once.
 
 #include "core/error.hpp"
+#include "core/workspace.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -191,9 +192,9 @@ struct Validation {
 Result<Validation> validate_file(const std::filesystem::path& path);
 
 // The same for text already in memory; `name` is used in diagnostics and `base_dir` resolves
-// `people_roster`.
-Validation validate_text(const std::string& text, const std::string& name,
-                         const std::filesystem::path& base_dir);
+// `people_roster`. Errc::parse (name:line:column) if the text is not YAML/JSON.
+Result<Validation> validate_text(const std::string& text, const std::string& name,
+                                 const std::filesystem::path& base_dir);
 
 // Load a valid profile. A profile with problems is Errc::config whose message lists every problem,
 // one `file:line:column: message` per line.
@@ -202,9 +203,13 @@ Result<Profile> load_profile(const std::filesystem::path& path);
 // The typed profile from a validated document (as in Validation::document).
 Profile from_document(const nlohmann::json& document);
 
-// The normalised JSON form: the keys of docs/profile.md, "schema_version" first in meaning (JSON
-// objects are sorted by key), dates as "YYYY-MM-DD", absent optional values left out.
+// The normalised JSON form: the keys of docs/profile.md plus "schema_version", defaults filled in,
+// dates as "YYYY-MM-DD", absent optional values left out (object keys sorted, as nlohmann::json does).
 nlohmann::json to_json(const Profile& profile);
+
+// The profile a workspace names (settings.json `profile`; a relative path starts at the project
+// folder). Errc::usage with a hint if it names none. Commands use it when no profile file is given.
+Result<std::filesystem::path> workspace_profile(const core::Workspace& workspace);
 
 // Lower-case hex SHA-256 of `bytes`.
 Result<std::string> sha256_hex(std::string_view bytes);

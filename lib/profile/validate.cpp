@@ -39,6 +39,10 @@ Scalar resolve(const YAML::Node& node)
   static const std::regex int_re{"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"};
   static const std::regex number_re{R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))"};
   const std::string& text = node.Scalar();
+  // Most values are text: only these first characters can start a null, a boolean or a number.
+  if (text.empty() || std::string_view("~nNtTfF0123456789+-.").find(text.front()) == std::string_view::npos) {
+    return Scalar::string;
+  }
   if (std::regex_match(text, null_re)) {
     return Scalar::null;
   }
@@ -349,10 +353,18 @@ void check_relations(nlohmann::json& document, Walker& walker, const std::filesy
 
 } // namespace
 
-Validation validate_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir)
+Result<Validation> validate_text(const std::string& text, const std::string& name,
+                                 const std::filesystem::path& base_dir)
 {
   Validation result;
-  YAML::Node root = YAML::Load(text); // parse errors are the caller's (validate_file catches them)
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    const int line = valid_mark(e.mark) ? e.mark.line + 1 : 1;
+    const int column = valid_mark(e.mark) ? e.mark.column + 1 : 1;
+    return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, line, column, e.msg);
+  }
   Walker walker{name, result.diagnostics};
   if (root.IsNull() || (root.IsScalar() && text.find_first_not_of(" \t\r\n") == std::string::npos)) {
     result.diagnostics.push_back(
@@ -379,15 +391,9 @@ Result<Validation> validate_file(const std::filesystem::path& path)
     return std::unexpected(text.error());
   }
   const std::filesystem::path base_dir = name == "-" ? std::filesystem::path(".") : path.parent_path();
-  try {
-    auto validation = validate_text(*text, name, base_dir.empty() ? std::filesystem::path(".") : base_dir);
-    validation.sha256 = TRY(sha256_hex(*text));
-    return validation;
-  } catch (const YAML::Exception& e) {
-    const int line = valid_mark(e.mark) ? e.mark.line + 1 : 1;
-    const int column = valid_mark(e.mark) ? e.mark.column + 1 : 1;
-    return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, line, column, e.msg);
-  }
+  auto validation = TRY(validate_text(*text, name, base_dir.empty() ? std::filesystem::path(".") : base_dir));
+  validation.sha256 = TRY(sha256_hex(*text));
+  return validation;
 }
 
 Result<Profile> load_profile(const std::filesystem::path& path)

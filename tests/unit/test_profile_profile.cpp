@@ -1,5 +1,6 @@
 #include "profile/profile.hpp"
 
+#include "core/workspace.hpp"
 #include "profile/roster.hpp"
 #include "profile/schema.hpp"
 #include "test_support.hpp"
@@ -9,6 +10,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <regex>
 #include <set>
 
 using namespace complycli;
@@ -38,7 +40,9 @@ subprocessors: []
 
 profile::Validation check(const std::string& text, const fs::path& base = ".")
 {
-  return profile::validate_text(text, "p.yaml", base);
+  auto v = profile::validate_text(text, "p.yaml", base);
+  REQUIRE(v);
+  return *v;
 }
 
 // The one diagnostic `text` must produce, as "line:column: message".
@@ -280,7 +284,7 @@ TEST_CASE("profile::validate_file and load_profile errors")
       auto v = profile::validate_file(entry.path());
       if (!v) {
         CHECK(v.error().code == Errc::parse);
-        CHECK(v.error().message.find(".yaml:") + v.error().message.find(".json:") != 2 * std::string::npos);
+        CHECK(std::regex_search(v.error().message, std::regex(R"(\.(yaml|json):[0-9]+:[0-9]+: )")));
         continue;
       }
       REQUIRE_FALSE(v->valid());
@@ -292,6 +296,50 @@ TEST_CASE("profile::validate_file and load_profile errors")
     }
     CHECK(count >= 15);
   }
+}
+
+TEST_CASE("profile::validate_text never crashes on a damaged profile")
+{
+  auto text = util::read_file(example);
+  REQUIRE(text);
+  const fs::path base = example.parent_path();
+  // Prefixes and overwritten bytes, in steps to keep the test quick.
+  for (std::size_t length = 0; length < text->size(); length += 97) {
+    auto v = profile::validate_text(text->substr(0, length), "p.yaml", base);
+    CHECK((!v ? v.error().code == Errc::parse : true));
+  }
+  for (std::size_t at = 0; at < text->size(); at += 97) {
+    for (const char c : {':', '[', '"'}) {
+      auto damaged = *text;
+      damaged[at] = c;
+      auto v = profile::validate_text(damaged, "p.yaml", base);
+      if (!v) {
+        CHECK(v.error().code == Errc::parse);
+      }
+    }
+  }
+}
+
+TEST_CASE("profile::workspace_profile")
+{
+  test::TestContext t;
+  core::Settings settings;
+  auto bare = core::init_workspace(t.path("bare"), t.dir(), settings);
+  REQUIRE(bare);
+  auto none = profile::workspace_profile(*bare);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == Errc::usage);
+  CHECK_FALSE(none.error().hint.empty());
+
+  settings.profile = "company/profile.yaml";
+  auto relative = core::init_workspace(std::nullopt, t.path("project"), settings);
+  REQUIRE(relative);
+  CHECK(profile::workspace_profile(*relative).value() == t.path("project") / "company/profile.yaml");
+
+  settings.profile = "/srv/profile.yaml";
+  auto absolute = core::init_workspace(t.path("abs"), t.dir(), settings);
+  REQUIRE(absolute);
+  CHECK(profile::workspace_profile(*absolute).value() == fs::path("/srv/profile.yaml"));
 }
 
 TEST_CASE("profile people roster")
