@@ -6,6 +6,7 @@
 #include "checks/check.hpp"
 #include "checks/engine.hpp"
 #include "evidence/evidence.hpp"
+#include "profile/profile.hpp"
 #include "util/time.hpp"
 
 #include <algorithm>
@@ -60,13 +61,11 @@ Result<evidence::Evidence> gather(const EvidenceOptions& options, const Context&
   if (!options.profile.empty()) {
     sources.profile = options.profile;
   } else if (auto workspace = ctx.workspace()) {
-    auto settings = TRY(core::load_settings(*workspace));
-    if (settings.profile) {
-      fs::path profile = *settings.profile;
-      if (profile.is_relative()) {
-        profile = workspace->project_dir() / profile;
-      }
-      sources.profile = profile;
+    // The workspace's profile, when it names one.
+    if (auto profile = profile::workspace_profile(*workspace)) {
+      sources.profile = *profile;
+    } else if (profile.error().code != Errc::usage) {
+      return std::unexpected(profile.error());
     }
   }
   if (sources.paths.empty() && sources.urls.empty() && !sources.profile) {

@@ -292,8 +292,12 @@ Result<Evidence> collect(const Sources& sources)
       if (is_profile(doc->json)) {
         // A profile found by walking is evidence: its problems become error findings, not a stop.
         const auto validation = profile::validate_text(*text, file.string(), file.parent_path());
-        for (const auto& d : validation.diagnostics) {
-          TRY_VOID(add_error(state, d.file, d.line, "profile", d.message));
+        if (!validation) {
+          TRY_VOID(add_error(state, file.string(), 0, "profile", validation.error().message));
+        } else {
+          for (const auto& d : validation->diagnostics) {
+            TRY_VOID(add_error(state, d.file, d.line, "profile", d.message));
+          }
         }
         TRY_VOID(load_profile_tables(state, file, *doc));
         if (!evidence.profile) {
