@@ -124,6 +124,9 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
   }
   auto evidence = TRY(gather(options.evidence, ctx, today));
 
+  if (evidence.inputs.empty()) {
+    ctx.warn("no evidence was found in the paths given: every check is skipped");
+  }
   checks::Report report;
   report.results = checks::evaluate(selected, evidence.db);
   checks::apply_waivers(report.results, waivers);
