@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <regex>
 #include <unordered_map>
 
@@ -69,23 +70,24 @@ std::string to_text(const Value& value)
 
 namespace {
 
-std::regex* compile(sqlite3_context* context, sqlite3_value* value, int argument)
+// The compiled pattern of argument `argument`, cached by SQLite across the rows of one statement (when
+// the pattern is a constant). SQLite may drop the cache at once, so the caller gets its own copy.
+std::optional<std::regex> compile(sqlite3_context* context, sqlite3_value* value, int argument)
 {
-  auto* cached = static_cast<std::regex*>(sqlite3_get_auxdata(context, argument));
-  if (cached) {
-    return cached;
+  if (const auto* cached = static_cast<std::regex*>(sqlite3_get_auxdata(context, argument))) {
+    return *cached;
   }
   const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
   if (!text) {
-    return nullptr;
+    return std::nullopt;
   }
   try {
-    auto* compiled = new std::regex(text, std::regex::ECMAScript | std::regex::icase);
-    sqlite3_set_auxdata(context, argument, compiled, [](void* p) { delete static_cast<std::regex*>(p); });
-    return static_cast<std::regex*>(sqlite3_get_auxdata(context, argument));
+    std::regex compiled(text, std::regex::ECMAScript | std::regex::icase);
+    sqlite3_set_auxdata(context, argument, new std::regex(compiled), [](void* p) { delete static_cast<std::regex*>(p); });
+    return compiled;
   } catch (const std::regex_error& e) {
     sqlite3_result_error(context, fmt::format("bad regular expression {}: {}", text, e.what()).c_str(), -1);
-    return nullptr;
+    return std::nullopt;
   }
 }
 
@@ -96,7 +98,7 @@ void sql_regexp(sqlite3_context* context, int, sqlite3_value** argv)
     sqlite3_result_null(context);
     return;
   }
-  const auto* re = compile(context, argv[0], 0);
+  const auto re = compile(context, argv[0], 0);
   if (!re) {
     return;
   }
@@ -111,7 +113,7 @@ void sql_regex_extract(sqlite3_context* context, int, sqlite3_value** argv)
     sqlite3_result_null(context);
     return;
   }
-  const auto* re = compile(context, argv[1], 1);
+  const auto re = compile(context, argv[1], 1);
   if (!re) {
     return;
   }
