@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 using namespace complycli;
 namespace fs = std::filesystem;
 
@@ -237,4 +239,38 @@ TEST_CASE("evidence::collect Apache httpd")
   const auto broken = load(dir);
   CHECK(rows(broken, "SELECT kind, file, line, message FROM evidence_errors") ==
         std::vector<std::string>{"apache|" + app + "|1|<VirtualHost> is not closed"});
+}
+
+TEST_CASE("evidence::collect never fails or crashes on damaged configs")
+{
+  test::TestContext t;
+  const fs::path configs = fs::path(COMPLYCLI_SOURCE_DIR) / "examples/northwind-legal/configs";
+  const std::pair<fs::path, std::string> files[] = {
+      {configs / "nginx/nginx.conf", "nginx.conf"},      {configs / "nginx/conf.d/legacy.conf", "nginx.conf"},
+      {configs / "ssh/sshd_config", "sshd_config"},      {configs / "postgres/postgresql.conf", "postgresql.conf"},
+      {configs / "postgres/pg_hba.conf", "pg_hba.conf"}, {configs / "headers/status-page.headers", "x.headers"},
+      {configs / "terraform/plan.json", "plan.json"},
+  };
+  for (const auto& [source, name] : files) {
+    const auto text = util::read_file(source).value();
+    const std::size_t step = text.size() > 2000 ? 97 : 2;
+    for (std::size_t length = 0; length < text.size(); length += step) {
+      CAPTURE(source.string());
+      CAPTURE(length);
+      std::string damaged = text.substr(0, length);
+      if (length % 3 == 0 && length > 0) {
+        damaged[length / 2] = "{};\"'\n#"[length % 7];
+      }
+      {
+        std::ofstream out(t.path(name), std::ios::binary | std::ios::trunc); // no fsync: thousands of files
+        out << damaged;
+      }
+      evidence::Sources sources;
+      sources.paths = {t.path(name)};
+      sources.today = "2026-11-25";
+      auto e = evidence::collect(sources);
+      REQUIRE(e);
+    }
+    fs::remove(t.path(name));
+  }
 }
