@@ -129,8 +129,9 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
   }
   checks::Report report;
   report.results = checks::evaluate(selected, evidence.db);
-  checks::apply_waivers(report.results, waivers);
+  const auto unused = checks::apply_waivers(report.results, waivers);
   report.waiver_problems = waivers.problems;
+  report.waiver_problems.insert(report.waiver_problems.end(), unused.begin(), unused.end());
   report.inputs = evidence.inputs;
   report.profile = evidence.profile;
   report.generated = util::now_rfc3339();

@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <set>
 #include <chrono>
 #include <charconv>
 
@@ -150,23 +151,36 @@ Result<Waivers> load_waivers(const std::filesystem::path& path, const std::strin
   return waivers;
 }
 
-void apply_waivers(std::vector<CheckResult>& results, const Waivers& waivers)
+std::vector<WaiverProblem> apply_waivers(std::vector<CheckResult>& results, const Waivers& waivers)
 {
+  std::vector<bool> used(waivers.active.size(), false);
+  std::set<std::string> evaluated;
   for (auto& result : results) {
+    evaluated.insert(result.check.id);
     for (auto& finding : result.findings) {
       if (finding.status != Status::fail && finding.status != Status::error) {
         continue;
       }
-      for (const auto& w : waivers.active) {
+      for (std::size_t i = 0; i < waivers.active.size(); ++i) {
+        const auto& w = waivers.active[i];
         if (w.check == result.check.id && ::fnmatch(w.resource.c_str(), finding.resource.c_str(), 0) == 0) {
           finding.waived = true;
           finding.waiver = fmt::format("{} ({}, until {}; {}:{})", w.reason, w.owner, w.expires, w.file, w.line);
+          used[i] = true;
           break;
         }
       }
     }
     aggregate(result);
   }
+  std::vector<WaiverProblem> unused;
+  for (std::size_t i = 0; i < waivers.active.size(); ++i) {
+    const auto& w = waivers.active[i];
+    if (!used[i] && evaluated.count(w.check)) {
+      unused.push_back({w.file, w.line, fmt::format("waiver for {} ({}) matches no failing finding: remove it?", w.check, w.resource)});
+    }
+  }
+  return unused;
 }
 
 std::size_t gate(Report& report)

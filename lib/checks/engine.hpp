@@ -70,7 +70,8 @@ struct Waivers {
 Result<Waivers> load_waivers(const std::filesystem::path& file, const std::string& today);
 
 // Mark failing and erroring findings that an active waiver covers as waived, and re-aggregate.
-void apply_waivers(std::vector<CheckResult>& results, const Waivers& waivers);
+// Returns the active waivers for checks in `results` that matched no finding (stale waivers).
+std::vector<WaiverProblem> apply_waivers(std::vector<CheckResult>& results, const Waivers& waivers);
 
 struct Report {
   std::vector<CheckResult> results;
