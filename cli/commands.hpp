@@ -12,6 +12,11 @@ namespace complycli::cli {
 void register_init(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
 void register_profile(CLI::App& app, Context& ctx);
+void register_inspect(CLI::App& app, Context& ctx);
+void register_register(CLI::App& app, Context& ctx);
+void register_dpa(CLI::App& app, Context& ctx);
+void register_trust_page(CLI::App& app, Context& ctx);
+void register_answer(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
@@ -19,6 +24,11 @@ inline constexpr Registrar registrars[] = {
     register_init,
     register_check,
     register_profile,
+    register_inspect,
+    register_register,
+    register_dpa,
+    register_trust_page,
+    register_answer,
 };
 
 } // namespace complycli::cli
