@@ -10,6 +10,7 @@
 namespace complycli::cli {
 
 void register_init(CLI::App& app, Context& ctx);
+void register_check(CLI::App& app, Context& ctx);
 void register_profile(CLI::App& app, Context& ctx);
 void register_inspect(CLI::App& app, Context& ctx);
 void register_register(CLI::App& app, Context& ctx);
@@ -22,6 +23,7 @@ using Registrar = void (*)(CLI::App&, Context&);
 
 inline constexpr Registrar registrars[] = {
     register_init,
+    register_check,
     register_profile,
     register_inspect,
     register_register,

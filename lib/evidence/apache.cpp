@@ -1,0 +1,303 @@
+// Apache httpd / mod_ssl: directives with their <VirtualHost> context, Include/IncludeOptional
+// followed (globs relative to the including file), and for each TLS virtual host its effective
+// SSLProtocol, SSLCipherSuite and Header directives (the global ones apply too).
+
+#include "evidence/loaders.hpp"
+
+#include "util/file.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <glob.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace complycli::evidence {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Directive {
+  std::string file;
+  int line;
+  std::string vhost; // "" outside a VirtualHost, else its address (e.g. "*:443")
+  std::string name;  // as written
+  std::vector<std::string> args;
+};
+
+std::string lower(std::string s)
+{
+  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+  return s;
+}
+
+std::vector<std::string> words(const std::string& text)
+{
+  std::vector<std::string> out;
+  std::string word;
+  char quote = 0;
+  bool any = false;
+  for (const char c : text) {
+    if (quote) {
+      if (c == quote) {
+        quote = 0;
+      } else {
+        word += c;
+      }
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+      any = true;
+    } else if (c == ' ' || c == '\t') {
+      if (any || !word.empty()) {
+        out.push_back(word);
+      }
+      word.clear();
+      any = false;
+    } else {
+      word += c;
+    }
+  }
+  if (any || !word.empty()) {
+    out.push_back(word);
+  }
+  return out;
+}
+
+struct ParseError {
+  std::string file;
+  int line;
+  std::string message;
+};
+
+// Read `file` into `out`; sections other than VirtualHost are transparent (their directives keep the
+// enclosing virtual host).
+bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, std::set<std::string>& files,
+          ParseError& error, int depth)
+{
+  const std::string name = file.string();
+  auto text = util::read_file(file);
+  if (!text) {
+    error = {name, 0, text.error().message};
+    return false;
+  }
+  files.insert(name);
+  std::istringstream in(*text);
+  std::string line;
+  std::string pending;
+  int number = 0;
+  int start = 0;
+  std::vector<std::pair<std::string, int>> sections; // open sections and their lines
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (pending.empty()) {
+      start = number;
+    }
+    if (!line.empty() && line.back() == '\\') {
+      pending += line.substr(0, line.size() - 1) + " ";
+      continue;
+    }
+    std::string full = pending + line;
+    pending.clear();
+    const auto first = full.find_first_not_of(" \t");
+    if (first == std::string::npos || full[first] == '#') {
+      continue;
+    }
+    full = full.substr(first);
+    if (full[0] == '<') {
+      const auto close = full.rfind('>');
+      if (close == std::string::npos) {
+        error = {name, start, "section tag without \">\""};
+        return false;
+      }
+      const auto parts = words(full.substr(1, close - 1));
+      if (parts.empty()) {
+        error = {name, start, "empty section tag"};
+        return false;
+      }
+      if (parts[0][0] == '/') {
+        const std::string section = lower(parts[0].substr(1));
+        if (sections.empty() || lower(sections.back().first) != section) {
+          error = {name, start, fmt::format("</{}> without a matching <{}>", parts[0].substr(1), parts[0].substr(1))};
+          return false;
+        }
+        if (section == "virtualhost") {
+          vhost.clear();
+        }
+        sections.pop_back();
+        continue;
+      }
+      sections.emplace_back(parts[0], start);
+      if (lower(parts[0]) == "virtualhost") {
+        vhost = parts.size() > 1 ? parts[1] : "*";
+        out.push_back(Directive{name, start, vhost, "<VirtualHost>", {parts.begin() + 1, parts.end()}});
+      }
+      continue;
+    }
+    auto parts = words(full);
+    Directive d{name, start, vhost, parts[0], {parts.begin() + 1, parts.end()}};
+    const auto key = lower(d.name);
+    if ((key == "include" || key == "includeoptional") && !d.args.empty() && depth < 16) {
+      fs::path pattern = d.args[0];
+      if (pattern.is_relative()) {
+        pattern = file.parent_path() / pattern;
+      }
+      glob_t matches{};
+      if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
+        for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
+          if (!read(fs::path(matches.gl_pathv[i]).lexically_normal(), vhost, out, files, error, depth + 1)) {
+            ::globfree(&matches);
+            return false;
+          }
+        }
+      }
+      ::globfree(&matches);
+    }
+    out.push_back(std::move(d));
+  }
+  if (!sections.empty()) {
+    error = {name, sections.back().second, fmt::format("<{}> is not closed", sections.back().first)};
+    return false;
+  }
+  return true;
+}
+
+// The protocols an SSLProtocol line enables: "all -TLSv1 -TLSv1.1", "-all +TLSv1.2", "TLSv1.2".
+std::string protocols_of(const std::vector<std::string>& args)
+{
+  const std::vector<std::string> all = {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+  std::vector<std::string> enabled;
+  auto add = [&](const std::string& p) {
+    if (std::find(enabled.begin(), enabled.end(), p) == enabled.end()) {
+      enabled.push_back(p);
+    }
+  };
+  for (const auto& arg : args) {
+    const char sign = arg.empty() ? '+' : arg[0];
+    const std::string name = sign == '+' || sign == '-' ? arg.substr(1) : arg;
+    const std::vector<std::string> targets = lower(name) == "all" ? all : std::vector<std::string>{name};
+    for (const auto& t : targets) {
+      if (sign == '-') {
+        enabled.erase(std::remove(enabled.begin(), enabled.end(), t), enabled.end());
+      } else {
+        add(t);
+      }
+    }
+  }
+  std::sort(enabled.begin(), enabled.end());
+  std::string out;
+  for (const auto& p : enabled) {
+    out += (out.empty() ? "" : " ") + p;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& args)
+{
+  std::string out;
+  for (const auto& a : args) {
+    out += (out.empty() ? "" : " ") + a;
+  }
+  return out;
+}
+
+} // namespace
+
+Result<void> load_apache(LoadState& state, const std::vector<fs::path>& candidates)
+{
+  // Files that another candidate includes are read through it only.
+  std::set<std::string> included;
+  std::vector<std::pair<fs::path, std::vector<Directive>>> roots;
+  for (const auto& file : candidates) {
+    std::vector<Directive> directives;
+    std::set<std::string> files;
+    ParseError error;
+    if (!read(file, "", directives, files, error, 0)) {
+      TRY_VOID(add_error(state, error.file, error.line, "apache", error.message));
+      continue;
+    }
+    files.erase(file.string());
+    included.insert(files.begin(), files.end());
+    roots.emplace_back(file, std::move(directives));
+  }
+  for (const auto& [file, directives] : roots) {
+    if (included.count(file.string())) {
+      continue;
+    }
+    TRY_VOID(add_input(state, file.string(), "apache"));
+    std::set<std::string> seen_files;
+    for (const auto& d : directives) {
+      if (seen_files.insert(d.file).second && d.file != file.string()) {
+        TRY_VOID(add_input(state, d.file, "apache"));
+      }
+      TRY_VOID(state.db.insert("apache_directives", {d.file, int64_t{d.line}, d.vhost, d.name, nlohmann::json(d.args).dump(), join(d.args)}));
+    }
+    // Each virtual host: its own directives after the global ones (the last SSLProtocol wins).
+    for (std::size_t i = 0; i < directives.size(); ++i) {
+      if (directives[i].name != "<VirtualHost>") {
+        continue;
+      }
+      const auto& host = directives[i];
+      const Directive* protocol = nullptr;
+      const Directive* ciphers = nullptr;
+      bool ssl = false;
+      std::string server_name;
+      std::vector<const Directive*> headers;
+      auto consider = [&](const Directive& d) {
+        const auto key = lower(d.name);
+        if (key == "sslengine" && !d.args.empty()) {
+          ssl = lower(d.args[0]) == "on";
+        } else if (key == "sslprotocol") {
+          protocol = &d;
+        } else if (key == "sslciphersuite") {
+          ciphers = &d;
+        } else if (key == "servername" && !d.args.empty() && server_name.empty()) {
+          server_name = d.args[0];
+        } else if (key == "header") {
+          headers.push_back(&d);
+        }
+      };
+      for (const auto& d : directives) {
+        if (d.vhost.empty() && d.name != "<VirtualHost>") {
+          consider(d);
+        }
+      }
+      for (std::size_t j = i + 1; j < directives.size() && directives[j].name != "<VirtualHost>"; ++j) {
+        if (!directives[j].vhost.empty()) {
+          consider(directives[j]);
+        }
+      }
+      if (!ssl) {
+        continue;
+      }
+      const std::string resource = "vhost " + (server_name.empty() ? host.vhost : server_name + " " + host.vhost);
+      const std::string protocol_text = protocols_of(protocol ? protocol->args : std::vector<std::string>{"all", "-SSLv3"});
+      const std::string cipher_text = ciphers ? join(ciphers->args) : "DEFAULT";
+      TRY_VOID(state.db.insert("tls_endpoints",
+                               {resource, std::string("apache"), protocol_text, cipher_text, weak_ciphers(cipher_text),
+                                protocol ? Value{int64_t{protocol->line}} : Value{}, ciphers ? Value{int64_t{ciphers->line}} : Value{},
+                                protocol ? protocol->file : host.file, int64_t{protocol ? protocol->line : host.line}}));
+      const int64_t endpoint = state.next_endpoint++;
+      TRY_VOID(state.db.insert("http_endpoints", {endpoint, resource, std::string("apache"), Value{}, host.file, int64_t{host.line}}));
+      for (const auto* h : headers) {
+        // Header [always|onsuccess] set|append|add|merge NAME VALUE
+        std::vector<std::string> args = h->args;
+        if (!args.empty() && (lower(args[0]) == "always" || lower(args[0]) == "onsuccess")) {
+          args.erase(args.begin());
+        }
+        if (args.size() >= 3 && (lower(args[0]) == "set" || lower(args[0]) == "append" || lower(args[0]) == "add" ||
+                                 lower(args[0]) == "merge" || lower(args[0]) == "setifempty")) {
+          TRY_VOID(state.db.insert("http_headers", {endpoint, lower(args[1]), args[2], h->file, int64_t{h->line}}));
+        }
+      }
+    }
+  }
+  return {};
+}
+
+} // namespace complycli::evidence

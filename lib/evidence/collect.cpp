@@ -1,0 +1,342 @@
+// Walk the given paths, recognise each file by name and content, and load it into the evidence
+// database.
+
+#include "evidence/evidence.hpp"
+
+#include "evidence/certificate.hpp"
+#include "evidence/loaders.hpp"
+#include "evidence/probe.hpp"
+#include "evidence/profile_tables.hpp"
+#include "profile/profile.hpp"
+#include "util/file.hpp"
+#include "util/hex.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <regex>
+
+namespace complycli::evidence {
+
+namespace fs = std::filesystem;
+
+const char* to_string(Kind kind)
+{
+  switch (kind) {
+  case Kind::none: return "none";
+  case Kind::nginx: return "nginx";
+  case Kind::apache: return "apache";
+  case Kind::sshd: return "sshd";
+  case Kind::postgres: return "postgres";
+  case Kind::pg_hba: return "pg_hba";
+  case Kind::headers: return "headers";
+  case Kind::terraform: return "terraform";
+  case Kind::profile: return "profile";
+  case Kind::document: return "document";
+  }
+  return "none";
+}
+
+std::string sha256_hex(std::string_view data)
+{
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  return util::to_hex(std::span<const uint8_t>(digest, length));
+}
+
+Result<void> add_error(LoadState& state, const std::string& file, int line, const std::string& kind,
+                       const std::string& message)
+{
+  state.inputs.insert(file);
+  if (!state.errors.insert(fmt::format("{}:{}:{}", file, line, message)).second) {
+    return {}; // the same problem, found again through an include
+  }
+  return state.db.insert("evidence_errors", {file, line > 0 ? Value{int64_t{line}} : Value{}, kind, message});
+}
+
+Result<void> add_input(LoadState& state, const std::string& file, const std::string& kind)
+{
+  state.inputs.insert(file);
+  return state.db.insert("inputs", {file, kind});
+}
+
+namespace {
+
+bool is_profile(const nlohmann::json& json)
+{
+  return json.is_object() && json.contains("organisation") && json["organisation"].is_object() &&
+         (json.contains("schema_version") || json.contains("controls") || json.contains("subprocessors"));
+}
+
+bool is_terraform(const nlohmann::json& json)
+{
+  return json.is_object() && json.contains("format_version") &&
+         (json.contains("planned_values") || json.contains("values") || json.contains("terraform_version"));
+}
+
+// Check definitions, waiver files and workspace settings are not evidence.
+bool is_tool_file(const nlohmann::json& json)
+{
+  return json.is_object() && ((json.contains("id") && json.contains("query")) || json.contains("waivers"));
+}
+
+bool search(const std::string& text, const std::regex& re)
+{
+  return std::regex_search(text, re);
+}
+
+Kind sniff_conf(const std::string& text)
+{
+  static const std::regex apache(R"((^|\n)[ \t]*(<VirtualHost[ \t>]|SSLProtocol[ \t]|SSLEngine[ \t]|ServerRoot[ \t]|LoadModule[ \t]))", std::regex::icase);
+  if (search(text, apache)) {
+    return Kind::apache;
+  }
+  static const std::regex nginx(R"((^|\n)[ \t]*(http|server|events|location|upstream|stream)\b[^;\n{]*\{)");
+  static const std::regex nginx_directive(
+      R"((^|\n)[ \t]*(listen|server_name|ssl_protocols|ssl_ciphers|add_header|proxy_pass|ssl_certificate)[ \t]+[^\n]*;)");
+  static const std::regex sshd(
+      R"((^|\n)[ \t]*(PermitRootLogin|PasswordAuthentication|KbdInteractiveAuthentication|ChallengeResponseAuthentication|PubkeyAuthentication|UsePAM|Subsystem|HostKey)[ \t]+)",
+      std::regex::icase);
+  static const std::regex postgres(
+      R"((^|\n)[ \t]*(ssl|listen_addresses|max_connections|shared_buffers|password_encryption|ssl_min_protocol_version)[ \t]*=)");
+  if (search(text, nginx) || search(text, nginx_directive)) {
+    return Kind::nginx;
+  }
+  if (search(text, sshd)) {
+    return Kind::sshd;
+  }
+  if (search(text, postgres)) {
+    return Kind::postgres;
+  }
+  return Kind::none;
+}
+
+bool starts_with_http_status(const std::string& text)
+{
+  static const std::regex status(R"(^HTTP/[0-9.]+ [0-9]{3})");
+  return text.rfind("HTTP/", 0) == 0 && std::regex_search(text.substr(0, 64), status);
+}
+
+
+Result<void> walk(const fs::path& root, std::vector<fs::path>& files)
+{
+  std::error_code ec;
+  const auto status = fs::status(root, ec);
+  if (ec || !fs::exists(status)) {
+    return fail(Errc::usage, "{}: no such file or folder", root.string());
+  }
+  if (!fs::is_directory(status)) {
+    files.push_back(root.lexically_normal());
+    return {};
+  }
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  if (ec) {
+    return fail(Errc::io, "cannot read {}: {}", root.string(), ec.message());
+  }
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) {
+      return fail(Errc::io, "cannot read {}: {}", root.string(), ec.message());
+    }
+    const auto name = it->path().filename().string();
+    if (it->is_directory(ec)) {
+      if ((!name.empty() && name[0] == '.') || name == "node_modules") {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (it->is_regular_file(ec)) {
+      files.push_back(it->path().lexically_normal());
+    }
+  }
+  return {};
+}
+
+std::string canonical_text(const fs::path& path)
+{
+  std::error_code ec;
+  auto c = fs::weakly_canonical(path, ec);
+  return ec ? path.string() : c.string();
+}
+
+Result<void> load_profile_file(LoadState& state, const fs::path& file, bool strict)
+{
+  auto text = util::read_file(file);
+  if (!text) {
+    if (strict) {
+      return std::unexpected(text.error());
+    }
+    return add_error(state, file.string(), 0, "profile", text.error().message);
+  }
+  auto doc = parse_yaml_document(*text, file.string());
+  if (!doc) {
+    return std::unexpected(doc.error());
+  }
+  if (!doc->json.is_object() || !doc->json.contains("organisation") || !doc->json["organisation"].is_object()) {
+    return fail(Errc::config, "{}:{}:1: not a company profile: no organisation mapping", file.string(),
+                doc->line_of("organisation") ? doc->line_of("organisation") : 1);
+  }
+  return load_profile_tables(state, file, *doc);
+}
+
+} // namespace
+
+Result<void> validate_profile(const fs::path& file)
+{
+  const auto validation = TRY(profile::validate_file(file));
+  if (!validation.valid()) {
+    std::string message = "the profile is not valid:";
+    for (const auto& d : validation.diagnostics) {
+      message += "\n  " + d.to_string();
+    }
+    return fail_with_hint(Errc::config, fmt::format("`complycli profile validate {}` explains each problem", file.string()),
+                          "{}", message);
+  }
+  return {};
+}
+
+Result<Evidence> collect(const Sources& sources)
+{
+  Evidence evidence{TRY(Database::open()), {}, std::nullopt};
+  TRY_VOID(evidence.db.insert("run", {sources.today, sources.generated}));
+  TRY_VOID(evidence.db.exec("BEGIN"));
+  LoadState state{evidence.db, 1, 1, {}, sources.today, {}};
+
+  std::vector<fs::path> files;
+  for (const auto& path : sources.paths) {
+    TRY_VOID(walk(path, files));
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+
+  std::string profile_canonical;
+  if (sources.profile) {
+    TRY_VOID(validate_profile(*sources.profile));
+    TRY_VOID(load_profile_file(state, *sources.profile, true));
+    profile_canonical = canonical_text(*sources.profile);
+    evidence.profile = ProfileRef{sources.profile->string(), sha256_hex(TRY(util::read_file(*sources.profile)))};
+  }
+
+  std::vector<fs::path> nginx_files;
+  std::vector<fs::path> apache_files;
+  for (const auto& file : files) {
+    const std::string name = file.filename().string();
+    const std::string ext = file.extension().string();
+    const std::string parent = file.parent_path().filename().string();
+    Kind kind = Kind::none;
+    if (name.rfind("sshd_config", 0) == 0 || (parent == "sshd_config.d" && ext == ".conf")) {
+      kind = Kind::sshd;
+    } else if (name == "pg_hba.conf") {
+      kind = Kind::pg_hba;
+    } else if (name == "postgresql.conf" || name == "postgresql.auto.conf") {
+      kind = Kind::postgres;
+    } else if (name == "httpd.conf" || name == "apache2.conf") {
+      kind = Kind::apache;
+    } else if (name == "nginx.conf") {
+      kind = Kind::nginx;
+    }
+    if (kind == Kind::sshd) {
+      TRY_VOID(load_sshd(state, file));
+      continue;
+    }
+    if (kind == Kind::pg_hba) {
+      TRY_VOID(load_pg_hba(state, file));
+      continue;
+    }
+    if (kind == Kind::postgres) {
+      TRY_VOID(load_postgres(state, file));
+      continue;
+    }
+    if (kind == Kind::nginx) {
+      nginx_files.push_back(file);
+      continue;
+    }
+    if (kind == Kind::apache) {
+      apache_files.push_back(file);
+      continue;
+    }
+    std::error_code ec;
+    const auto size = fs::file_size(file, ec);
+    if (ec || size > 64 * 1024 * 1024) {
+      continue;
+    }
+    if (ext == ".json" || ext == ".yaml" || ext == ".yml") {
+      if (!profile_canonical.empty() && canonical_text(file) == profile_canonical) {
+        continue;
+      }
+      auto text = util::read_file(file);
+      if (!text) {
+        TRY_VOID(add_error(state, file.string(), 0, "document", text.error().message));
+        continue;
+      }
+      if (ext == ".json") {
+        auto json = nlohmann::json::parse(*text, nullptr, false);
+        if (!json.is_discarded() && is_terraform(json)) {
+          TRY_VOID(load_terraform(state, file, *text, json));
+          continue;
+        }
+      }
+      auto doc = parse_yaml_document(*text, file.string());
+      if (!doc) {
+        // "FILE:LINE:COLUMN: message" -> an error row at that line.
+        static const std::regex located(R"(^.*:([0-9]+):[0-9]+: (.*)$)");
+        std::smatch m;
+        const auto& message = doc.error().message;
+        if (std::regex_match(message, m, located)) {
+          TRY_VOID(add_error(state, file.string(), std::stoi(m[1].str()), "document", m[2].str()));
+        } else {
+          TRY_VOID(add_error(state, file.string(), 0, "document", message));
+        }
+        continue;
+      }
+      if (is_profile(doc->json)) {
+        // A profile found by walking is evidence: its problems become error findings, not a stop.
+        const auto validation = profile::validate_text(*text, file.string(), file.parent_path());
+        if (!validation) {
+          TRY_VOID(add_error(state, file.string(), 0, "profile", validation.error().message));
+        } else {
+          for (const auto& d : validation->diagnostics) {
+            TRY_VOID(add_error(state, d.file, d.line, "profile", d.message));
+          }
+        }
+        TRY_VOID(load_profile_tables(state, file, *doc));
+        if (!evidence.profile) {
+          evidence.profile = ProfileRef{file.string(), sha256_hex(*text)};
+        }
+      } else if (!is_tool_file(doc->json)) {
+        TRY_VOID(load_document(state, file, *doc));
+      }
+      continue;
+    }
+    if (size > 4 * 1024 * 1024) {
+      continue;
+    }
+    auto text = util::read_file(file);
+    if (!text) {
+      continue;
+    }
+    if (starts_with_http_status(*text)) {
+      TRY_VOID(load_headers(state, file, *text));
+    } else if ((ext == ".pem" || ext == ".crt" || ext == ".cer") && text->find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
+      TRY_VOID(load_certificates(state, file, *text));
+    } else if (ext == ".conf" || parent == "sites-enabled" || parent == "sites-available" || parent == "conf.d") {
+      switch (sniff_conf(*text)) {
+      case Kind::nginx: nginx_files.push_back(file); break;
+      case Kind::apache: apache_files.push_back(file); break;
+      case Kind::sshd: TRY_VOID(load_sshd(state, file)); break;
+      case Kind::postgres: TRY_VOID(load_postgres(state, file)); break;
+      default: break;
+      }
+    }
+  }
+  TRY_VOID(load_nginx(state, nginx_files));
+  TRY_VOID(load_apache(state, apache_files));
+  for (const auto& url : sources.urls) {
+    TRY_VOID(probe(state, url));
+  }
+  TRY_VOID(evidence.db.exec("COMMIT"));
+  evidence.inputs.assign(state.inputs.begin(), state.inputs.end());
+  return evidence;
+}
+
+} // namespace complycli::evidence
