@@ -47,6 +47,7 @@ Result<void> run_inspect(const InspectOptions& o, const Context& ctx)
                        {"matter", matter ? nlohmann::ordered_json(matter->name) : nullptr},
                        {"matter_id", util::to_hex(inspection.header.matter_id)},
                        {"key_version", inspection.header.key_version},
+                       {"header_bytes", inspection.header_bytes},
                        {"file_bytes", inspection.file_bytes},
                        {"plaintext_bytes", inspection.plaintext_bytes ? nlohmann::ordered_json(*inspection.plaintext_bytes)
                                                                       : nullptr},

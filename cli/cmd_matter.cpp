@@ -328,7 +328,7 @@ void register_matter(CLI::App& app, Context& ctx)
 
   auto* create = matter->add_subcommand("create", "Create a matter with its own data key");
   create->add_option("NAME", o->name, "The matter's name (letters, digits, . _ -)")->required();
-  create->add_option("--recipient", o->recipients, "Also wrap the key to this public key (complycli1...)");
+  create->add_option("--recipient", o->recipients, "Also wrap the key to this public key (complycli1...)")->allow_extra_args(false);
   create->add_flag("--no-passphrase", o->no_passphrase,
                    "No passphrase wrap: only the recipients' identities unlock it (customer-managed)");
   add_secret_options(create, o->secrets, false);
@@ -358,8 +358,8 @@ void register_matter(CLI::App& app, Context& ctx)
   rewrap->add_flag("--new-passphrase", o->new_passphrase,
                    "Set a new passphrase (prompt, or COMPLYCLI_NEW_PASSPHRASE, or --new-passphrase-file)");
   rewrap->add_option("--new-passphrase-file", o->new_passphrase_file, "Read the new passphrase from FILE");
-  rewrap->add_option("--add-recipient", o->add_recipients, "Wrap every key version to this public key");
-  rewrap->add_option("--remove-recipient", o->remove_recipients, "Delete this recipient's wraps");
+  rewrap->add_option("--add-recipient", o->add_recipients, "Wrap every key version to this public key")->allow_extra_args(false);
+  rewrap->add_option("--remove-recipient", o->remove_recipients, "Delete this recipient's wraps")->allow_extra_args(false);
   rewrap->add_flag("--remove-passphrase", o->remove_passphrase, "Delete the passphrase wraps");
   add_secret_options(rewrap, o->secrets, true);
   rewrap->footer("Example:\n  complycli matter rewrap acme-v-globex --add-recipient complycli1...\n"

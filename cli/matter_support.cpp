@@ -23,7 +23,8 @@ void add_secret_options(CLI::App* sub, SecretOptions& options, bool identities)
   sub->add_option("--passphrase-file", options.passphrase_file,
                   "Read the passphrase from the first line of FILE (default: COMPLYCLI_PASSPHRASE, else a prompt)");
   if (identities) {
-    sub->add_option("-i,--identity", options.identity_files, "Unlock with this identity file (repeatable)");
+    sub->add_option("-i,--identity", options.identity_files, "Unlock with this identity file (repeatable)")
+        ->allow_extra_args(false);
   }
 }
 
