@@ -1,0 +1,741 @@
+#include "crypto/matter_file.hpp"
+
+#include "crypto/cobblestone.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <thread>
+
+namespace complycli::crypto {
+
+namespace cb = cobblestone;
+
+namespace {
+
+constexpr std::string_view context_domain = "complycli/matter-file";
+
+// ---- Pipeline tuning: a batch is this many chunks (1 MiB of plaintext); this many batches are in
+// flight. Memory: slots x 2 buffers x ~1 MiB.
+constexpr std::size_t chunks_per_batch = 64;
+constexpr std::size_t slot_count = 6;
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+// Read until `buffer` is full or the input ends. Returns the number of bytes read.
+Result<std::size_t> read_full(int fd, std::span<uint8_t> buffer)
+{
+  std::size_t done = 0;
+  while (done < buffer.size()) {
+    const ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      return fail(Errc::io, "cannot read the input: {}", errno_text(errno));
+    }
+  }
+  return done;
+}
+
+Result<void> write_full(int fd, std::span<const uint8_t> data)
+{
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      return fail(Errc::io, "cannot write the output: {}", errno_text(errno));
+    }
+  }
+  return {};
+}
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
+
+// SHA-256 over EVP, RAII.
+class Sha256 {
+public:
+  static Result<Sha256> create()
+  {
+    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+    if (md == nullptr || !ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) {
+      return fail(Errc::internal, "cannot initialise SHA-256");
+    }
+    return Sha256(std::move(ctx));
+  }
+  void update(std::span<const uint8_t> data)
+  {
+    if (!data.empty()) {
+      EVP_DigestUpdate(m_ctx.get(), data.data(), data.size());
+    }
+  }
+  std::array<uint8_t, 32> finish()
+  {
+    std::array<uint8_t, 32> digest{};
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(m_ctx.get(), digest.data(), &len);
+    return digest;
+  }
+
+private:
+  explicit Sha256(std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx) : m_ctx(std::move(ctx)) {}
+  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> m_ctx;
+};
+
+enum class Mode { encrypt, decrypt };
+
+// One batch of chunks moving through the pipeline: read -> (en|de)crypt -> hash and write.
+struct Slot {
+  enum class State { free, read, claimed, crypted };
+
+  std::unique_ptr<uint8_t[]> in; // allocated on first use
+  std::unique_ptr<uint8_t[]> out;
+  std::size_t in_high = 0;       // high-water marks, for wiping
+  std::size_t out_high = 0;
+  std::size_t in_len = 0;
+  std::size_t out_len = 0;  // bytes of `out` that may be released (decrypt: authenticated ones only)
+  uint64_t plaintext = 0;   // plaintext bytes this batch contributes (once it succeeded)
+  uint64_t ciphertext = 0;  // payload bytes this batch contributes
+  uint64_t seq = 0;
+  bool last = false;        // the input ended in this batch (or reading failed)
+  bool at_end = false;      // `last` because the input really ended (not a read error)
+  std::optional<Error> error;
+  State state = State::free;
+  bool hashed = false;
+  bool written = false;
+};
+
+struct Totals {
+  uint64_t plaintext = 0;
+  uint64_t payload = 0;
+};
+
+// The pipeline: a reader thread fills slots, worker threads seal or open their chunks, a hasher thread
+// digests them in order and the calling thread writes them in order. Slot `seq % slot_count` carries
+// batch `seq`; a slot is reused only once it has been both hashed and written. Small regular files
+// (one batch) go through the same steps on the calling thread, without threads.
+class Pipeline {
+public:
+  Pipeline(Mode mode, int in_fd, int out_fd, const cb::MessageKeys& keys, Sha256* hash, unsigned workers,
+           const ProgressFn& progress)
+      : m_mode(mode), m_in_fd(in_fd), m_out_fd(out_fd), m_keys(keys), m_hash(hash), m_workers(workers),
+        m_progress(progress)
+  {
+    const std::size_t plain_cap = chunks_per_batch * cb::chunk_size;
+    const std::size_t sealed_cap = chunks_per_batch * cb::sealed_chunk_size;
+    m_in_cap = mode == Mode::encrypt ? plain_cap : sealed_cap;
+    m_out_cap = mode == Mode::encrypt ? sealed_cap + cb::tag_size : plain_cap;
+  }
+
+  ~Pipeline()
+  {
+    // Plaintext passed through these buffers: wipe what was used.
+    for (auto& slot : m_slots) {
+      if (slot.in) {
+        OPENSSL_cleanse(slot.in.get(), slot.in_high);
+      }
+      if (slot.out) {
+        OPENSSL_cleanse(slot.out.get(), slot.out_high);
+      }
+    }
+    if (m_cancel_pipe[0] >= 0) {
+      ::close(m_cancel_pipe[0]);
+      ::close(m_cancel_pipe[1]);
+    }
+  }
+
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Run to the end of the input or the first error.
+  Result<Totals> run()
+  {
+    struct stat st {};
+    const bool regular = ::fstat(m_in_fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular) {
+      ::posix_fadvise(m_in_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+      const off_t position = ::lseek(m_in_fd, 0, SEEK_CUR);
+      if (position >= 0 && st.st_size >= position &&
+          static_cast<uint64_t>(st.st_size - position) < m_in_cap) {
+        return run_here();
+      }
+    }
+    m_poll_input = !regular;
+    if (m_poll_input && ::pipe2(m_cancel_pipe, O_CLOEXEC) != 0) {
+      return fail(Errc::io, "cannot create a pipe: {}", errno_text(errno));
+    }
+
+    // Each worker keys its own cipher context once.
+    std::vector<std::optional<cb::ChunkSealer>> sealers(m_workers);
+    std::vector<std::optional<cb::ChunkOpener>> openers(m_workers);
+    for (unsigned i = 0; i < m_workers; ++i) {
+      if (m_mode == Mode::encrypt) {
+        sealers[i].emplace(TRY(cb::ChunkSealer::create(m_keys)));
+      } else {
+        openers[i].emplace(TRY(cb::ChunkOpener::create(m_keys)));
+      }
+    }
+
+    std::vector<std::jthread> threads;
+    threads.emplace_back([this] { reader(); });
+    for (unsigned i = 0; i < m_workers; ++i) {
+      threads.emplace_back([this, i, &sealers, &openers] { worker(sealers[i], openers[i]); });
+    }
+    if (m_hash != nullptr) {
+      threads.emplace_back([this] { hasher(); });
+    }
+    auto result = writer();
+    if (!result) {
+      cancel();
+    }
+    threads.clear(); // join
+    return result;
+  }
+
+private:
+  Slot& slot_for(uint64_t seq) { return m_slots[seq % slot_count]; }
+
+  // Every step on the calling thread, one batch after the other (small inputs).
+  Result<Totals> run_here()
+  {
+    std::optional<cb::ChunkSealer> sealer;
+    std::optional<cb::ChunkOpener> opener;
+    if (m_mode == Mode::encrypt) {
+      sealer.emplace(TRY(cb::ChunkSealer::create(m_keys)));
+    } else {
+      opener.emplace(TRY(cb::ChunkOpener::create(m_keys)));
+    }
+    std::vector<uint8_t> scratch;
+    Totals totals;
+    for (uint64_t seq = 0;; ++seq) {
+      Slot& slot = slot_for(seq);
+      read_batch(slot, seq);
+      crypt_batch(slot, sealer, opener, scratch);
+      hash_batch(slot);
+      const bool last = TRY(write_batch(slot, totals));
+      if (last) {
+        return totals;
+      }
+    }
+  }
+
+  void cancel()
+  {
+    {
+      std::lock_guard lock(m_mutex);
+      m_cancelled = true;
+    }
+    m_cv.notify_all();
+    if (m_cancel_pipe[1] >= 0) {
+      const uint8_t byte = 1;
+      [[maybe_unused]] const ssize_t n = ::write(m_cancel_pipe[1], &byte, 1);
+    }
+  }
+
+  // Wait until the input can be read; false if the pipeline was cancelled meanwhile.
+  bool wait_readable()
+  {
+    if (!m_poll_input) {
+      return true;
+    }
+    for (;;) {
+      pollfd fds[2] = {{m_in_fd, POLLIN, 0}, {m_cancel_pipe[0], POLLIN, 0}};
+      const int n = ::poll(fds, 2, -1);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n < 0) {
+        return true; // let read() report the problem
+      }
+      return (fds[1].revents & POLLIN) == 0;
+    }
+  }
+
+  // Fill `slot` with batch `seq`: until it is full or the input ends. False if cancelled.
+  bool read_batch(Slot& slot, uint64_t seq)
+  {
+    if (!slot.in) {
+      slot.in.reset(new uint8_t[m_in_cap]);
+      slot.out.reset(new uint8_t[m_out_cap]);
+    }
+    slot.seq = seq;
+    slot.in_len = 0;
+    slot.out_len = 0;
+    slot.plaintext = 0;
+    slot.ciphertext = 0;
+    slot.error.reset();
+    slot.last = false;
+    slot.at_end = false;
+    slot.hashed = false;
+    slot.written = false;
+    while (slot.in_len < m_in_cap) {
+      if (!wait_readable()) {
+        return false;
+      }
+      const ssize_t n = ::read(m_in_fd, slot.in.get() + slot.in_len, m_in_cap - slot.in_len);
+      if (n > 0) {
+        slot.in_len += static_cast<std::size_t>(n);
+      } else if (n == 0) {
+        slot.last = true;
+        slot.at_end = true;
+        break;
+      } else if (errno != EINTR) {
+        slot.error = Error{Errc::io, fmt::format("cannot read the input: {}", errno_text(errno)), {}};
+        slot.last = true;
+        break;
+      }
+    }
+    slot.in_high = std::max(slot.in_high, slot.in_len);
+    return true;
+  }
+
+  void crypt_batch(Slot& slot, std::optional<cb::ChunkSealer>& sealer, std::optional<cb::ChunkOpener>& opener,
+                   std::vector<uint8_t>& scratch)
+  {
+    if (m_mode == Mode::encrypt) {
+      seal_batch(slot, *sealer);
+    } else {
+      open_batch(slot, *opener, scratch);
+    }
+    slot.out_high = std::max(slot.out_high, slot.out_len);
+  }
+
+  void hash_batch(Slot& slot)
+  {
+    if (m_hash == nullptr) {
+      return;
+    }
+    if (m_mode == Mode::encrypt) {
+      m_hash->update({slot.out.get(), slot.out_len});
+    } else {
+      m_hash->update({slot.in.get(), slot.in_len});
+    }
+  }
+
+  // Write what `slot` may release; true once the last batch is written.
+  Result<bool> write_batch(Slot& slot, Totals& totals)
+  {
+    // Decrypt: out_len covers only chunks that authenticated.
+    TRY_VOID(write_full(m_out_fd, {slot.out.get(), slot.out_len}));
+    if (slot.error) {
+      return std::unexpected(*slot.error);
+    }
+    totals.plaintext += slot.plaintext;
+    totals.payload += slot.ciphertext;
+    if (m_progress) {
+      m_progress(totals.plaintext);
+    }
+    return slot.last;
+  }
+
+  void reader()
+  {
+    for (uint64_t seq = 0;; ++seq) {
+      Slot& slot = slot_for(seq);
+      {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [&] { return m_cancelled || slot.state == Slot::State::free; });
+        if (m_cancelled) {
+          return;
+        }
+      }
+      // The slot is ours alone until we publish it.
+      if (!read_batch(slot, seq)) {
+        return;
+      }
+      {
+        std::lock_guard lock(m_mutex);
+        slot.state = Slot::State::read;
+      }
+      m_cv.notify_all();
+      if (slot.last) {
+        return;
+      }
+    }
+  }
+
+  void worker(std::optional<cb::ChunkSealer>& sealer, std::optional<cb::ChunkOpener>& opener)
+  {
+    std::vector<uint8_t> scratch;
+    for (;;) {
+      Slot* slot = nullptr;
+      {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [&] {
+          return m_cancelled || m_claim_done || slot_for(m_next_claim).state == Slot::State::read;
+        });
+        if (m_cancelled || m_claim_done) {
+          return;
+        }
+        slot = &slot_for(m_next_claim);
+        slot->state = Slot::State::claimed;
+        ++m_next_claim;
+        if (slot->last) {
+          m_claim_done = true;
+          m_cv.notify_all();
+        }
+      }
+      crypt_batch(*slot, sealer, opener, scratch);
+      {
+        std::lock_guard lock(m_mutex);
+        slot->state = Slot::State::crypted;
+      }
+      m_cv.notify_all();
+    }
+  }
+
+  void seal_batch(Slot& slot, cb::ChunkSealer& sealer)
+  {
+    if (slot.error) {
+      return;
+    }
+    const uint64_t first = slot.seq * chunks_per_batch;
+    const std::size_t full = slot.in_len / cb::chunk_size;
+    const std::size_t chunks = slot.at_end ? full + 1 : full; // the final chunk is short, maybe empty
+    if (first + chunks > cb::max_chunks) {
+      slot.error = Error{Errc::io, "the input is too long: a matter file holds at most 2^38 chunks (4 PiB)", {}};
+      return;
+    }
+    std::size_t in_pos = 0;
+    std::size_t out_pos = 0;
+    for (std::size_t i = 0; i < chunks; ++i) {
+      const std::size_t n = std::min(cb::chunk_size, slot.in_len - in_pos);
+      auto sealed = sealer.seal(first + i, {slot.in.get() + in_pos, n}, {slot.out.get() + out_pos, n + cb::tag_size});
+      if (!sealed) {
+        slot.error = sealed.error();
+        slot.out_len = 0;
+        return;
+      }
+      in_pos += n;
+      out_pos += n + cb::tag_size;
+    }
+    slot.out_len = out_pos;
+    slot.plaintext = in_pos;
+    slot.ciphertext = out_pos;
+  }
+
+  void open_batch(Slot& slot, cb::ChunkOpener& opener, std::vector<uint8_t>& scratch)
+  {
+    if (slot.error) {
+      return;
+    }
+    const uint64_t first = slot.seq * chunks_per_batch;
+    const std::size_t full = slot.in_len / cb::sealed_chunk_size;
+    const std::size_t rest = slot.in_len % cb::sealed_chunk_size;
+    // Unless the input ended in this batch, the reader filled it: full chunks only. A chunk is opened
+    // only once it is known to be full (16400 bytes) or to end the input (the short final chunk).
+    const std::size_t chunks = full + (slot.at_end && rest >= cb::tag_size ? 1 : 0);
+    if (first + chunks > cb::max_chunks) {
+      slot.error = Error{Errc::auth_failed, "the file is too long: more than 2^38 chunks", {}};
+      return;
+    }
+    std::size_t in_pos = 0;
+    std::size_t out_pos = 0;
+    for (std::size_t i = 0; i < chunks; ++i) {
+      const std::size_t n = std::min(cb::sealed_chunk_size, slot.in_len - in_pos);
+      const std::span<const uint8_t> sealed{slot.in.get() + in_pos, n};
+      auto opened = opener.open(first + i, sealed, {slot.out.get() + out_pos, n - cb::tag_size});
+      if (!opened) {
+        if (opened.error().code == Errc::auth_failed) {
+          scratch.resize(cb::sealed_chunk_size);
+          const bool at_end = slot.at_end && in_pos + n == slot.in_len;
+          slot.error = opener.diagnose(first + i, sealed, at_end, scratch);
+        } else {
+          slot.error = opened.error();
+        }
+        break;
+      }
+      in_pos += n;
+      out_pos += n - cb::tag_size;
+    }
+    slot.out_len = out_pos; // only authenticated chunks
+    slot.plaintext = out_pos;
+    slot.ciphertext = in_pos;
+    if (!slot.error && slot.at_end && rest < cb::tag_size) {
+      slot.error = cb::truncated_before_final_chunk(first + full);
+    }
+  }
+
+  void hasher()
+  {
+    for (uint64_t seq = 0;; ++seq) {
+      Slot& slot = slot_for(seq);
+      {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [&] {
+          // `seq` is read only once the reader has published the slot (state != free).
+          const bool ready = m_mode == Mode::decrypt ? slot.state != Slot::State::free
+                                                     : slot.state == Slot::State::crypted;
+          return m_cancelled || (ready && slot.seq == seq);
+        });
+        if (m_cancelled) {
+          return;
+        }
+      }
+      hash_batch(slot);
+      const bool last = slot.last;
+      {
+        std::lock_guard lock(m_mutex);
+        slot.hashed = true;
+        if (slot.written) {
+          slot.state = Slot::State::free;
+        }
+      }
+      m_cv.notify_all();
+      if (last) {
+        return;
+      }
+    }
+  }
+
+  Result<Totals> writer()
+  {
+    Totals totals;
+    for (uint64_t seq = 0;; ++seq) {
+      Slot& slot = slot_for(seq);
+      {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [&] { return slot.state == Slot::State::crypted && slot.seq == seq; });
+      }
+      const bool last = TRY(write_batch(slot, totals));
+      {
+        std::lock_guard lock(m_mutex);
+        slot.written = true;
+        if (slot.hashed || m_hash == nullptr) {
+          slot.state = Slot::State::free;
+        }
+      }
+      m_cv.notify_all();
+      if (last) {
+        return totals;
+      }
+    }
+  }
+
+  Mode m_mode;
+  int m_in_fd;
+  int m_out_fd;
+  const cb::MessageKeys& m_keys;
+  Sha256* m_hash;
+  unsigned m_workers;
+  const ProgressFn& m_progress;
+  std::size_t m_in_cap = 0;
+  std::size_t m_out_cap = 0;
+  bool m_poll_input = false;
+  int m_cancel_pipe[2] = {-1, -1};
+
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::array<Slot, slot_count> m_slots;
+  uint64_t m_next_claim = 0;
+  bool m_claim_done = false;
+  bool m_cancelled = false;
+};
+
+unsigned worker_count(const StreamOptions& options)
+{
+  if (options.threads != 0) {
+    return options.threads;
+  }
+  return std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
+}
+
+Result<void> check_key(std::span<const uint8_t> key)
+{
+  if (key.size() != cb::key_size) {
+    return fail(Errc::internal, "a data key must be {} bytes, not {}", cb::key_size, key.size());
+  }
+  return {};
+}
+
+} // namespace
+
+std::array<uint8_t, header_size> encode_header(const MatterFileHeader& header)
+{
+  std::array<uint8_t, header_size> bytes{};
+  std::copy(header_magic.begin(), header_magic.end(), bytes.begin());
+  bytes[5] = header.format_version;
+  std::copy(header.matter_id.begin(), header.matter_id.end(), bytes.begin() + 6);
+  for (std::size_t i = 0; i < 4; ++i) {
+    bytes[22 + i] = static_cast<uint8_t>(header.key_version >> (8 * (3 - i)));
+  }
+  return bytes;
+}
+
+Result<MatterFileHeader> parse_header(std::span<const uint8_t> bytes)
+{
+  const std::size_t magic_seen = std::min(bytes.size(), header_magic.size());
+  if (bytes.empty()) {
+    return fail(Errc::parse, "not a complycli matter file: it is empty");
+  }
+  if (!std::equal(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(magic_seen), header_magic.begin())) {
+    return fail(Errc::parse, "not a complycli matter file (it does not start with \"CMPLY\")");
+  }
+  if (bytes.size() < header_size) {
+    return fail(Errc::parse, "truncated header: the file ends after {} of its {} header bytes", bytes.size(),
+                header_size);
+  }
+  MatterFileHeader header;
+  header.format_version = bytes[5];
+  if (header.format_version != current_format_version) {
+    return fail_with_hint(Errc::parse, "a newer complycli may read it",
+                          "unsupported format version {} (this complycli reads version {})",
+                          header.format_version, current_format_version);
+  }
+  std::copy(bytes.begin() + 6, bytes.begin() + 22, header.matter_id.begin());
+  header.key_version = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    header.key_version = (header.key_version << 8) | bytes[22 + i];
+  }
+  if (header.key_version == 0) {
+    return fail(Errc::parse, "invalid header: key version 0");
+  }
+  return header;
+}
+
+std::vector<uint8_t> header_context(const MatterFileHeader& header)
+{
+  std::vector<uint8_t> context(context_domain.begin(), context_domain.end());
+  context.push_back(0);
+  const auto bytes = encode_header(header);
+  context.insert(context.end(), bytes.begin(), bytes.end());
+  return context;
+}
+
+std::optional<uint64_t> plaintext_size_for(uint64_t file_size)
+{
+  if (file_size < header_size) {
+    return std::nullopt;
+  }
+  return cb::plaintext_size(file_size - header_size);
+}
+
+Result<MatterFileHeader> read_header(int in_fd)
+{
+  std::array<uint8_t, header_size> bytes{};
+  const std::size_t n = TRY(read_full(in_fd, bytes));
+  return parse_header(std::span(bytes).first(n));
+}
+
+Result<StreamStats> encrypt_payload(int in_fd, int out_fd, std::span<const uint8_t> input_key,
+                                    std::span<const uint8_t> context, std::span<const uint8_t> prefix,
+                                    const StreamOptions& options)
+{
+  TRY_VOID(check_key(input_key));
+  cb::Salt salt{};
+  if (RAND_bytes(salt.data(), static_cast<int>(salt.size())) != 1) {
+    return fail(Errc::internal, "cannot generate a salt");
+  }
+  const auto keys = TRY(cb::derive(input_key, salt, context));
+  std::optional<Sha256> hash;
+  if (options.digest == Digest::sha256) {
+    hash.emplace(TRY(Sha256::create()));
+  }
+  std::vector<uint8_t> head(prefix.begin(), prefix.end());
+  head.insert(head.end(), salt.begin(), salt.end());
+  head.insert(head.end(), keys.commitment.begin(), keys.commitment.end());
+  TRY_VOID(write_full(out_fd, head));
+  if (hash) {
+    hash->update(head);
+  }
+  Pipeline pipeline(Mode::encrypt, in_fd, out_fd, keys, hash ? &*hash : nullptr, worker_count(options),
+                    options.progress);
+  const auto totals = TRY(pipeline.run());
+  StreamStats stats;
+  stats.plaintext_bytes = totals.plaintext;
+  stats.ciphertext_bytes = head.size() + totals.payload;
+  if (hash) {
+    stats.ciphertext_sha256 = hash->finish();
+  }
+  return stats;
+}
+
+Result<StreamStats> decrypt_payload(int in_fd, int out_fd, std::span<const uint8_t> input_key,
+                                    std::span<const uint8_t> context, std::span<const uint8_t> prefix,
+                                    const StreamOptions& options)
+{
+  TRY_VOID(check_key(input_key));
+  std::array<uint8_t, cb::prefix_size> head{};
+  const std::size_t n = TRY(read_full(in_fd, head));
+  if (n < head.size()) {
+    return std::unexpected(Error{
+        Errc::auth_failed,
+        fmt::format("file ends before its final chunk (it ends inside the salt and key commitment, after {} of "
+                    "their {} bytes)",
+                    n, head.size()),
+        {}});
+  }
+  cb::Salt salt{};
+  std::copy_n(head.begin(), cb::salt_size, salt.begin());
+  const auto keys = TRY(cb::derive(input_key, salt, context));
+  if (!cb::commitment_matches(keys.commitment, std::span(head).subspan<cb::salt_size, cb::commitment_size>())) {
+    return std::unexpected(cb::commitment_mismatch());
+  }
+  std::optional<Sha256> hash;
+  if (options.digest == Digest::sha256) {
+    hash.emplace(TRY(Sha256::create()));
+    hash->update(prefix);
+    hash->update(head);
+  }
+  Pipeline pipeline(Mode::decrypt, in_fd, out_fd, keys, hash ? &*hash : nullptr, worker_count(options),
+                    options.progress);
+  const auto totals = TRY(pipeline.run());
+  StreamStats stats;
+  stats.plaintext_bytes = totals.plaintext;
+  stats.ciphertext_bytes = prefix.size() + head.size() + totals.payload;
+  if (hash) {
+    stats.ciphertext_sha256 = hash->finish();
+  }
+  return stats;
+}
+
+Result<StreamStats> encrypt_stream(int in_fd, int out_fd, const MatterFileHeader& header, const SecretBytes& key,
+                                   const StreamOptions& options)
+{
+  if (header.format_version != current_format_version || header.key_version == 0) {
+    return fail(Errc::internal, "cannot write a header with format version {} and key version {}",
+                header.format_version, header.key_version);
+  }
+  const auto bytes = encode_header(header);
+  return encrypt_payload(in_fd, out_fd, key.view(), header_context(header), bytes, options);
+}
+
+Result<StreamStats> decrypt_stream(int in_fd, int out_fd, const MatterFileHeader& header, const SecretBytes& key,
+                                   const StreamOptions& options)
+{
+  const auto bytes = encode_header(header);
+  return decrypt_payload(in_fd, out_fd, key.view(), header_context(header), bytes, options);
+}
+
+Result<StreamStats> encrypt_stream(int in_fd, int out_fd, const MatterFileHeader& header, const SecretBytes& key,
+                                   const ProgressFn& progress)
+{
+  return encrypt_stream(in_fd, out_fd, header, key, StreamOptions{progress, Digest::sha256, 0});
+}
+
+Result<StreamStats> decrypt_stream(int in_fd, int out_fd, const MatterFileHeader& header, const SecretBytes& key,
+                                   const ProgressFn& progress)
+{
+  return decrypt_stream(in_fd, out_fd, header, key, StreamOptions{progress, Digest::sha256, 0});
+}
+
+} // namespace complycli::crypto
