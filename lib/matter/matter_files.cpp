@@ -308,23 +308,6 @@ Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, con
   return report;
 }
 
-std::optional<uint64_t> plaintext_size(uint64_t payload_bytes)
-{
-  constexpr uint64_t prefix = 24 + 32;    // salt, commitment
-  constexpr uint64_t chunk = 16384;
-  constexpr uint64_t tag = 16;
-  if (payload_bytes < prefix + tag) {
-    return std::nullopt;
-  }
-  const uint64_t body = payload_bytes - prefix;
-  const uint64_t full = body / (chunk + tag);
-  const uint64_t last = body % (chunk + tag);
-  if (last < tag) {
-    return std::nullopt; // the final chunk must be shorter than a full one and hold at least a tag
-  }
-  return full * chunk + (last - tag);
-}
-
 Result<Inspection> inspect_file(const std::string& path)
 {
   auto in = TRY(open_input(path));
@@ -338,7 +321,7 @@ Result<Inspection> inspect_file(const std::string& path)
   } else {
     return fail(Errc::usage, "inspect needs a file it can measure, not a pipe");
   }
-  inspection.plaintext_bytes = plaintext_size(inspection.file_bytes - inspection.header_bytes);
+  inspection.plaintext_bytes = crypto::plaintext_size_for(inspection.file_bytes);
   return inspection;
 }
 

@@ -75,7 +75,4 @@ struct Inspection {
 // authenticated).
 Result<Inspection> inspect_file(const std::string& path);
 
-// The plaintext size of a Cobblestone-256 payload of `payload_bytes` (salt, commitment and chunks).
-std::optional<uint64_t> plaintext_size(uint64_t payload_bytes);
-
 } // namespace complycli::matter
