@@ -10,13 +10,15 @@
 namespace complycli::cli {
 
 void register_init(CLI::App& app, Context& ctx);
-void register_matter(CLI::App& app, Context& ctx); void register_identity(CLI::App& app, Context& ctx); void register_encrypt(CLI::App& app, Context& ctx); void register_decrypt(CLI::App& app, Context& ctx); void register_inspect(CLI::App& app, Context& ctx); void register_reencrypt(CLI::App& app, Context& ctx);
+void register_inspect(CLI::App& app, Context& ctx);
+void register_matter(CLI::App& app, Context& ctx); void register_identity(CLI::App& app, Context& ctx); void register_encrypt(CLI::App& app, Context& ctx); void register_decrypt(CLI::App& app, Context& ctx); void register_reencrypt(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
 inline constexpr Registrar registrars[] = {
     register_init,
-    register_matter, register_identity, register_encrypt, register_decrypt, register_inspect, register_reencrypt,
+    register_inspect,
+    register_matter, register_identity, register_encrypt, register_decrypt, register_reencrypt,
 };
 
 } // namespace complycli::cli

@@ -184,7 +184,8 @@ Error ChunkOpener::diagnose(uint64_t index, std::span<const uint8_t> sealed, boo
           m_gcm.longest_authentic_prefix(chunk_nonce(m_base, index), sealed, shortest, longest);
       if (length != 0) {
         return Error{Errc::auth_failed,
-                     fmt::format("unexpected {} bytes after the final chunk (chunk {})", sealed.size() - length, index),
+                     fmt::format("unexpected {} byte{} after the final chunk (chunk {})", sealed.size() - length,
+                                 sealed.size() - length == 1 ? "" : "s", index),
                      {}};
       }
     }

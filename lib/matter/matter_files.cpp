@@ -308,21 +308,4 @@ Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, con
   return report;
 }
 
-Result<Inspection> inspect_file(const std::string& path)
-{
-  auto in = TRY(open_input(path));
-  Inspection inspection;
-  inspection.header = TRY(crypto::read_header(in.get()));
-  const off_t position = ::lseek(in.get(), 0, SEEK_CUR);
-  struct stat st {};
-  if (position >= 0 && ::fstat(in.get(), &st) == 0 && S_ISREG(st.st_mode)) {
-    inspection.header_bytes = static_cast<uint64_t>(position);
-    inspection.file_bytes = static_cast<uint64_t>(st.st_size);
-  } else {
-    return fail(Errc::usage, "inspect needs a file it can measure, not a pipe");
-  }
-  inspection.plaintext_bytes = crypto::plaintext_size_for(inspection.file_bytes);
-  return inspection;
-}
-
 } // namespace complycli::matter

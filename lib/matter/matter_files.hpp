@@ -1,7 +1,7 @@
 #pragma once
 
 // File-level matter encryption over the crypto stream core: encrypt a path to FILE.cmply, decrypt by
-// the matter named in the header, move a file to the newest key version, inspect a header. Every
+// the matter named in the header, and move a file to the newest key version. Every
 // output goes through util::AtomicFile: it appears complete and authenticated, or not at all.
 
 #include "core/error.hpp"
@@ -63,16 +63,5 @@ Result<FileReport> decrypt_file(const std::string& input, const std::string& out
 // (no plaintext on disk), then the new file is decrypted and compared with the old one before it
 // replaces it.
 Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, const crypto::ProgressFn& progress = {});
-
-struct Inspection {
-  crypto::MatterFileHeader header;
-  uint64_t header_bytes = 0;
-  uint64_t file_bytes = 0;
-  std::optional<uint64_t> plaintext_bytes; // from the length; nullopt if the length cannot be right
-};
-
-// Read a file's header and work out its plaintext size from its length (no key needed, nothing
-// authenticated).
-Result<Inspection> inspect_file(const std::string& path);
 
 } // namespace complycli::matter

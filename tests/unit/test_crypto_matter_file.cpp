@@ -429,7 +429,8 @@ TEST_CASE("crypto tamper loops")
       auto d = decrypt(longer, key);
       REQUIRE_FALSE(d.result);
       CHECK(d.result.error().code == Errc::auth_failed);
-      CHECK(d.result.error().message == fmt::format("unexpected {} bytes after the final chunk (chunk 2)", extra));
+      CHECK(d.result.error().message ==
+            fmt::format("unexpected {} byte{} after the final chunk (chunk 2)", extra, extra == 1 ? "" : "s"));
       CHECK(d.output.size() <= 2 * chunk);
     }
     // Enough bytes to fill the final chunk: reported as the last chunk failing.
@@ -491,5 +492,78 @@ TEST_CASE("crypto tamper loops")
     CHECK(r.error().code == Errc::io);
     ::close(p[1]);
     ::close(in);
+  }
+}
+
+TEST_CASE("crypto tampering in a multi-batch file, through files and pipes")
+{
+  const auto key = random_key();
+  const auto plaintext = random_bytes(3 * (std::size_t{1} << 20) + 5); // 193 chunks: several batches
+  const auto sealed = encrypt(plaintext, key);
+  const auto chunk_offset = [](std::size_t k) { return payload_start + k * sealed_chunk; };
+
+  // Decrypt reading from a pipe fed by a thread (the pipeline's threaded path with poll()).
+  const auto decrypt_piped = [&](std::span<const uint8_t> file) {
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    std::thread feeder([&] {
+      auto previous = ::signal(SIGPIPE, SIG_IGN);
+      std::size_t done = 0;
+      while (done < file.size()) {
+        const ssize_t n = ::write(p[1], file.data() + done, std::min<std::size_t>(100000, file.size() - done));
+        if (n <= 0) {
+          break;
+        }
+        done += static_cast<std::size_t>(n);
+      }
+      ::close(p[1]);
+      ::signal(SIGPIPE, previous);
+    });
+    const int out = ::memfd_create("out", MFD_CLOEXEC);
+    Decrypted d{crypto::StreamStats{}, {}};
+    auto header = crypto::read_header(p[0]);
+    if (!header) {
+      d.result = std::unexpected(header.error());
+    } else {
+      d.result = crypto::decrypt_stream(p[0], out, *header, key);
+    }
+    ::close(p[0]); // an early error leaves the feeder with EPIPE
+    feeder.join();
+    d.output = contents(out);
+    ::close(out);
+    return d;
+  };
+
+  for (int piped = 0; piped < 2; ++piped) {
+    CAPTURE(piped);
+    const auto run = [&](std::span<const uint8_t> file) { return piped ? decrypt_piped(file) : decrypt(file, key); };
+
+    auto d = run(sealed);
+    REQUIRE(d.result);
+    CHECK(d.output == plaintext);
+
+    for (const std::size_t k : {std::size_t{0}, std::size_t{63}, std::size_t{64}, std::size_t{100}, std::size_t{192}}) {
+      CAPTURE(k);
+      auto tampered = sealed;
+      tampered[chunk_offset(k) + 7] ^= 0x01;
+      d = run(tampered);
+      REQUIRE_FALSE(d.result);
+      CHECK(d.result.error().code == Errc::auth_failed);
+      CHECK(d.result.error().message.find(fmt::format("chunk {}", k)) != std::string::npos);
+      CHECK(d.output.size() <= k * chunk);
+      CHECK(is_prefix(d.output, plaintext));
+    }
+    for (const std::size_t k : {std::size_t{64}, std::size_t{128}, std::size_t{192}}) {
+      CAPTURE(k);
+      d = run(std::span(sealed).first(chunk_offset(k))); // cut at a chunk (and batch) boundary
+      REQUIRE_FALSE(d.result);
+      CHECK(d.result.error().message == fmt::format("file ends before its final chunk (truncated at chunk {})", k));
+      CHECK(is_prefix(d.output, plaintext));
+    }
+    auto longer = sealed;
+    longer.push_back(0);
+    d = run(longer);
+    REQUIRE_FALSE(d.result);
+    CHECK(d.result.error().message == "unexpected 1 byte after the final chunk (chunk 192)");
   }
 }
