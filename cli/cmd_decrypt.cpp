@@ -66,7 +66,7 @@ Result<void> run_decrypt(const DecryptOptions& o, const Context& ctx)
         }
         return std::unexpected(report.error());
       }
-      add_stream_details(details, report->matter, report->header, report->stats);
+      add_stream_details(details, report->matter, report->header, report->stats, report->digest);
       if (output != "-") {
         ctx.info(fmt::format("{} -> {} (matter {}, key version {}, {})", path, output, report->matter,
                              report->header.key_version, human_size(report->stats.plaintext_bytes)));

@@ -125,7 +125,7 @@ Result<void> run_encrypt(const EncryptOptions& o, const Context& ctx)
             job.input, job.output, matter, keyring, o.force ? util::Overwrite::yes : util::Overwrite::no,
             o.remove_source ? matter::RemoveSource::yes : matter::RemoveSource::no,
             [&progress](uint64_t n) { progress.update(n); }));
-        add_stream_details(details, report.matter, report.header, report.stats);
+        add_stream_details(details, report.matter, report.header, report.stats, report.digest);
         details["source_removed"] = o.remove_source;
         if (job.output != "-") {
           ctx.info(fmt::format("{} -> {} (matter {}, key version {}, {}){}", job.input, job.output, matter.name,

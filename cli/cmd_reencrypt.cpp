@@ -48,7 +48,7 @@ Result<void> run_reencrypt(const ReencryptOptions& o, const Context& ctx)
     auto one = audited(ctx, workspace, "reencrypt", file, [&](nlohmann::json& details) -> Result<void> {
       Progress progress(ctx, fmt::format("re-encrypting {}", file), file_size_or_zero(file));
       const auto report = TRY(matter::reencrypt_file(file, keyring, [&progress](uint64_t n) { progress.update(n); }));
-      add_stream_details(details, report.matter, report.header, report.stats);
+      add_stream_details(details, report.matter, report.header, report.stats, report.digest);
       details["from_key_version"] = report.from_version;
       details["unchanged"] = report.unchanged;
       if (report.unchanged) {

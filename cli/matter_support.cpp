@@ -283,14 +283,14 @@ uint64_t file_size_or_zero(const std::string& path)
 }
 
 void add_stream_details(nlohmann::json& details, const std::string& matter, const crypto::MatterFileHeader& header,
-                        const crypto::StreamStats& stats)
+                        const crypto::StreamStats& stats, bool digest)
 {
   details["matter"] = matter;
   details["matter_id"] = util::to_hex(header.matter_id);
   details["key_version"] = header.key_version;
   details["plaintext_bytes"] = stats.plaintext_bytes;
   details["ciphertext_bytes"] = stats.ciphertext_bytes;
-  details["ciphertext_sha256"] = util::to_hex(stats.ciphertext_sha256);
+  details["ciphertext_sha256"] = digest ? nlohmann::json(util::to_hex(stats.ciphertext_sha256)) : nlohmann::json();
 }
 
 } // namespace complycli::cli

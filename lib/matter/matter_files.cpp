@@ -207,7 +207,9 @@ Result<FileReport> encrypt_file(const std::string& input, const std::string& out
   const SecretBytes* key = TRY(keyring.key(matter, report.header.key_version));
   auto in = TRY(open_input(input));
   if (output == "-") {
-    report.stats = TRY(crypto::encrypt_stream(in.get(), STDOUT_FILENO, report.header, *key, progress));
+    report.digest = false;
+    report.stats = TRY(crypto::encrypt_stream(in.get(), STDOUT_FILENO, report.header, *key,
+                                              crypto::StreamOptions{progress, crypto::Digest::none, 0}));
     return report;
   }
   auto file = TRY(util::AtomicFile::create(output, overwrite, 0644));
@@ -247,7 +249,9 @@ Result<FileReport> decrypt_file(const std::string& input, const std::string& out
   report.matter = matter.name;
   const SecretBytes* key = TRY(keyring.key(matter, report.header.key_version));
   if (output == "-") {
-    report.stats = TRY(crypto::decrypt_stream(in.get(), STDOUT_FILENO, report.header, *key, progress));
+    report.digest = false;
+    report.stats = TRY(crypto::decrypt_stream(in.get(), STDOUT_FILENO, report.header, *key,
+                                              crypto::StreamOptions{progress, crypto::Digest::none, 0}));
     return report;
   }
   auto file = TRY(util::AtomicFile::create(output, overwrite, 0600));

@@ -42,6 +42,7 @@ struct FileReport {
   crypto::StreamStats stats;
   uint32_t from_version = 0;              // reencrypt: the key version the file had
   bool unchanged = false;                 // reencrypt: already at the newest key version
+  bool digest = true;                     // stats.ciphertext_sha256 was computed (not for standard output)
 };
 
 enum class RemoveSource { no, yes };
@@ -53,6 +54,9 @@ Result<FileReport> encrypt_file(const std::string& input, const std::string& out
                                 Keyring& keyring, util::Overwrite overwrite, RemoveSource remove_source,
                                 const crypto::ProgressFn& progress = {});
 
+// Streams to standard output skip the ciphertext SHA-256 (it costs more CPU than the encryption, and
+// pipes are for speed); files always get it (FileReport::digest).
+//
 // Decrypt `input` ("-": stdin) to `output` ("-": stdout; each chunk is written once it authenticates).
 // The key comes from the matter and key version in the header; a file output appears only if the
 // whole file authenticated.
