@@ -5,7 +5,8 @@
 # issue sets: ours vs age to /dev/null (target >= 2x), ours vs cp to a file (target <= 1.3x), peak RSS
 # (target < 32 MiB for 1 GiB and for 10 GiB).
 #
-# Environment: STREAM_BENCH (the harness; default BINARY/../../bench/stream_bench), CRYPTO_BENCH_MIB
+# Environment: STREAM_BENCH (the harness; default: bench/stream_bench in the build tree of BINARY,
+# i.e. $(dirname BINARY)/../bench/stream_bench), CRYPTO_BENCH_MIB
 # (file size, default 1024), CRYPTO_BENCH_RUNS (hyperfine runs, default 5), CRYPTO_BENCH_10G=0 to skip
 # the 10 GiB memory check (it streams through pipes and needs no disk space), TMPDIR.
 set -euo pipefail

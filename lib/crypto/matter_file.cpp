@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <system_error>
 #include <thread>
 
 namespace complycli::crypto {
@@ -35,6 +36,26 @@ constexpr std::size_t slot_count = 6;
 
 std::string errno_text(int error) { return std::strerror(error); }
 
+// Wait for a non-blocking descriptor (EAGAIN) to become ready.
+void wait_for(int fd, short events)
+{
+  pollfd pfd{fd, events, 0};
+  while (::poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+  }
+}
+
+bool retry_read(int fd)
+{
+  if (errno == EINTR) {
+    return true;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    wait_for(fd, POLLIN);
+    return true;
+  }
+  return false;
+}
+
 // Read until `buffer` is full or the input ends. Returns the number of bytes read.
 Result<std::size_t> read_full(int fd, std::span<uint8_t> buffer)
 {
@@ -45,7 +66,7 @@ Result<std::size_t> read_full(int fd, std::span<uint8_t> buffer)
       done += static_cast<std::size_t>(n);
     } else if (n == 0) {
       break;
-    } else if (errno != EINTR) {
+    } else if (!retry_read(fd)) {
       return fail(Errc::io, "cannot read the input: {}", errno_text(errno));
     }
   }
@@ -59,6 +80,8 @@ Result<void> write_full(int fd, std::span<const uint8_t> data)
     const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n > 0) {
       done += static_cast<std::size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      wait_for(fd, POLLOUT);
     } else if (n < 0 && errno != EINTR) {
       return fail(Errc::io, "cannot write the output: {}", errno_text(errno));
     }
@@ -196,12 +219,17 @@ public:
     }
 
     std::vector<std::jthread> threads;
-    threads.emplace_back([this] { reader(); });
-    for (unsigned i = 0; i < m_workers; ++i) {
-      threads.emplace_back([this, i, &sealers, &openers] { worker(sealers[i], openers[i]); });
-    }
-    if (m_hash != nullptr) {
-      threads.emplace_back([this] { hasher(); });
+    try {
+      threads.emplace_back([this] { reader(); });
+      for (unsigned i = 0; i < m_workers; ++i) {
+        threads.emplace_back([this, i, &sealers, &openers] { worker(sealers[i], openers[i]); });
+      }
+      if (m_hash != nullptr) {
+        threads.emplace_back([this] { hasher(); });
+      }
+    } catch (const std::system_error& e) {
+      cancel(); // the threads that did start stop; joined on return
+      return fail(Errc::internal, "cannot start a thread: {}", e.what());
     }
     auto result = writer();
     if (!result) {
@@ -298,7 +326,7 @@ private:
         slot.last = true;
         slot.at_end = true;
         break;
-      } else if (errno != EINTR) {
+      } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) { // (wait_readable polls)
         slot.error = Error{Errc::io, fmt::format("cannot read the input: {}", errno_text(errno)), {}};
         slot.last = true;
         break;
@@ -663,6 +691,8 @@ Result<StreamStats> encrypt_payload(int in_fd, int out_fd, std::span<const uint8
   StreamStats stats;
   stats.plaintext_bytes = totals.plaintext;
   stats.ciphertext_bytes = head.size() + totals.payload;
+  stats.salt = salt;
+  stats.commitment = keys.commitment;
   if (hash) {
     stats.ciphertext_sha256 = hash->finish();
   }
@@ -702,6 +732,8 @@ Result<StreamStats> decrypt_payload(int in_fd, int out_fd, std::span<const uint8
   StreamStats stats;
   stats.plaintext_bytes = totals.plaintext;
   stats.ciphertext_bytes = prefix.size() + head.size() + totals.payload;
+  stats.salt = salt;
+  stats.commitment = keys.commitment;
   if (hash) {
     stats.ciphertext_sha256 = hash->finish();
   }

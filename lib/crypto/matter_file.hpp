@@ -29,6 +29,11 @@ struct StreamStats {
   uint64_t plaintext_bytes = 0;
   uint64_t ciphertext_bytes = 0;                  // header included
   std::array<uint8_t, 32> ciphertext_sha256{};    // of the whole file, header included
+  // Added: the file's Cobblestone salt and key commitment. Together with the header they identify this
+  // encryption (the commitment binds the key, the salt and the header) at no cost, for audit events
+  // that cannot afford the SHA-256 (see Digest below).
+  std::array<uint8_t, 24> salt{};
+  std::array<uint8_t, 32> commitment{};
 };
 
 // Called with the number of plaintext bytes processed so far.
@@ -44,7 +49,10 @@ Result<StreamStats> encrypt_stream(int in_fd, int out_fd, const MatterFileHeader
 
 // Decrypt the payload that follows a header already consumed by `read_header`. Every chunk is
 // written to `out_fd` only after it authenticates; any failure (wrong key, tampering, truncation,
-// trailing bytes) is Errc::auth_failed and names what went wrong.
+// trailing bytes) is Errc::auth_failed and names what went wrong. The final chunk is the short one, so
+// a chunk is held back until 16400 bytes of it or the end of the input have been read; the chunks
+// before a damaged one may already have been written when the error is returned (callers writing to a
+// file discard it; to stdout, consumers must check the exit status).
 Result<StreamStats> decrypt_stream(int in_fd, int out_fd, const MatterFileHeader& header, const SecretBytes& key,
                                    const ProgressFn& progress = {});
 

@@ -204,6 +204,9 @@ TEST_CASE("crypto::encrypt_stream and decrypt_stream round trips")
       CHECK(d.result->plaintext_bytes == size);
       CHECK(d.result->ciphertext_bytes == sealed.size());
       CHECK(d.result->ciphertext_sha256 == sha256(sealed));
+      CHECK(std::equal(d.result->salt.begin(), d.result->salt.end(), sealed.begin() + crypto::header_size));
+      CHECK(std::equal(d.result->commitment.begin(), d.result->commitment.end(),
+                       sealed.begin() + crypto::header_size + 24));
     }
   }
 }
