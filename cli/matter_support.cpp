@@ -291,6 +291,9 @@ void add_stream_details(nlohmann::json& details, const std::string& matter, cons
   details["plaintext_bytes"] = stats.plaintext_bytes;
   details["ciphertext_bytes"] = stats.ciphertext_bytes;
   details["ciphertext_sha256"] = digest ? nlohmann::json(util::to_hex(stats.ciphertext_sha256)) : nlohmann::json();
+  // The Cobblestone key commitment identifies this encryption (it binds key, salt and header) at no
+  // cost, also for streams to standard output, which skip the SHA-256.
+  details["key_commitment"] = util::to_hex(stats.commitment);
 }
 
 } // namespace complycli::cli

@@ -89,7 +89,8 @@ Result<std::vector<std::filesystem::path>> files_under(const std::filesystem::pa
 // Size of a regular file (0 if unknown or "-").
 uint64_t file_size_or_zero(const std::string& path);
 
-// The details every encrypt/decrypt event carries (ciphertext_sha256 is null when `digest` is false).
+// The details every encrypt/decrypt event carries: matter, key version, sizes, the key commitment, and
+// the ciphertext SHA-256 (null when `digest` is false).
 void add_stream_details(nlohmann::json& details, const std::string& matter, const crypto::MatterFileHeader& header,
                         const crypto::StreamStats& stats, bool digest);
 
