@@ -4,6 +4,7 @@
 #   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install PREFIX=/usr/local   the binary, man pages, checks and templates
 #   make bench  the benchmarks under bench/ (installs hyperfine and age)
+#   make screenshot  the trust page in headless Chromium -> docs/trust-page.png (installs chromium)
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -11,7 +12,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test asan install bench clean
+.PHONY: all deps build demo test asan install bench screenshot clean
 
 all: build
 
@@ -43,6 +44,10 @@ install: build
 bench: build
 	@scripts/install-deps --bench
 	@bench/run $(BUILD)/cli/complycli
+
+screenshot: build
+	@scripts/install-deps --chromium
+	tests/documents/html_render.sh $(BUILD)/cli/complycli . docs/trust-page.png
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -22,10 +22,12 @@ namespace {
 
 using namespace complycli;
 
-extern "C" void on_interrupt(int)
+// SIGINT, SIGTERM, SIGHUP and SIGPIPE (a reader such as `head` closed our stdout): remove temporary
+// files and exit with 128 + the signal number (130 for Ctrl-C), as a shell reports it.
+extern "C" void on_interrupt(int signal_number)
 {
   util::remove_registered_files();
-  ::_exit(130);
+  ::_exit(128 + signal_number);
 }
 
 void install_signal_handlers()
@@ -36,7 +38,7 @@ void install_signal_handlers()
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
   ::sigaction(SIGHUP, &action, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  ::sigaction(SIGPIPE, &action, nullptr);
 }
 
 std::string version_text()

@@ -13,6 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <thread>
@@ -569,4 +571,56 @@ TEST_CASE("crypto tampering in a multi-batch file, through files and pipes")
     REQUIRE_FALSE(d.result);
     CHECK(d.result.error().message == "unexpected 1 byte after the final chunk (chunk 192)");
   }
+}
+
+TEST_CASE("crypto: an early failure does not wait for an input that never ends")
+{
+  const auto key = random_key();
+  const auto plaintext = random_bytes(2 * (std::size_t{1} << 20));
+  auto sealed = encrypt(plaintext, key);
+  sealed[payload_start + 3] ^= 0x01; // chunk 0 fails
+  int p[2];
+  REQUIRE(::pipe(p) == 0);
+  std::atomic<bool> done{false};
+  std::thread feeder([&] {
+    // Send the first batch and a half, then stall with the pipe open, like a producer that is still
+    // running: the reader is then blocked waiting for input when chunk 0 has already failed.
+    const std::size_t stall_at = 3 * (std::size_t{1} << 19);
+    std::size_t sent = 0;
+    while (sent < stall_at) {
+      const ssize_t n = ::write(p[1], sealed.data() + sent, stall_at - sent);
+      if (n <= 0) {
+        break;
+      }
+      sent += static_cast<std::size_t>(n);
+    }
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::close(p[1]);
+  });
+  const int out = ::memfd_create("out", MFD_CLOEXEC);
+  auto header = crypto::read_header(p[0]);
+  REQUIRE(header);
+  // Read the 56-byte prefix and the chunks in another thread so a hang fails the test instead of
+  // blocking it forever.
+  std::atomic<bool> finished{false};
+  Result<crypto::StreamStats> result = crypto::StreamStats{};
+  std::thread decryptor([&] {
+    result = crypto::decrypt_stream(p[0], out, *header, key);
+    finished = true;
+  });
+  for (int i = 0; i < 1000 && !finished; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const bool returned_while_open = finished;
+  ::close(p[0]); // unblock the feeder's write and, if it hung, the decryptor's read
+  done = true;
+  decryptor.join();
+  feeder.join();
+  CHECK(returned_while_open);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message.starts_with("chunk 0"));
+  CHECK(contents(out).empty());
+  ::close(out);
 }

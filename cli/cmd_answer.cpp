@@ -1,0 +1,63 @@
+// complycli answer: fill a security questionnaire (CSV) from the profile and the check results,
+// through a mapping file; what the mapping does not cover is "Needs review", never guessed.
+
+#include "commands.hpp"
+#include "document_common.hpp"
+
+#include "util/file.hpp"
+
+#include <memory>
+
+namespace complycli::cli {
+
+namespace {
+
+struct AnswerOptions {
+  std::string questionnaire;
+  std::string mapping = "questionnaires/caiq-lite.yaml";
+};
+
+Result<void> run_answer(const DocumentOptions& options, const AnswerOptions& answer_options, const Context& ctx)
+{
+  using render::DocFormat;
+  const auto format = TRY(render::parse_doc_format(options.format.empty() ? "csv" : options.format,
+                                                   {DocFormat::csv, DocFormat::md, DocFormat::json}));
+  const auto inputs = TRY(load_document_inputs(options, ctx));
+  const auto questionnaire = TRY(util::read_file(answer_options.questionnaire));
+  std::error_code ec;
+  const std::filesystem::path mapping = std::filesystem::is_regular_file(answer_options.mapping, ec)
+                                            ? std::filesystem::path(answer_options.mapping)
+                                            : TRY(inputs.dirs.find(answer_options.mapping));
+  const auto answers = TRY(render::render_answers(inputs, questionnaire, answer_options.questionnaire, mapping, format));
+  TRY_VOID(write_document(options.output, answers.text, options.force));
+  record_document(ctx, "answer", options.output, inputs, answers.text);
+  std::string counts;
+  for (const auto& [answer, count] : answers.counts) {
+    counts += fmt::format("{}{}: {}", counts.empty() ? "" : ", ", answer, count);
+  }
+  ctx.info(fmt::format("Answered {}", counts));
+  return {};
+}
+
+} // namespace
+
+void register_answer(CLI::App& app, Context& ctx)
+{
+  auto options = std::make_shared<DocumentOptions>();
+  auto answer_options = std::make_shared<AnswerOptions>();
+  auto* sub = app.add_subcommand("answer", "Fill a security questionnaire (CSV) from the profile and check results");
+  sub->add_option("--questionnaire", answer_options->questionnaire, "Questionnaire CSV with columns id, question (domain)")
+      ->required()
+      ->type_name("FILE.csv");
+  sub->add_option("--mapping", answer_options->mapping,
+                  "Mapping file, or a name under the templates folder (default questionnaires/caiq-lite.yaml)")
+      ->type_name("FILE");
+  add_document_options(sub, *options, WithResults::required);
+  sub->add_option("--format", options->format, "csv (default), md or json")->type_name("FORMAT");
+  sub->add_option("-o,--output", options->output, "Where to write, - for stdout (default)")->type_name("FILE");
+  sub->footer("Example:\n  complycli answer --questionnaire examples/northwind-legal/questionnaire.csv \\\n"
+              "    --results results.json -o answers.csv");
+  sub->callback([options, answer_options, &ctx] { ctx.outcome = run_answer(*options, *answer_options, ctx); });
+}
+
+} // namespace complycli::cli

@@ -1,0 +1,108 @@
+#include "document_common.hpp"
+
+#include "core/workspace.hpp"
+#include "util/time.hpp"
+
+#include <filesystem>
+
+namespace complycli::cli {
+
+void add_document_options(CLI::App* sub, DocumentOptions& options, WithResults results)
+{
+  sub->add_option("--profile", options.profile, "Company profile (default: the workspace's profile)");
+  if (results != WithResults::no) {
+    auto* opt = sub->add_option("--results", options.results, "Check results JSON (complycli check --results)");
+    if (results == WithResults::required) {
+      opt->required();
+    }
+    sub->add_option("--max-age", options.max_age, "Ignore results older than DAYS days (default 30)")
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("DAYS");
+  }
+  sub->add_option("--date", options.date, "Date the document carries, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today)");
+  sub->add_option("--template-dir", options.template_dir, "Use templates from DIR before the built-in ones")
+      ->type_name("DIR");
+  sub->add_flag("--force", options.force, "Overwrite existing output files");
+  sub->add_flag("--no-footer", options.no_footer, "Leave out the provenance footer (profile and results SHA-256)");
+}
+
+Result<std::filesystem::path> profile_path(const std::string& option, const Context& ctx)
+{
+  if (!option.empty()) {
+    return std::filesystem::path(option);
+  }
+  auto workspace = ctx.workspace();
+  if (!workspace) {
+    return fail_with_hint(Errc::usage, "pass --profile FILE, or run `complycli init --profile FILE` first",
+                          "no profile: no --profile and no workspace");
+  }
+  const auto settings = TRY(core::load_settings(*workspace));
+  if (!settings.profile) {
+    return fail_with_hint(Errc::usage, "pass --profile FILE", "the workspace has no profile");
+  }
+  return settings.profile->is_absolute() ? *settings.profile : workspace->project_dir() / *settings.profile;
+}
+
+Result<render::DocumentInputs> load_document_inputs(const DocumentOptions& options, const Context& ctx)
+{
+  render::DocumentInputs inputs;
+  inputs.date = TRY(render::resolve_date(options.date.empty() ? std::nullopt : std::optional<std::string>(options.date)));
+  const auto path = TRY(profile_path(options.profile, ctx));
+  inputs.profile = TRY(render::load_profile(path));
+  if (!options.results.empty()) {
+    inputs.results = TRY(render::load_results(options.results));
+  }
+  inputs.max_age_days = options.max_age;
+  inputs.footer = !options.no_footer;
+  if (!options.template_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(options.template_dir, ec)) {
+      return fail(Errc::usage, "--template-dir {}: no such folder", options.template_dir);
+    }
+    inputs.dirs.override_dir = options.template_dir;
+  }
+  // The audit sequence number of this run is not known before the document is written (the hook
+  // returns no sequence number), so the footer leaves it out.
+  return inputs;
+}
+
+Result<void> write_document(const std::string& path, const std::string& text, bool force)
+{
+  return emit(path, text, force ? util::Overwrite::yes : util::Overwrite::no);
+}
+
+void record_document(const Context& ctx, const std::string& kind, const std::string& target,
+                     const render::DocumentInputs& inputs, const std::string& output_text)
+{
+  auto workspace = ctx.workspace();
+  if (!workspace) {
+    return;
+  }
+  nlohmann::json details = {{"profile_sha256", inputs.profile.sha256}};
+  if (inputs.results) {
+    details["results_sha256"] = inputs.results->sha256;
+  }
+  if (auto digest = render::sha256_hex(output_text)) {
+    details["output_sha256"] = *digest;
+  }
+  details["date"] = util::format_date(inputs.date);
+  std::error_code ec;
+  const auto absolute = target == "-" ? std::filesystem::path("-") : std::filesystem::absolute(target, ec);
+  ctx.record(*workspace, core::Event{"document." + kind, ec ? target : absolute.lexically_normal().string(),
+                                     core::Outcome::ok, details});
+}
+
+void report_unbacked(const Context& ctx, const std::vector<render::Claim>& claims, const char* where)
+{
+  for (const auto& claim : claims) {
+    if (!claim.backed) {
+      std::string reasons;
+      for (const auto& reason : claim.reasons) {
+        reasons += (reasons.empty() ? "" : "; ") + reason;
+      }
+      ctx.warn(fmt::format("{} leaves out the claim \"{}\": {}", where, claim.title, reasons));
+    }
+  }
+}
+
+} // namespace complycli::cli

@@ -1,0 +1,49 @@
+#pragma once
+
+// What the document commands (register, dpa, trust-page, answer) share: the options that pick their
+// inputs, loading those inputs, writing outputs and recording them in the audit log.
+
+#include "context.hpp"
+#include "render/documents.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+namespace complycli::cli {
+
+struct DocumentOptions {
+  std::string profile;      // --profile, else the workspace's profile
+  std::string results;      // --results
+  std::string date;         // --date YYYY-MM-DD, else SOURCE_DATE_EPOCH, else today
+  std::string template_dir; // --template-dir
+  std::string output = "-";
+  std::string format;
+  int max_age = 30;
+  bool force = false;
+  bool no_footer = false;
+};
+
+enum class WithResults { no, optional, required };
+
+// Add --profile, --date, --template-dir, --force, --no-footer, and --results/--max-age as asked.
+void add_document_options(CLI::App* sub, DocumentOptions& options, WithResults results);
+
+// Load the profile, results and date the options name.
+Result<render::DocumentInputs> load_document_inputs(const DocumentOptions& options, const Context& ctx);
+
+// The profile `--profile` names, or the workspace's (settings.json `profile`).
+Result<std::filesystem::path> profile_path(const std::string& option, const Context& ctx);
+
+// Write `text` to `path` ("-" for stdout) atomically, refusing to overwrite without `force`.
+Result<void> write_document(const std::string& path, const std::string& text, bool force);
+
+// Record `document.<kind>` for `target` in the audit log when a workspace exists.
+void record_document(const Context& ctx, const std::string& kind, const std::string& target,
+                     const render::DocumentInputs& inputs, const std::string& output_text);
+
+// Tell the user (stderr) which claims were left out and why.
+void report_unbacked(const Context& ctx, const std::vector<render::Claim>& claims, const char* where);
+
+} // namespace complycli::cli

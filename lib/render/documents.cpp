@@ -1,0 +1,875 @@
+#include "render/documents.hpp"
+
+#include "render/csv.hpp"
+#include "render/yaml_json.hpp"
+#include "util/time.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace complycli::render {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string lower(std::string s)
+{
+  for (auto& c : s) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return s;
+}
+
+// A value as one line of text: lists joined with ", ", objects as "key: value" pairs.
+std::string value_text(const json& value)
+{
+  if (value.is_string()) {
+    return value.get<std::string>();
+  }
+  if (value.is_array()) {
+    std::string out;
+    for (const auto& item : value) {
+      out += (out.empty() ? "" : ", ") + value_text(item);
+    }
+    return out;
+  }
+  if (value.is_object()) {
+    std::string out;
+    for (const auto& [key, item] : value.items()) {
+      out += (out.empty() ? "" : ", ") + key + ": " + value_text(item);
+    }
+    return out;
+  }
+  if (value.is_null()) {
+    return {};
+  }
+  return value.dump();
+}
+
+bool truthy(const json* value)
+{
+  if (value == nullptr || value->is_null()) {
+    return false;
+  }
+  if (value->is_boolean()) {
+    return value->get<bool>();
+  }
+  if (value->is_string()) {
+    return !value->get<std::string>().empty();
+  }
+  if (value->is_array() || value->is_object()) {
+    return !value->empty();
+  }
+  return true;
+}
+
+std::chrono::sys_days days(std::chrono::year_month_day date)
+{
+  return std::chrono::sys_days{date};
+}
+
+std::string add_days(std::chrono::year_month_day date, int n)
+{
+  return util::format_date(std::chrono::year_month_day{days(date) + std::chrono::days{n}});
+}
+
+Result<std::string> render_named(const DocumentInputs& inputs, const std::string& name, const json& data,
+                                 Escape escape)
+{
+  const auto path = TRY(inputs.dirs.find(name));
+  return render_file(path, data, escape);
+}
+
+Escape escape_for(DocFormat format)
+{
+  switch (format) {
+  case DocFormat::html: return Escape::html;
+  case DocFormat::csv: return Escape::csv;
+  default: return Escape::none;
+  }
+}
+
+const json* find_check(const json& results, const std::string& id)
+{
+  for (const auto& check : results["checks"]) {
+    if (check.value("id", "") == id) {
+      return &check;
+    }
+  }
+  return nullptr;
+}
+
+// "SOC 2 CC6.7; ISO/IEC 27001:2022 A.8.24" from a check's `controls`.
+std::string controls_text(const json& check, const json& frameworks)
+{
+  std::string out;
+  if (!check.contains("controls") || !check["controls"].is_object()) {
+    return out;
+  }
+  for (const auto& [framework, ids] : check["controls"].items()) {
+    const std::string label = frameworks.is_object() && frameworks.contains(framework) && frameworks[framework].is_string()
+                                  ? frameworks[framework].get<std::string>()
+                                  : framework;
+    out += (out.empty() ? "" : "; ") + label + " " + value_text(ids);
+  }
+  return out;
+}
+
+struct ResultsState {
+  bool present = false;
+  bool fresh = false;
+  std::string generated_date;
+  long age_days = 0;
+};
+
+ResultsState results_state(const DocumentInputs& inputs)
+{
+  ResultsState state;
+  if (!inputs.results) {
+    return state;
+  }
+  state.present = true;
+  const std::string generated = inputs.results->data.value("generated", "");
+  const auto date = util::parse_date(std::string_view(generated).substr(0, 10));
+  if (!date) {
+    return state; // an undated result set is never fresh
+  }
+  state.generated_date = util::format_date(*date);
+  state.age_days = static_cast<long>((days(inputs.date) - days(*date)).count());
+  state.fresh = state.age_days <= inputs.max_age_days;
+  return state;
+}
+
+// Give every list of plain values a one-line text form next to it: `methods` -> `methods_text`.
+void add_text_forms(json& node)
+{
+  if (node.is_array()) {
+    for (auto& item : node) {
+      add_text_forms(item);
+    }
+    return;
+  }
+  if (!node.is_object()) {
+    return;
+  }
+  std::vector<std::string> lists;
+  for (auto& [key, value] : node.items()) {
+    add_text_forms(value);
+    if (value.is_array() && std::none_of(value.begin(), value.end(), [](const json& v) { return v.is_structured(); })) {
+      lists.push_back(key);
+    }
+  }
+  for (const auto& key : lists) {
+    if (!node.contains(key + "_text")) {
+      node[key + "_text"] = value_text(node[key]);
+    }
+  }
+}
+
+// "500 Harbor Street\nSeattle" -> "500 Harbor Street, Seattle".
+std::string one_line(const std::string& text)
+{
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    auto part = text.substr(start, end - start);
+    while (!part.empty() && (part.back() == '\r' || part.back() == ' ' || part.back() == ',')) {
+      part.pop_back();
+    }
+    if (!part.empty()) {
+      out += (out.empty() ? "" : ", ") + part;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+// "SOC 2 Type II (expires 2027-03-31), ISO 27001 (expires 2027-11-30)".
+std::string certifications_text(const json& certifications)
+{
+  std::string text;
+  for (const auto& cert : certifications) {
+    std::string one = cert.is_object() ? cert.value("name", "") : value_text(cert);
+    if (cert.is_object() && cert.contains("expires")) {
+      one += " (expires " + value_text(cert["expires"]) + ")";
+    }
+    text += (text.empty() ? "" : ", ") + one;
+  }
+  return text;
+}
+
+json enrich_subprocessors(const json& profile)
+{
+  json subs = profile.contains("subprocessors") ? profile["subprocessors"] : json::array();
+  std::sort(subs.begin(), subs.end(),
+            [](const json& a, const json& b) { return lower(a.value("name", "")) < lower(b.value("name", "")); });
+  const json ai = profile.contains("ai_providers") ? profile["ai_providers"] : json::array();
+  for (auto& sub : subs) {
+    for (const char* list : {"data_categories", "locations"}) {
+      if (sub.contains(list)) {
+        sub[std::string(list) + "_text"] = value_text(sub[list]);
+      }
+    }
+    if (sub.contains("certifications") && sub["certifications"].is_array()) {
+      sub["certifications_text"] = certifications_text(sub["certifications"]);
+      sub["has_certifications"] = !sub["certifications"].empty();
+    } else {
+      sub["has_certifications"] = false;
+    }
+    sub["has_dpa"] = sub.contains("dpa_signed") && !sub["dpa_signed"].is_null();
+    for (const auto& provider : ai) {
+      if (lower(provider.value("name", "")) == lower(sub.value("name", ""))) {
+        json flags = provider;
+        if (flags.contains("models")) {
+          flags["models_text"] = value_text(flags["models"]);
+        }
+        sub["ai"] = flags;
+      }
+    }
+    sub["is_ai_provider"] = sub.contains("ai");
+  }
+  return subs;
+}
+
+// Every distinct value of products[].`key`, in order of appearance.
+json union_of(const json& profile, const char* key)
+{
+  json out = json::array();
+  std::set<std::string> seen;
+  if (!profile.contains("products")) {
+    return out;
+  }
+  for (const auto& product : profile["products"]) {
+    if (!product.contains(key) || !product[key].is_array()) {
+      continue;
+    }
+    for (const auto& item : product[key]) {
+      const auto text = value_text(item);
+      if (seen.insert(lower(text)).second) {
+        out.push_back(text);
+      }
+    }
+  }
+  return out;
+}
+
+// `entry[key]`, when present, must be a list of strings.
+bool string_list_or_absent(const json& entry, const char* key)
+{
+  if (!entry.contains(key)) {
+    return true;
+  }
+  const auto& list = entry[key];
+  return list.is_array() && std::all_of(list.begin(), list.end(), [](const json& v) { return v.is_string(); });
+}
+
+bool type_or_absent(const json& entry, const char* key, json::value_t type)
+{
+  return !entry.contains(key) || entry[key].type() == type;
+}
+
+Result<json> load_claims(const DocumentInputs& inputs)
+{
+  const auto path = TRY(inputs.dirs.find("claims.yaml"));
+  auto config = TRY(load_yaml_file(path));
+  if (!config.is_object() || !config.contains("claims") || !config["claims"].is_array()) {
+    return fail(Errc::config, "{}: needs a \"claims\" list", path.string());
+  }
+  if (!type_or_absent(config, "frameworks", json::value_t::object) ||
+      !type_or_absent(config, "settings", json::value_t::object) ||
+      (config.contains("settings") && !type_or_absent(config["settings"], "security_txt_expires_days",
+                                                      json::value_t::number_integer))) {
+    return fail(Errc::config, "{}: frameworks and settings must be mappings (security_txt_expires_days a number)",
+                path.string());
+  }
+  for (std::size_t i = 0; i < config["claims"].size(); ++i) {
+    const auto& claim = config["claims"][i];
+    if (!claim.is_object() || !claim.contains("id") || !claim["id"].is_string() ||
+        !type_or_absent(claim, "title", json::value_t::string) || !string_list_or_absent(claim, "checks") ||
+        !string_list_or_absent(claim, "facts")) {
+      return fail(Errc::config, "{}: claims[{}] needs an id (text), and title text, checks and facts lists of text",
+                  path.string(), i);
+    }
+  }
+  return config;
+}
+
+std::vector<Claim> evaluate_claims(const DocumentInputs& inputs, const json& config, const ResultsState& state)
+{
+  std::vector<Claim> claims;
+  for (const auto& entry : config["claims"]) {
+    Claim claim;
+    claim.id = entry.value("id", "");
+    claim.title = entry.value("title", claim.id);
+    if (entry.contains("facts")) {
+      for (const auto& fact : entry["facts"]) {
+        const auto path = value_text(fact);
+        if (!truthy(find_path(inputs.profile.data, path))) {
+          claim.reasons.push_back(fmt::format("the profile does not state {}", path));
+        }
+      }
+    }
+    const bool has_checks = entry.contains("checks") && !entry["checks"].empty();
+    if (has_checks) {
+      if (!state.present) {
+        claim.reasons.push_back("no check results (--results)");
+      } else if (state.generated_date.empty()) {
+        claim.reasons.push_back("the check results carry no date");
+      } else if (!state.fresh) {
+        claim.reasons.push_back(fmt::format("the check results are {} days old (--max-age {})", state.age_days,
+                                            inputs.max_age_days));
+      } else {
+        for (const auto& id_value : entry["checks"]) {
+          const auto id = value_text(id_value);
+          const json* check = find_check(inputs.results->data, id);
+          if (check == nullptr) {
+            claim.reasons.push_back(fmt::format("check {} is not in the results", id));
+          } else if ((*check)["status"] != "pass") {
+            claim.reasons.push_back(fmt::format("check {}: {}", id, (*check)["status"].get<std::string>()));
+          }
+        }
+      }
+    }
+    claim.backed = claim.reasons.empty();
+    claims.push_back(std::move(claim));
+  }
+  return claims;
+}
+
+json footer_data(const DocumentInputs& inputs)
+{
+  json footer = {{"profile_sha256", inputs.profile.sha256}};
+  if (inputs.results) {
+    footer["results_sha256"] = inputs.results->sha256;
+  }
+  if (inputs.audit_sequence) {
+    footer["audit_sequence"] = std::to_string(*inputs.audit_sequence);
+  }
+  return footer;
+}
+
+} // namespace
+
+Result<DocFormat> parse_doc_format(const std::string& text, const std::vector<DocFormat>& allowed)
+{
+  std::optional<DocFormat> format;
+  if (text == "md" || text == "markdown") {
+    format = DocFormat::md;
+  } else if (text == "html") {
+    format = DocFormat::html;
+  } else if (text == "csv") {
+    format = DocFormat::csv;
+  } else if (text == "json") {
+    format = DocFormat::json;
+  }
+  std::string names;
+  for (const auto f : allowed) {
+    names += (names.empty() ? "" : "|") + std::string(extension(f));
+  }
+  if (!format || std::find(allowed.begin(), allowed.end(), *format) == allowed.end()) {
+    return fail(Errc::usage, "--format must be {}, not {}", names, text);
+  }
+  return *format;
+}
+
+const char* extension(DocFormat format)
+{
+  switch (format) {
+  case DocFormat::md: return "md";
+  case DocFormat::html: return "html";
+  case DocFormat::csv: return "csv";
+  case DocFormat::json: return "json";
+  }
+  return "md";
+}
+
+Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* claims_out)
+{
+  const json config = TRY(load_claims(inputs));
+  const json frameworks = config.contains("frameworks") ? config["frameworks"] : json::object();
+  const auto state = results_state(inputs);
+
+  json data = inputs.profile.data;
+  data["subprocessors"] = enrich_subprocessors(inputs.profile.data);
+  data["has_subprocessors"] = !data["subprocessors"].empty();
+  {
+    json names = json::array();
+    for (const auto& sub : data["subprocessors"]) {
+      names.push_back(sub.value("name", ""));
+    }
+    data["subprocessor_names_text"] = value_text(names);
+  }
+  if (data.contains("ai_providers")) {
+    for (auto& provider : data["ai_providers"]) {
+      if (provider.contains("models")) {
+        provider["models_text"] = value_text(provider["models"]);
+      }
+    }
+  }
+  data["data_subjects"] = union_of(inputs.profile.data, "data_subjects");
+  data["data_subjects_text"] = value_text(data["data_subjects"]);
+  data["data_categories"] = union_of(inputs.profile.data, "data_categories");
+  data["data_categories_text"] = value_text(data["data_categories"]);
+  if (const auto* regions = find_path(inputs.profile.data, "organisation.hosting_regions")) {
+    data["organisation"]["hosting_regions_text"] = value_text(*regions);
+  }
+  if (data["organisation"].contains("address") && data["organisation"]["address"].is_string()) {
+    data["organisation"]["address_oneline"] = one_line(data["organisation"]["address"].get<std::string>());
+  }
+  {
+    json names = json::array();
+    for (const auto& product : data.value("products", json::array())) {
+      names.push_back(product.value("name", ""));
+    }
+    data["product_names_text"] = value_text(names);
+  }
+  if (!data["organisation"].contains("subprocessor_notice_days")) {
+    data["organisation"]["subprocessor_notice_days"] = 30;
+  }
+
+  const int expires_days = config.contains("settings") ? config["settings"].value("security_txt_expires_days", 180) : 180;
+  data["document"] = {{"date", util::format_date(inputs.date)},
+                      {"year", std::to_string(static_cast<int>(inputs.date.year()))},
+                      {"security_txt_expires", add_days(inputs.date, expires_days) + "T00:00:00Z"}};
+
+  json results = {{"present", state.present}, {"fresh", state.fresh}, {"max_age_days", inputs.max_age_days}};
+  if (state.present) {
+    results["date"] = state.generated_date;
+    results["age_days"] = state.age_days;
+    results["sha256"] = inputs.results->sha256;
+    if (inputs.results->data.contains("summary")) {
+      results["summary"] = inputs.results->data["summary"];
+    }
+  }
+  data["results"] = results;
+
+  const auto claims = evaluate_claims(inputs, config, state);
+  json claims_json = json::object();
+  json unbacked = json::array();
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    const auto& entry = config["claims"][i];
+    json c = entry;
+    c["backed"] = claims[i].backed;
+    c["checks_text"] = entry.contains("checks") ? value_text(entry["checks"]) : "";
+    c["reasons_text"] = value_text(json(claims[i].reasons));
+    c["verified_by_checks"] = entry.contains("checks") && !entry["checks"].empty();
+    claims_json[claims[i].id] = c;
+    if (!claims[i].backed) {
+      unbacked.push_back(c);
+    }
+  }
+  data["claims"] = claims_json;
+  data["unbacked_claims"] = unbacked;
+  data["has_unbacked_claims"] = !unbacked.empty();
+
+  json passed = json::array();
+  json compliance = json::array();
+  if (state.present && state.fresh) {
+    for (const auto& check : inputs.results->data["checks"]) {
+      if (check["status"] == "pass") {
+        json p = {{"id", check["id"]},
+                  {"title", check.value("title", check["id"].get<std::string>())},
+                  {"severity", check.value("severity", "")},
+                  {"controls_text", controls_text(check, frameworks)}};
+        passed.push_back(p);
+      }
+    }
+    for (const auto& [key, label] : frameworks.items()) {
+      std::size_t total = 0;
+      std::size_t ok = 0;
+      for (const auto& check : inputs.results->data["checks"]) {
+        if (check.contains("controls") && check["controls"].is_object() && check["controls"].contains(key) &&
+            check["status"] != "skip") {
+          ++total;
+          ok += check["status"] == "pass" ? 1 : 0;
+        }
+      }
+      if (total > 0) {
+        compliance.push_back({{"framework", label}, {"passed", std::to_string(ok)}, {"total", std::to_string(total)},
+                              {"all_passed", ok == total}});
+      }
+    }
+  }
+  data["passed_checks"] = passed;
+  data["has_passed_checks"] = !passed.empty();
+  data["compliance"] = compliance;
+  data["has_compliance"] = !compliance.empty();
+  if (inputs.footer) {
+    data["footer"] = footer_data(inputs);
+  }
+  add_text_forms(data);
+  if (claims_out) {
+    *claims_out = claims;
+  }
+  return data;
+}
+
+Result<Rendered> render_register(const DocumentInputs& inputs, DocFormat format)
+{
+  const json data = TRY(document_data(inputs));
+  Rendered rendered;
+  if (format == DocFormat::json) {
+    json out = {{"schema_version", 1},
+                {"organisation", data["organisation"]["legal_name"]},
+                {"date", data["document"]["date"]},
+                {"subprocessors", inputs.profile.data.contains("subprocessors") ? data["subprocessors"] : json::array()}};
+    for (auto& sub : out["subprocessors"]) {
+      for (const char* derived : {"data_categories_text", "locations_text", "certifications_text", "has_certifications",
+                                  "has_dpa", "is_ai_provider"}) {
+        sub.erase(derived);
+      }
+      if (sub.contains("ai")) {
+        sub["ai"].erase("models_text");
+        sub["ai"].erase("name");
+      }
+    }
+    if (data.contains("footer")) {
+      out["provenance"] = data["footer"];
+    }
+    rendered.text = out.dump(2) + "\n";
+    return rendered;
+  }
+  rendered.text = TRY(render_named(inputs, fmt::format("register.{}.mustache", extension(format)), data, escape_for(format)));
+  return rendered;
+}
+
+Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const DocumentInputs& inputs, DocFormat format)
+{
+  json data = TRY(document_data(inputs));
+  const json old_subs = enrich_subprocessors(old_profile.data);
+  const json& new_subs = data["subprocessors"];
+  auto find = [](const json& list, const std::string& name) -> const json* {
+    for (const auto& item : list) {
+      if (lower(item.value("name", "")) == lower(name)) {
+        return &item;
+      }
+    }
+    return nullptr;
+  };
+  json added = json::array();
+  json removed = json::array();
+  json changed = json::array();
+  const json new_raw_subs = inputs.profile.data.value("subprocessors", json::array());
+  const json old_raw_subs = old_profile.data.value("subprocessors", json::array());
+  for (const auto& sub : new_subs) {
+    const json* before = find(old_subs, sub.value("name", ""));
+    if (before == nullptr) {
+      added.push_back(sub);
+      continue;
+    }
+    json changes = json::array();
+    const json& raw_new = *find(new_raw_subs, sub.value("name", ""));
+    const json& raw_old = *find(old_raw_subs, sub.value("name", ""));
+    std::set<std::string> raw_keys;
+    for (const auto& [key, v] : raw_old.items()) {
+      raw_keys.insert(key);
+    }
+    for (const auto& [key, v] : raw_new.items()) {
+      raw_keys.insert(key);
+    }
+    for (const auto& key : raw_keys) {
+      const json old_value = raw_old.contains(key) ? raw_old[key] : json();
+      const json new_value = raw_new.contains(key) ? raw_new[key] : json();
+      if (old_value != new_value) {
+        const auto text = [&](const json& v) { return key == "certifications" && v.is_array() ? certifications_text(v) : value_text(v); };
+        changes.push_back({{"field", key}, {"old", text(old_value)}, {"new", text(new_value)}});
+      }
+    }
+    if (before->contains("ai") != sub.contains("ai") || (sub.contains("ai") && (*before)["ai"] != sub["ai"])) {
+      changes.push_back({{"field", "ai_provider"},
+                         {"old", before->contains("ai") ? value_text((*before)["ai"]) : ""},
+                         {"new", sub.contains("ai") ? value_text(sub["ai"]) : ""}});
+    }
+    if (!changes.empty()) {
+      changed.push_back({{"name", sub["name"]}, {"changes", changes}});
+    }
+  }
+  for (const auto& sub : old_subs) {
+    if (find(new_subs, sub.value("name", "")) == nullptr) {
+      removed.push_back(sub);
+    }
+  }
+  const int notice_days = data["organisation"]["subprocessor_notice_days"].is_number_integer()
+                              ? data["organisation"]["subprocessor_notice_days"].get<int>()
+                              : 30;
+  RegisterDiff diff;
+  diff.added = added.size();
+  diff.removed = removed.size();
+  diff.changed = changed.size();
+  json d = {{"added", added},
+            {"removed", removed},
+            {"changed", changed},
+            {"has_added", !added.empty()},
+            {"has_removed", !removed.empty()},
+            {"has_changed", !changed.empty()},
+            {"has_changes", !added.empty() || !removed.empty() || !changed.empty()},
+            {"added_plural", added.size() != 1},
+            {"notice_days", std::to_string(notice_days)},
+            {"effective_date", add_days(inputs.date, notice_days)},
+            {"old_profile_sha256", old_profile.sha256}};
+  data["diff"] = d;
+  if (format == DocFormat::json) {
+    json out = {{"schema_version", 1},
+                {"organisation", data["organisation"]["legal_name"]},
+                {"date", data["document"]["date"]},
+                {"added", json::array()},
+                {"removed", json::array()},
+                {"changed", changed},
+                {"notice_days", notice_days},
+                {"effective_date", d["effective_date"]},
+                {"old_profile_sha256", old_profile.sha256},
+                {"new_profile_sha256", inputs.profile.sha256}};
+    for (const auto& sub : added) {
+      out["added"].push_back(sub["name"]);
+    }
+    for (const auto& sub : removed) {
+      out["removed"].push_back(sub["name"]);
+    }
+    diff.text = out.dump(2) + "\n";
+    return diff;
+  }
+  diff.text = TRY(render_named(inputs, "register-diff.md.mustache", data, Escape::none));
+  return diff;
+}
+
+Result<Rendered> render_dpa(const DocumentInputs& inputs, const Customer& customer, DocFormat format)
+{
+  Rendered rendered;
+  json data = TRY(document_data(inputs, &rendered.claims));
+  data["customer"] = {{"name", customer.name}};
+  if (!customer.address.empty()) {
+    data["customer"]["address"] = customer.address;
+    data["customer"]["address_oneline"] = one_line(customer.address);
+  }
+  rendered.text = TRY(render_named(inputs, fmt::format("dpa.{}.mustache", extension(format)), data, escape_for(format)));
+  return rendered;
+}
+
+Result<TrustPage> render_trust_page(const DocumentInputs& inputs, DocFormat format)
+{
+  TrustPage page;
+  const json data = TRY(document_data(inputs, &page.claims));
+  page.page = TRY(render_named(inputs, fmt::format("trust-page.{}.mustache", extension(format)), data, escape_for(format)));
+  page.security_txt = TRY(render_named(inputs, "security.txt.mustache", data, Escape::none));
+  return page;
+}
+
+namespace {
+
+enum class Answer { yes, no, partial, not_applicable, needs_review };
+
+const char* answer_label(Answer answer)
+{
+  switch (answer) {
+  case Answer::yes: return "Yes";
+  case Answer::no: return "No";
+  case Answer::partial: return "Partial";
+  case Answer::not_applicable: return "Not applicable";
+  case Answer::needs_review: return "Needs review";
+  }
+  return "Needs review";
+}
+
+} // namespace
+
+Result<Answers> render_answers(const DocumentInputs& inputs, const std::string& questionnaire,
+                               const std::string& questionnaire_name, const std::filesystem::path& mapping_path,
+                               DocFormat format)
+{
+  json data = TRY(document_data(inputs));
+  const json mapping = TRY(load_yaml_file(mapping_path));
+  const std::string mapping_name = mapping_path.string();
+  if (!mapping.is_object() || !mapping.contains("questions") || !mapping["questions"].is_object() ||
+      !mapping.contains("reasons") || !mapping["reasons"].is_object()) {
+    return fail(Errc::config, "{}: a questionnaire mapping needs \"reasons\" and \"questions\" mappings", mapping_name);
+  }
+  const auto reason = [&](const char* key, const json& vars) -> Result<std::string> {
+    if (!mapping["reasons"].contains(key) || !mapping["reasons"][key].is_string()) {
+      return fail(Errc::config, "{}: reasons.{} is missing", mapping_name, key);
+    }
+    return render_text(mapping["reasons"][key].get<std::string>(), fmt::format("{}: reasons.{}", mapping_name, key),
+                       vars, Escape::none);
+  };
+
+  for (const auto& [id, m] : mapping["questions"].items()) {
+    if (!m.is_object() || !string_list_or_absent(m, "checks") || !string_list_or_absent(m, "facts") ||
+        !type_or_absent(m, "answer", json::value_t::string) || !type_or_absent(m, "partial", json::value_t::boolean) ||
+        !type_or_absent(m, "explanation", json::value_t::string) ||
+        (m.contains("answer") && m["answer"] != "Not applicable")) {
+      return fail(Errc::config,
+                  "{}: questions.{}: checks and facts must be lists of text, explanation text, partial true or "
+                  "false, and answer (if any) \"Not applicable\"",
+                  mapping_name, id);
+    }
+  }
+  const auto rows = TRY(parse_csv(questionnaire, questionnaire_name));
+  if (rows.empty()) {
+    return fail(Errc::parse, "{}: the questionnaire is empty", questionnaire_name);
+  }
+  std::optional<std::size_t> id_col;
+  std::optional<std::size_t> question_col;
+  std::optional<std::size_t> domain_col;
+  for (std::size_t i = 0; i < rows[0].fields.size(); ++i) {
+    const auto name = lower(rows[0].fields[i]);
+    if (name == "id") {
+      id_col = i;
+    } else if (name == "question") {
+      question_col = i;
+    } else if (name == "domain") {
+      domain_col = i;
+    }
+  }
+  if (!id_col || !question_col) {
+    return fail(Errc::parse, "{}:1: row 1: the header needs columns id and question", questionnaire_name);
+  }
+  const auto state = results_state(inputs);
+  const std::string results_date = state.generated_date;
+
+  json answers = json::array();
+  Answers out;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    if (row.fields.size() != rows[0].fields.size()) {
+      return fail(Errc::parse, "{}:{}: row {}: {} fields, the header has {}", questionnaire_name, row.line, row.row,
+                  row.fields.size(), rows[0].fields.size());
+    }
+    const std::string id = row.fields[*id_col];
+    json a = {{"id", id}, {"question", row.fields[*question_col]}};
+    if (domain_col) {
+      a["domain"] = row.fields[*domain_col];
+    }
+    Answer answer = Answer::needs_review;
+    std::string explanation;
+    json check_ids = json::array();
+    std::string last_passed;
+    if (!mapping["questions"].contains(id)) {
+      explanation = TRY(reason("unmapped", json::object()));
+    } else {
+      const json& m = mapping["questions"][id];
+      if (m.contains("checks")) {
+        check_ids = m["checks"];
+      }
+      const auto render_explanation = [&]() -> Result<std::string> {
+        if (!m.contains("explanation")) {
+          return std::string();
+        }
+        return render_text(value_text(m["explanation"]), fmt::format("{}: questions.{}.explanation", mapping_name, id),
+                           data, Escape::none);
+      };
+      if (m.value("answer", "") == "Not applicable") {
+        answer = Answer::not_applicable;
+        explanation = TRY(render_explanation());
+      } else {
+        std::vector<std::string> problems; // reasons for Needs review
+        std::vector<std::string> negatives; // reasons for No
+        bool facts_hold = true;
+        bool fact_false = false;
+        if (m.contains("facts")) {
+          for (const auto& fact_value : m["facts"]) {
+            const auto fact = value_text(fact_value);
+            const json* value = find_path(inputs.profile.data, fact);
+            if (value == nullptr || value->is_null()) {
+              facts_hold = false;
+              problems.push_back(TRY(reason("fact_missing", {{"fact", fact}})));
+            } else if (!truthy(value)) {
+              facts_hold = false;
+              fact_false = true;
+              negatives.push_back(TRY(reason("fact_false", {{"fact", fact}, {"value", value_text(*value)}})));
+            }
+          }
+        }
+        std::size_t passed = 0;
+        std::size_t failed = 0;
+        std::vector<std::string> failures;
+        if (!check_ids.empty()) {
+          if (!state.present) {
+            problems.push_back(TRY(reason("no_results", json::object())));
+          } else if (!state.fresh) {
+            problems.push_back(TRY(reason("stale_results", {{"age_days", std::to_string(state.age_days)},
+                                                             {"max_age_days", std::to_string(inputs.max_age_days)}})));
+          } else {
+            for (const auto& id_value : check_ids) {
+              const auto check_id = value_text(id_value);
+              const json* check = find_check(inputs.results->data, check_id);
+              if (check == nullptr) {
+                problems.push_back(TRY(reason("check_missing", {{"check", check_id}})));
+              } else if ((*check)["status"] == "pass") {
+                ++passed;
+              } else if ((*check)["status"] == "fail") {
+                ++failed;
+                failures.push_back(TRY(reason("check_failed", {{"check", check_id}, {"date", results_date}})));
+              } else {
+                problems.push_back(TRY(reason("check_inconclusive", {{"check", check_id},
+                                                                     {"status", (*check)["status"].get<std::string>()}})));
+              }
+            }
+          }
+        }
+        const bool has_facts = m.contains("facts") && !m["facts"].empty();
+        const bool checks_all_pass = failed == 0 && problems.empty();
+        if (!problems.empty()) {
+          answer = Answer::needs_review;
+          explanation = value_text(json(problems));
+        } else if (!has_facts && check_ids.empty()) {
+          answer = Answer::needs_review;
+          explanation = TRY(reason("no_basis", json::object()));
+        } else if (fact_false && passed > 0) {
+          answer = Answer::needs_review; // the profile says no, a check says yes: contradicted
+          explanation = TRY(reason("contradicted", json::object())) + " " + value_text(json(negatives));
+        } else if (fact_false) {
+          answer = Answer::no;
+          explanation = value_text(json(negatives)) + (failures.empty() ? "" : " " + value_text(json(failures)));
+        } else if (failed > 0 && has_facts && facts_hold && !(m.value("partial", false) && passed > 0)) {
+          answer = Answer::needs_review; // the profile says yes, a check says no: contradicted
+          explanation = TRY(reason("contradicted", json::object())) + " " + value_text(json(failures));
+        } else if (failed > 0 && m.value("partial", false) && passed > 0) {
+          answer = Answer::partial;
+          explanation = TRY(render_explanation()) + " " + value_text(json(failures));
+        } else if (failed > 0) {
+          answer = Answer::no;
+          explanation = value_text(json(failures));
+        } else if (checks_all_pass && facts_hold) {
+          answer = Answer::yes;
+          explanation = TRY(render_explanation());
+          if (passed > 0) {
+            last_passed = results_date;
+          }
+        }
+      }
+    }
+    a["answer"] = answer_label(answer);
+    a["explanation"] = explanation;
+    a["checks"] = check_ids;
+    a["checks_text"] = value_text(check_ids);
+    a["last_passed"] = last_passed;
+    ++out.counts[answer_label(answer)];
+    answers.push_back(a);
+  }
+  data["answers"] = answers;
+  data["questionnaire"] = {{"name", mapping.value("name", "")}};
+  if (format == DocFormat::json) {
+    json doc = {{"schema_version", 1},
+                {"organisation", data["organisation"]["legal_name"]},
+                {"date", data["document"]["date"]},
+                {"mapping", mapping.value("name", "")},
+                {"answers", json::array()}};
+    for (auto a : answers) {
+      a.erase("checks_text");
+      doc["answers"].push_back(a);
+    }
+    if (data.contains("footer")) {
+      doc["provenance"] = data["footer"];
+    }
+    out.text = doc.dump(2) + "\n";
+    return out;
+  }
+  out.text = TRY(render_named(inputs, fmt::format("answers.{}.mustache", extension(format)), data, escape_for(format)));
+  return out;
+}
+
+} // namespace complycli::render

@@ -1,0 +1,95 @@
+#pragma once
+
+// The four documents (subprocessor register and its change notice, DPA stub, trust page with
+// security.txt, questionnaire answers), rendered from the company profile and the check results
+// through Mustache templates. What a claim needs (which checks, which profile facts) is data too:
+// templates/claims.yaml; questionnaire mappings live in templates/questionnaires/*.yaml.
+
+#include "core/error.hpp"
+#include "render/inputs.hpp"
+#include "render/template.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace complycli::render {
+
+enum class DocFormat { md, html, csv, json };
+
+// Parse "md", "markdown", "html", "csv", "json"; Errc::usage naming `allowed` otherwise or when the
+// format is not in `allowed`.
+Result<DocFormat> parse_doc_format(const std::string& text, const std::vector<DocFormat>& allowed);
+const char* extension(DocFormat format);
+
+struct DocumentInputs {
+  LoadedFile profile;
+  std::optional<LoadedFile> results;
+  std::chrono::year_month_day date;
+  int max_age_days = 30;
+  bool footer = true;                           // trace the document to its inputs
+  std::optional<std::uint64_t> audit_sequence;  // shown in the footer when known
+  TemplateDirs dirs;
+};
+
+// A claim from templates/claims.yaml and whether the inputs back it.
+struct Claim {
+  std::string id;
+  std::string title;
+  bool backed = false;
+  std::vector<std::string> reasons; // why not, when not backed
+};
+
+// The data every template sees: the profile's own keys (subprocessors sorted and enriched), plus
+// `document`, `results`, `claims`, `unbacked_claims`, `passed_checks`, `compliance` and `footer`.
+Result<nlohmann::json> document_data(const DocumentInputs& inputs, std::vector<Claim>* claims = nullptr);
+
+struct Rendered {
+  std::string text;
+  std::vector<Claim> claims;
+};
+
+// The subprocessor register (md, html, csv or json).
+Result<Rendered> render_register(const DocumentInputs& inputs, DocFormat format);
+
+// What changed between two profiles' subprocessors, with the Art. 28(2) customer notice (md or json).
+// `inputs.profile` is the new profile.
+struct RegisterDiff {
+  std::string text;
+  std::size_t added = 0, removed = 0, changed = 0;
+};
+Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const DocumentInputs& inputs,
+                                          DocFormat format);
+
+struct Customer {
+  std::string name;
+  std::string address;
+};
+
+// The DPA stub (md or html): Art. 28(3)(a)-(h) clauses, Annexes I-III.
+Result<Rendered> render_dpa(const DocumentInputs& inputs, const Customer& customer, DocFormat format);
+
+// The trust page (html or md) and security.txt.
+struct TrustPage {
+  std::string page;
+  std::string security_txt;
+  std::vector<Claim> claims;
+};
+Result<TrustPage> render_trust_page(const DocumentInputs& inputs, DocFormat format);
+
+// Questionnaire answers (csv, md or json). `questionnaire` is CSV text with columns id, question
+// (and optionally domain); `mapping` is the mapping file (e.g. questionnaires/caiq-lite.yaml).
+struct Answers {
+  std::string text;
+  std::map<std::string, std::size_t> counts; // answer -> how many
+};
+Result<Answers> render_answers(const DocumentInputs& inputs, const std::string& questionnaire,
+                               const std::string& questionnaire_name, const std::filesystem::path& mapping,
+                               DocFormat format);
+
+} // namespace complycli::render
