@@ -18,19 +18,29 @@ void register_dpa(CLI::App& app, Context& ctx);
 void register_trust_page(CLI::App& app, Context& ctx);
 void register_answer(CLI::App& app, Context& ctx);
 void register_audit(CLI::App& app, Context& ctx);
+void register_matter(CLI::App& app, Context& ctx);
+void register_identity(CLI::App& app, Context& ctx);
+void register_encrypt(CLI::App& app, Context& ctx);
+void register_decrypt(CLI::App& app, Context& ctx);
+void register_reencrypt(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
 inline constexpr Registrar registrars[] = {
     register_init,
-    register_check,
     register_profile,
+    register_matter,
+    register_identity,
+    register_encrypt,
+    register_decrypt,
+    register_reencrypt,
     register_inspect,
+    register_audit,
+    register_check,
     register_register,
     register_dpa,
     register_trust_page,
     register_answer,
-    register_audit,
 };
 
 } // namespace complycli::cli

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# bench/matter.sh BINARY: the complycli encrypt/decrypt commands end to end (key unlock, header, audit
+# hook, atomic output with fsync) on a random file in the page cache, against age and cp in the same
+# run (hyperfine medians), and their peak RSS (/usr/bin/time -f %M).
+#
+# Targets (issue 3): to /dev/null at least 2x age's throughput; to a file at most 1.3x cp's wall time;
+# peak RSS under 32 MiB for 1 GiB and for 10 GiB. The matter is unlocked with an X25519 identity, so no
+# Argon2id run is timed; the RSS of a passphrase unlock (Argon2id MODERATE: 256 MiB by design) is
+# printed separately.
+#
+# Environment: MATTER_BENCH_MIB (file size, default 1024), MATTER_BENCH_RUNS (default 5),
+# MATTER_BENCH_10G=0 to skip the 10 GiB memory check (streams through pipes: needs no disk space), TMPDIR.
+set -euo pipefail
+
+binary=$(realpath "$1")
+size_mib=${MATTER_BENCH_MIB:-1024}
+runs=${MATTER_BENCH_RUNS:-5}
+for tool in hyperfine age age-keygen python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "matter.sh: $tool is missing (scripts/install-deps --bench)" >&2; exit 3; }
+done
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/complycli-matter-bench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+export COMPLYCLI_HOME="$dir/ws" COMPLYCLI_ACTOR=bench COMPLYCLI_KDF_PROFILE=moderate
+unset COMPLYCLI_PASSPHRASE
+echo "matter.sh: $(nproc) cores, ${size_mib} MiB random file in $dir, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+"$binary" -q init
+"$binary" -q identity new -o id.key > id.pub
+"$binary" -q matter create bench --recipient "$(cat id.pub)" --no-passphrase
+head -c $((size_mib << 20)) /dev/urandom > plain
+cat plain > /dev/null # into the page cache
+age-keygen -o age.key 2>/dev/null
+recipient=$(age-keygen -y age.key)
+ours_enc="$binary -q encrypt --matter bench --identity id.key"
+ours_dec="$binary -q decrypt --identity id.key"
+$ours_enc -o plain.cmply plain
+age -r "$recipient" -o plain.age plain
+
+bench() { # NAME ARGS...: hyperfine into NAME.json
+  local name=$1
+  shift
+  hyperfine --style none --warmup 1 --runs "$runs" --export-json "$name.json" "$@" >/dev/null
+}
+median() { # FILE NAME: the median seconds of command NAME
+  python3 -c 'import json,sys; r={x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}; print("%.3f" % r[sys.argv[2]]["median"])' "$1" "$2"
+}
+ratio() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
+rate() { python3 -c 'import sys; print("%.2f GB/s" % ('"$size_mib"' * 1048576 / float(sys.argv[1]) / 1e9))' "$1"; }
+
+echo
+echo "== to /dev/null (hyperfine, $runs runs; median seconds)"
+bench enc_null -n complycli "$ours_enc -o - plain > /dev/null" -n age "age -r $recipient plain > /dev/null"
+bench dec_null -n complycli "$ours_dec -o - plain.cmply > /dev/null" -n age "age -d -i age.key plain.age > /dev/null"
+for op in enc dec; do
+  ours=$(median ${op}_null.json complycli)
+  peer=$(median ${op}_null.json age)
+  printf '   %-8s complycli %ss (%s)  age %ss (%s)  throughput ratio %sx (target >= 2x)\n' "${op}rypt" \
+    "$ours" "$(rate "$ours")" "$peer" "$(rate "$peer")" "$(ratio "$peer" "$ours")"
+done
+
+echo
+echo "== to a file on the same disk (each run starts after sync; median seconds)"
+prep='rm -f out.*; sync'
+bench enc_file --prepare "$prep" -n complycli "$ours_enc -o out.cmply plain" -n cp "cp plain out.copy" \
+  -n cp+sync "cp plain out.copy && sync"
+bench dec_file --prepare "$prep" -n complycli "$ours_dec -o out.plain plain.cmply" -n cp "cp plain.cmply out.copy" \
+  -n cp+sync "cp plain.cmply out.copy && sync"
+rm -f out.*
+for op in enc dec; do
+  ours=$(median ${op}_file.json complycli)
+  cp_time=$(median ${op}_file.json cp)
+  cp_sync=$(median ${op}_file.json cp+sync)
+  printf '   %-8s complycli %ss  cp %ss  cp+sync %ss  ratio to cp %sx (target <= 1.3x), to cp+sync %sx\n' \
+    "${op}rypt" "$ours" "$cp_time" "$cp_sync" "$(ratio "$ours" "$cp_time")" "$(ratio "$ours" "$cp_sync")"
+done
+
+echo
+echo "== peak RSS (/usr/bin/time -f %M; target < 32 MiB)"
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+printf '   encrypt %s MiB to stdout: %s KiB\n' "$size_mib" "$(rss $ours_enc -o - plain)"
+printf '   decrypt %s MiB to stdout: %s KiB\n' "$size_mib" "$(rss $ours_dec -o - plain.cmply)"
+printf '   encrypt %s MiB to a file: %s KiB\n' "$size_mib" "$(rss $ours_enc --force -o out.cmply plain)"
+printf '   decrypt %s MiB to a file: %s KiB\n' "$size_mib" "$(rss $ours_dec --force -o out.plain plain.cmply)"
+rm -f out.*
+if [[ ${MATTER_BENCH_10G:-1} != 0 ]]; then
+  enc10=$(head -c 10G /dev/zero | /usr/bin/time -f %M $ours_enc -o - - 2>&1 >/dev/null | tail -1)
+  dec10=$( (head -c 10G /dev/zero | $ours_enc -o - -) | /usr/bin/time -f %M $ours_dec -o - - 2>&1 >/dev/null | tail -1)
+  printf '   encrypt 10 GiB (pipe) to stdout: %s KiB\n' "$enc10"
+  printf '   decrypt 10 GiB (pipe) to stdout: %s KiB\n' "$dec10"
+else
+  echo "   10 GiB: skipped (MATTER_BENCH_10G=0)"
+fi
+printf 'secret\n' > pass.txt
+"$binary" -q matter create with-passphrase --passphrase-file pass.txt
+printf '   encrypt 1 MiB unlocked by passphrase (Argon2id MODERATE, 256 MiB by design): %s KiB\n' \
+  "$(head -c 1M /dev/zero | /usr/bin/time -f %M "$binary" -q encrypt --matter with-passphrase \
+      --passphrase-file pass.txt -o - - 2>&1 >/dev/null | tail -1)"

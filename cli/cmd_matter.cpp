@@ -1,0 +1,392 @@
+// complycli matter: client matters and their keys (create, list, show, rotate, rewrap, shred, export, import).
+
+#include "commands.hpp"
+#include "matter_support.hpp"
+#include "util/file.hpp"
+#include "util/hex.hpp"
+
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <memory>
+
+namespace complycli::cli {
+
+namespace {
+
+struct MatterOptions {
+  std::string name;
+  std::vector<std::string> recipients;
+  bool no_passphrase = false;
+  std::string format = "table";
+  SecretOptions secrets;
+  // rewrap
+  bool new_passphrase = false;
+  std::string new_passphrase_file;
+  std::vector<std::string> add_recipients;
+  std::vector<std::string> remove_recipients;
+  bool remove_passphrase = false;
+  // shred
+  bool yes = false;
+  // export / import
+  std::string to;
+  std::string output;
+  std::string file;
+  bool force = false;
+};
+
+Result<std::vector<keystore::PublicKey>> parse_keys(const std::vector<std::string>& texts)
+{
+  std::vector<keystore::PublicKey> keys;
+  for (const auto& text : texts) {
+    keys.push_back(TRY(keystore::parse_public_key(text)));
+  }
+  return keys;
+}
+
+nlohmann::ordered_json matter_json(const keystore::Matter& matter)
+{
+  nlohmann::ordered_json versions = nlohmann::ordered_json::array();
+  for (const auto& version : matter.versions) {
+    versions.push_back({{"version", version.version}, {"created", version.created}});
+  }
+  nlohmann::ordered_json passphrase = nullptr;
+  if (matter.passphrase) {
+    passphrase = {{"kdf", "argon2id"},
+                  {"opslimit", matter.passphrase->opslimit},
+                  {"memlimit_bytes", matter.passphrase->memlimit}};
+  }
+  return {{"name", matter.name},
+          {"id", matter.id_hex()},
+          {"created", matter.created},
+          {"shredded_at", matter.shredded_at ? nlohmann::ordered_json(*matter.shredded_at) : nullptr},
+          {"newest_key_version", matter.newest_version()},
+          {"key_versions", versions},
+          {"passphrase", passphrase},
+          {"recipients", matter.recipients}};
+}
+
+std::string unlock_summary(const keystore::Matter& matter)
+{
+  std::vector<std::string> ways;
+  if (matter.passphrase) {
+    ways.emplace_back("passphrase");
+  }
+  if (!matter.recipients.empty()) {
+    ways.push_back(fmt::format("{} recipient{}", matter.recipients.size(), matter.recipients.size() == 1 ? "" : "s"));
+  }
+  return ways.empty() ? "-" : fmt::format("{}", fmt::join(ways, " + "));
+}
+
+Result<void> run_create(const MatterOptions& options, const Context& ctx)
+{
+  const auto workspace = TRY(ctx.workspace());
+  auto store = TRY(open_keystore(workspace));
+  return audited(ctx, workspace, "matter.create", options.name, [&](nlohmann::json& details) -> Result<void> {
+    const auto recipients = TRY(parse_keys(options.recipients));
+    details["recipients"] = options.recipients;
+    details["passphrase"] = !options.no_passphrase;
+    if (options.no_passphrase && recipients.empty()) {
+      return fail_with_hint(Errc::usage, "add --recipient PUBKEY (see `complycli identity new`)",
+                            "--no-passphrase needs at least one --recipient");
+    }
+    const auto kdf = TRY(keystore::kdf_params_for_new_slots());
+    std::optional<crypto::SecretBytes> passphrase;
+    if (!options.no_passphrase) {
+      passphrase = TRY(read_passphrase(options.secrets.passphrase_file, "COMPLYCLI_PASSPHRASE", true,
+                                       fmt::format("new matter {}", options.name)));
+    }
+    const auto matter =
+        TRY(store.create_matter(options.name, passphrase ? &*passphrase : nullptr, recipients, kdf));
+    details["matter_id"] = matter.id_hex();
+    details["key_version"] = 1;
+    ctx.info(fmt::format("Created matter {} (id {}, key version 1, unlocked by {})", matter.name, matter.id_hex(),
+                         unlock_summary(matter)));
+    return {};
+  });
+}
+
+Result<void> run_list(const MatterOptions& options, const Context& ctx)
+{
+  const auto format = TRY(parse_format(options.format));
+  const auto workspace = TRY(ctx.workspace());
+  const auto store = TRY(open_keystore(workspace));
+  const auto matters = store.list();
+  if (format == core::Format::json) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& matter : matters) {
+      list.push_back(matter_json(matter));
+    }
+    fmt::print("{}\n", nlohmann::ordered_json{{"schema_version", 1}, {"matters", list}}.dump(2));
+    return {};
+  }
+  if (matters.empty()) {
+    ctx.info("No matters yet: `complycli matter create NAME` makes one");
+    return {};
+  }
+  core::Table table({"NAME", "ID", "KEY VERSION", "UNLOCKED BY", "CREATED", "STATUS"});
+  for (const auto& matter : matters) {
+    table.add_row({matter.name, matter.id_hex(), matter.shredded_at ? "-" : std::to_string(matter.newest_version()),
+                   unlock_summary(matter), matter.created.substr(0, 10),
+                   matter.shredded_at ? "shredded " + matter.shredded_at->substr(0, 10) : "active"});
+  }
+  fmt::print("{}", table.render(ctx.colour_stdout()));
+  return {};
+}
+
+Result<void> run_show(const MatterOptions& options, const Context& ctx)
+{
+  const auto format = TRY(parse_format(options.format));
+  const auto workspace = TRY(ctx.workspace());
+  const auto store = TRY(open_keystore(workspace));
+  const auto matter = TRY(store.find(options.name));
+  if (format == core::Format::json) {
+    auto doc = matter_json(matter);
+    doc["schema_version"] = 1;
+    fmt::print("{}\n", doc.dump(2));
+    return {};
+  }
+  fmt::print("name:         {}\nid:           {}\ncreated:      {}\n", matter.name, matter.id_hex(), matter.created);
+  if (matter.shredded_at) {
+    fmt::print("status:       shredded on {}: every key version was destroyed\n", *matter.shredded_at);
+    return {};
+  }
+  fmt::print("status:       active\n");
+  if (matter.passphrase) {
+    fmt::print("passphrase:   yes (argon2id, opslimit {}, memlimit {} MiB)\n", matter.passphrase->opslimit,
+               matter.passphrase->memlimit >> 20);
+  } else {
+    fmt::print("passphrase:   no (only recipients can unlock it)\n");
+  }
+  for (const auto& recipient : matter.recipients) {
+    fmt::print("recipient:    {}\n", recipient);
+  }
+  for (const auto& version : matter.versions) {
+    fmt::print("key version:  {} (created {}){}\n", version.version, version.created,
+               version.version == matter.newest_version() ? ", used for new files" : "");
+  }
+  return {};
+}
+
+Result<void> run_rotate(const MatterOptions& options, const Context& ctx)
+{
+  const auto workspace = TRY(ctx.workspace());
+  auto store = TRY(open_keystore(workspace));
+  return audited(ctx, workspace, "matter.rotate", options.name, [&](nlohmann::json& details) -> Result<void> {
+    const auto matter = TRY(store.find(options.name));
+    details["matter_id"] = matter.id_hex();
+    auto credentials = TRY(Credentials::load(options.secrets));
+    const auto version = TRY(store.rotate(matter, credentials->unlock()));
+    details["key_version"] = version;
+    ctx.info(fmt::format("Matter {} now encrypts new files with key version {}; older versions still decrypt"
+                         " (`complycli reencrypt` moves files to it)",
+                         matter.name, version));
+    return {};
+  });
+}
+
+Result<void> run_rewrap(const MatterOptions& options, const Context& ctx)
+{
+  const auto workspace = TRY(ctx.workspace());
+  auto store = TRY(open_keystore(workspace));
+  return audited(ctx, workspace, "matter.rewrap", options.name, [&](nlohmann::json& details) -> Result<void> {
+    const auto matter = TRY(store.find(options.name));
+    details["matter_id"] = matter.id_hex();
+    details["add_recipients"] = options.add_recipients;
+    details["remove_recipients"] = options.remove_recipients;
+    details["new_passphrase"] = options.new_passphrase || !options.new_passphrase_file.empty();
+    details["remove_passphrase"] = options.remove_passphrase;
+    keystore::Rewrap change;
+    change.add_recipients = TRY(parse_keys(options.add_recipients));
+    change.remove_recipients = TRY(parse_keys(options.remove_recipients));
+    change.remove_passphrase = options.remove_passphrase;
+    if (!details["new_passphrase"] && !change.remove_passphrase && change.add_recipients.empty() &&
+        change.remove_recipients.empty()) {
+      return fail_with_hint(Errc::usage, "see `complycli matter rewrap --help`", "nothing to change");
+    }
+    auto credentials = TRY(Credentials::load(options.secrets));
+    auto unlock = credentials->unlock();
+    // Unlock first (with the current passphrase), then ask for the new one.
+    for (const auto& version : matter.versions) {
+      TRY(store.unwrap(matter, version.version, unlock));
+    }
+    std::optional<crypto::SecretBytes> new_passphrase;
+    if (details["new_passphrase"]) {
+      new_passphrase = TRY(read_passphrase(options.new_passphrase_file, "COMPLYCLI_NEW_PASSPHRASE", true,
+                                           fmt::format("new passphrase for matter {}", matter.name)));
+      change.new_passphrase = &*new_passphrase;
+    }
+    TRY_VOID(store.rewrap(matter, unlock, change));
+    const auto after = TRY(store.find(options.name));
+    ctx.info(fmt::format("Matter {} is now unlocked by {}; no encrypted file changed", after.name,
+                         unlock_summary(after)));
+    return {};
+  });
+}
+
+Result<void> confirm_shred(const keystore::Matter& matter, bool yes)
+{
+  if (yes || ::isatty(STDIN_FILENO) == 0) {
+    return {};
+  }
+  fmt::print(stderr, "This destroys every key of matter {}: its files can never be decrypted again.\n"
+                     "Type the matter name to confirm: ",
+             matter.name);
+  std::fflush(stderr);
+  char line[256] = {};
+  if (std::fgets(line, sizeof line, stdin) == nullptr || std::string_view(line).substr(0, matter.name.size()) !=
+                                                               matter.name ||
+      std::string_view(line).substr(matter.name.size()).find_first_not_of("\r\n") != std::string_view::npos) {
+    return fail(Errc::usage, "not confirmed: matter {} was not shredded", matter.name);
+  }
+  return {};
+}
+
+Result<void> run_shred(const MatterOptions& options, const Context& ctx)
+{
+  const auto workspace = TRY(ctx.workspace());
+  auto store = TRY(open_keystore(workspace));
+  return audited(ctx, workspace, "matter.shred", options.name, [&](nlohmann::json& details) -> Result<void> {
+    const auto matter = TRY(store.find(options.name));
+    details["matter_id"] = matter.id_hex();
+    std::vector<uint32_t> versions;
+    for (const auto& version : matter.versions) {
+      versions.push_back(version.version);
+    }
+    details["key_versions"] = versions;
+    TRY_VOID(confirm_shred(matter, options.yes));
+    TRY_VOID(store.shred(matter));
+    const auto after = TRY(store.find(options.name));
+    details["shredded_at"] = after.shredded_at.value_or("");
+    ctx.info(fmt::format("Destroyed {} key version{} of matter {}: its files can no longer be decrypted"
+                         " (see `man complycli-matter` for what shredding cannot reach)",
+                         versions.size(), versions.size() == 1 ? "" : "s", matter.name));
+    return {};
+  });
+}
+
+Result<void> run_export(const MatterOptions& options, const Context& ctx)
+{
+  const auto workspace = TRY(ctx.workspace());
+  auto store = TRY(open_keystore(workspace));
+  return audited(ctx, workspace, "matter.export", options.name, [&](nlohmann::json& details) -> Result<void> {
+    const auto to = TRY(keystore::parse_public_key(options.to));
+    const auto matter = TRY(store.find(options.name));
+    details["matter_id"] = matter.id_hex();
+    details["to"] = options.to;
+    details["output"] = options.output;
+    auto credentials = TRY(Credentials::load(options.secrets));
+    const auto exported = TRY(store.export_matter(matter, credentials->unlock(), to));
+    details["key_versions"] = exported.keys.size();
+    TRY_VOID(util::write_file_atomic(options.output, keystore::export_to_json(exported),
+                                     options.force ? util::Overwrite::yes : util::Overwrite::no, 0600));
+    ctx.info(fmt::format("Exported {} key version{} of matter {} to {}, sealed to {}", exported.keys.size(),
+                         exported.keys.size() == 1 ? "" : "s", matter.name, options.output, options.to));
+    return {};
+  });
+}
+
+Result<void> run_import(const MatterOptions& options, const Context& ctx)
+{
+  const auto workspace = TRY(ctx.workspace());
+  auto store = TRY(open_keystore(workspace));
+  return audited(ctx, workspace, "matter.import", options.file, [&](nlohmann::json& details) -> Result<void> {
+    if (options.secrets.identity_files.size() != 1) {
+      return fail(Errc::usage, "matter import needs exactly one --identity FILE");
+    }
+    const auto text = TRY(util::read_file(options.file));
+    const auto exported = TRY(keystore::export_from_json(text, options.file));
+    details["matter"] = exported.name;
+    details["matter_id"] = util::to_hex(exported.id);
+    const auto identity = TRY(keystore::load_identity(options.secrets.identity_files.front()));
+    const auto kdf = TRY(keystore::kdf_params_for_new_slots());
+    std::optional<crypto::SecretBytes> passphrase;
+    if (!options.no_passphrase) {
+      passphrase = TRY(read_passphrase(options.secrets.passphrase_file, "COMPLYCLI_PASSPHRASE", true,
+                                       fmt::format("imported matter {}", exported.name)));
+    }
+    const auto matter = TRY(store.import_matter(exported, identity, passphrase ? &*passphrase : nullptr, kdf));
+    details["key_versions"] = matter.versions.size();
+    ctx.info(fmt::format("Imported matter {} ({} key version{}), unlocked by {}", matter.name, matter.versions.size(),
+                         matter.versions.size() == 1 ? "" : "s", unlock_summary(matter)));
+    return {};
+  });
+}
+
+} // namespace
+
+void register_matter(CLI::App& app, Context& ctx)
+{
+  auto o = std::make_shared<MatterOptions>();
+  auto* matter = app.add_subcommand("matter", "Client matters and their keys: create, rotate, rewrap, shred");
+  matter->require_subcommand(1);
+  matter->footer("Example:\n  complycli matter create acme-v-globex\n  complycli matter list");
+
+  auto* create = matter->add_subcommand("create", "Create a matter with its own data key");
+  create->add_option("NAME", o->name, "The matter's name (letters, digits, . _ -)")->required();
+  create->add_option("--recipient", o->recipients, "Also wrap the key to this public key (complycli1...)")->allow_extra_args(false);
+  create->add_flag("--no-passphrase", o->no_passphrase,
+                   "No passphrase wrap: only the recipients' identities unlock it (customer-managed)");
+  add_secret_options(create, o->secrets, false);
+  create->footer("Example:\n  COMPLYCLI_PASSPHRASE=... complycli matter create acme-v-globex\n"
+                 "  complycli matter create byok --recipient complycli1... --no-passphrase");
+  create->callback([o, &ctx] { ctx.outcome = run_create(*o, ctx); });
+
+  auto* list = matter->add_subcommand("list", "List the matters of this workspace");
+  list->add_option("--format", o->format, "table or json")->default_val("table");
+  list->footer("Example:\n  complycli matter list --format json");
+  list->callback([o, &ctx] { ctx.outcome = run_list(*o, ctx); });
+
+  auto* show = matter->add_subcommand("show", "Show a matter: id, key versions, how it is unlocked");
+  show->add_option("NAME", o->name, "The matter")->required();
+  show->add_option("--format", o->format, "table or json")->default_val("table");
+  show->footer("Example:\n  complycli matter show acme-v-globex");
+  show->callback([o, &ctx] { ctx.outcome = run_show(*o, ctx); });
+
+  auto* rotate = matter->add_subcommand("rotate", "Add a key version for new files (old versions still decrypt)");
+  rotate->add_option("NAME", o->name, "The matter")->required();
+  add_secret_options(rotate, o->secrets, false);
+  rotate->footer("Example:\n  complycli matter rotate acme-v-globex && complycli reencrypt -r matters/acme");
+  rotate->callback([o, &ctx] { ctx.outcome = run_rotate(*o, ctx); });
+
+  auto* rewrap = matter->add_subcommand("rewrap", "Change the passphrase or recipients (no file is touched)");
+  rewrap->add_option("NAME", o->name, "The matter")->required();
+  rewrap->add_flag("--new-passphrase", o->new_passphrase,
+                   "Set a new passphrase (prompt, or COMPLYCLI_NEW_PASSPHRASE, or --new-passphrase-file)");
+  rewrap->add_option("--new-passphrase-file", o->new_passphrase_file, "Read the new passphrase from FILE");
+  rewrap->add_option("--add-recipient", o->add_recipients, "Wrap every key version to this public key")->allow_extra_args(false);
+  rewrap->add_option("--remove-recipient", o->remove_recipients, "Delete this recipient's wraps")->allow_extra_args(false);
+  rewrap->add_flag("--remove-passphrase", o->remove_passphrase, "Delete the passphrase wraps");
+  add_secret_options(rewrap, o->secrets, true);
+  rewrap->footer("Example:\n  complycli matter rewrap acme-v-globex --add-recipient complycli1...\n"
+                 "  complycli matter rewrap acme-v-globex --new-passphrase --new-passphrase-file new.txt");
+  rewrap->callback([o, &ctx] { ctx.outcome = run_rewrap(*o, ctx); });
+
+  auto* shred = matter->add_subcommand("shred", "Destroy every key of a matter (its files become unreadable)");
+  shred->add_option("NAME", o->name, "The matter")->required();
+  shred->add_flag("-y,--yes", o->yes, "Do not ask for confirmation on a terminal");
+  shred->footer("Example:\n  complycli matter shred acme-v-globex --yes");
+  shred->callback([o, &ctx] { ctx.outcome = run_shred(*o, ctx); });
+
+  auto* exp = matter->add_subcommand("export", "Seal a matter's keys to another workspace's identity");
+  exp->add_option("NAME", o->name, "The matter")->required();
+  exp->add_option("--to", o->to, "The receiving identity's public key (complycli1...)")->required();
+  exp->add_option("-o,--output", o->output, "The export file to write (mode 0600)")->required();
+  exp->add_flag("--force", o->force, "Replace an existing file");
+  add_secret_options(exp, o->secrets, true);
+  exp->footer("Example:\n  complycli matter export acme-v-globex --to complycli1... -o acme.keys");
+  exp->callback([o, &ctx] { ctx.outcome = run_export(*o, ctx); });
+
+  auto* imp = matter->add_subcommand("import", "Add an exported matter to this workspace");
+  imp->add_option("FILE", o->file, "The export file")->required();
+  imp->add_flag("--no-passphrase", o->no_passphrase, "Keep only the identity's wrap; add no passphrase");
+  add_secret_options(imp, o->secrets, true);
+  imp->footer("Example:\n  complycli matter import acme.keys --identity office.key");
+  imp->callback([o, &ctx] { ctx.outcome = run_import(*o, ctx); });
+}
+
+} // namespace complycli::cli

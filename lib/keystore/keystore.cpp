@@ -1,0 +1,922 @@
+#include "keystore/keystore.hpp"
+
+#include "util/env.hpp"
+#include "util/hex.hpp"
+#include "util/time.hpp"
+
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <regex>
+#include <utility>
+
+namespace complycli::keystore {
+
+namespace fs = std::filesystem;
+using crypto::SecretBytes;
+
+namespace {
+
+constexpr std::string_view wrap_label = "complycli-wrap-v1";
+constexpr std::string_view verifier_label = "complycli-passphrase-verifier-v1";
+constexpr std::size_t key_size = crypto::data_key_size;
+constexpr std::size_t xnonce_size = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr std::size_t tag_size = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+
+// ---- SQLite helpers -------------------------------------------------------------------------------
+
+class Statement {
+public:
+  Statement(sqlite3* db, const char* sql) : m_db(db)
+  {
+    if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK) {
+      m_error = sqlite3_errmsg(db);
+    }
+  }
+  ~Statement() { sqlite3_finalize(m_stmt); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, std::span<const uint8_t> blob)
+  {
+    sqlite3_bind_blob(m_stmt, index, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int index, std::string_view text)
+  {
+    sqlite3_bind_text(m_stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int index, int64_t value)
+  {
+    sqlite3_bind_int64(m_stmt, index, value);
+    return *this;
+  }
+
+  // Step once: true for a row, false when done; an error is Errc::io.
+  Result<bool> step()
+  {
+    if (!m_error.empty()) {
+      return fail(Errc::io, "keystore: {}", m_error);
+    }
+    const int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) {
+      return true;
+    }
+    if (rc == SQLITE_DONE) {
+      return false;
+    }
+    return fail(Errc::io, "keystore: {}", sqlite3_errmsg(m_db));
+  }
+  Result<void> run()
+  {
+    TRY(step());
+    return {};
+  }
+
+  std::string text(int column) const
+  {
+    const auto* p = sqlite3_column_text(m_stmt, column);
+    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
+  }
+  bool is_null(int column) const { return sqlite3_column_type(m_stmt, column) == SQLITE_NULL; }
+  int64_t integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+  std::vector<uint8_t> blob(int column) const
+  {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(m_stmt, column));
+    return p == nullptr ? std::vector<uint8_t>{}
+                        : std::vector<uint8_t>(p, p + sqlite3_column_bytes(m_stmt, column));
+  }
+
+private:
+  sqlite3* m_db;
+  sqlite3_stmt* m_stmt = nullptr;
+  std::string m_error;
+};
+
+class Transaction {
+public:
+  explicit Transaction(sqlite3* db) : m_db(db) {}
+  ~Transaction()
+  {
+    if (m_open) {
+      sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+  Result<void> begin()
+  {
+    if (sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return fail(Errc::io, "keystore: cannot start a transaction: {}", sqlite3_errmsg(m_db));
+    }
+    m_open = true;
+    return {};
+  }
+  Result<void> commit()
+  {
+    if (sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return fail(Errc::io, "keystore: cannot commit: {}", sqlite3_errmsg(m_db));
+    }
+    m_open = false;
+    return {};
+  }
+
+private:
+  sqlite3* m_db;
+  bool m_open = false;
+};
+
+const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS matters (
+  id BLOB PRIMARY KEY CHECK (length(id) = 16),
+  name TEXT NOT NULL UNIQUE,
+  created TEXT NOT NULL,
+  shredded_at TEXT
+);
+CREATE TABLE IF NOT EXISTS key_versions (
+  matter_id BLOB NOT NULL REFERENCES matters(id),
+  version INTEGER NOT NULL CHECK (version > 0),
+  created TEXT NOT NULL,
+  PRIMARY KEY (matter_id, version)
+);
+CREATE TABLE IF NOT EXISTS passphrase_slots (
+  matter_id BLOB PRIMARY KEY REFERENCES matters(id),
+  salt BLOB NOT NULL,
+  opslimit INTEGER NOT NULL,
+  memlimit INTEGER NOT NULL,
+  nonce BLOB NOT NULL,
+  verifier BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS wraps (
+  matter_id BLOB NOT NULL,
+  version INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('passphrase', 'recipient')),
+  recipient TEXT NOT NULL DEFAULT '',
+  wrapped BLOB NOT NULL,
+  PRIMARY KEY (matter_id, version, kind, recipient),
+  FOREIGN KEY (matter_id, version) REFERENCES key_versions(matter_id, version)
+);
+)sql";
+
+// ---- wrapping -------------------------------------------------------------------------------------
+
+std::span<const uint8_t> as_bytes(std::string_view s)
+{
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+std::vector<uint8_t> wrap_ad(const MatterId& id, uint32_t version)
+{
+  std::vector<uint8_t> ad(wrap_label.begin(), wrap_label.end());
+  ad.insert(ad.end(), id.begin(), id.end());
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    ad.push_back(static_cast<uint8_t>(version >> shift));
+  }
+  return ad;
+}
+
+// nonce || ciphertext || tag
+std::vector<uint8_t> aead_wrap(const SecretBytes& kek, std::span<const uint8_t> plaintext, std::span<const uint8_t> ad)
+{
+  std::vector<uint8_t> out(xnonce_size + plaintext.size() + tag_size);
+  randombytes_buf(out.data(), xnonce_size);
+  unsigned long long length = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + xnonce_size, &length, plaintext.data(), plaintext.size(),
+                                             ad.data(), ad.size(), nullptr, out.data(), kek.data());
+  return out;
+}
+
+Result<SecretBytes> aead_unwrap(const SecretBytes& kek, std::span<const uint8_t> wrapped, std::span<const uint8_t> ad)
+{
+  if (wrapped.size() < xnonce_size + tag_size) {
+    return fail(Errc::auth_failed, "wrapped key is too short");
+  }
+  auto plain = TRY(SecretBytes::allocate(wrapped.size() - xnonce_size - tag_size));
+  unsigned long long length = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), &length, nullptr, wrapped.data() + xnonce_size,
+                                                 wrapped.size() - xnonce_size, ad.data(), ad.size(),
+                                                 wrapped.data(), kek.data()) != 0) {
+    return fail(Errc::auth_failed, "wrapped key failed authentication");
+  }
+  return plain;
+}
+
+Result<SecretBytes> derive_kek(const SecretBytes& passphrase, std::span<const uint8_t> salt, const KdfParams& kdf)
+{
+  if (salt.size() != crypto_pwhash_SALTBYTES) {
+    return fail(Errc::auth_failed, "passphrase slot has a salt of {} bytes", salt.size());
+  }
+  auto kek = TRY(SecretBytes::allocate(key_size));
+  if (crypto_pwhash(kek.data(), kek.size(), reinterpret_cast<const char*>(passphrase.data()), passphrase.size(),
+                    salt.data(), kdf.opslimit, static_cast<std::size_t>(kdf.memlimit),
+                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return fail(Errc::io, "cannot derive a key from the passphrase (Argon2id needs {} MiB of memory)",
+                kdf.memlimit >> 20);
+  }
+  return kek;
+}
+
+std::vector<uint8_t> verifier_ad(const MatterId& id)
+{
+  std::vector<uint8_t> ad(verifier_label.begin(), verifier_label.end());
+  ad.insert(ad.end(), id.begin(), id.end());
+  return ad;
+}
+
+// The plaintext of a recipient wrap: matter id || version (big-endian) || key.
+Result<SecretBytes> recipient_payload(const MatterId& id, uint32_t version, const SecretBytes& key)
+{
+  auto payload = TRY(SecretBytes::allocate(id.size() + 4 + key.size()));
+  std::memcpy(payload.data(), id.data(), id.size());
+  for (std::size_t i = 0; i < 4; ++i) {
+    payload.data()[id.size() + i] = static_cast<uint8_t>(version >> (24 - 8 * i));
+  }
+  std::memcpy(payload.data() + id.size() + 4, key.data(), key.size());
+  return payload;
+}
+
+Result<SecretBytes> key_from_payload(const SecretBytes& payload, const MatterId& id, uint32_t version)
+{
+  if (payload.size() != id.size() + 4 + key_size) {
+    return fail(Errc::auth_failed, "sealed key has the wrong size");
+  }
+  std::array<uint8_t, crypto::matter_id_size + 4> prefix{};
+  std::copy(id.begin(), id.end(), prefix.begin());
+  for (std::size_t i = 0; i < 4; ++i) {
+    prefix[id.size() + i] = static_cast<uint8_t>(version >> (24 - 8 * i));
+  }
+  if (sodium_memcmp(payload.data(), prefix.data(), prefix.size()) != 0) {
+    return fail(Errc::auth_failed, "sealed key belongs to another matter or key version");
+  }
+  return SecretBytes::copy_of(payload.view().subspan(id.size() + 4));
+}
+
+bool valid_name(const std::string& name)
+{
+  static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  return std::regex_match(name, pattern);
+}
+
+std::string to_base64(std::span<const uint8_t> bytes)
+{
+  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+std::optional<std::string> from_base64(std::string_view text)
+{
+  std::string out(text.size(), '\0');
+  std::size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                        &length, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  out.resize(length);
+  return out;
+}
+
+// Per-keystore cache of passphrase-derived keys, so that one command derives each at most once.
+std::map<std::pair<const void*, MatterId>, SecretBytes>& kek_cache()
+{
+  static std::map<std::pair<const void*, MatterId>, SecretBytes> cache;
+  return cache;
+}
+
+} // namespace
+
+// ---- KDF profiles ---------------------------------------------------------------------------------
+
+KdfParams kdf_params(std::string_view profile_name)
+{
+  if (profile_name == "interactive") {
+    return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
+  }
+  if (profile_name == "sensitive") {
+    return {crypto_pwhash_OPSLIMIT_SENSITIVE, crypto_pwhash_MEMLIMIT_SENSITIVE};
+  }
+  return {crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE};
+}
+
+Result<KdfParams> kdf_params_for_new_slots()
+{
+  const auto profile = util::get_env("COMPLYCLI_KDF_PROFILE");
+  if (!profile) {
+    return kdf_params("moderate");
+  }
+  if (*profile != "interactive" && *profile != "moderate" && *profile != "sensitive") {
+    return fail(Errc::usage, "COMPLYCLI_KDF_PROFILE must be interactive, moderate or sensitive, not {}", *profile);
+  }
+  return kdf_params(*profile);
+}
+
+std::string Matter::id_hex() const
+{
+  return util::to_hex(id);
+}
+
+// ---- export file ----------------------------------------------------------------------------------
+
+std::string export_to_json(const MatterExport& exported)
+{
+  nlohmann::ordered_json keys = nlohmann::ordered_json::array();
+  for (const auto& key : exported.keys) {
+    keys.push_back({{"version", key.version}, {"created", key.created}, {"sealed", to_base64(as_bytes(key.sealed))}});
+  }
+  nlohmann::ordered_json doc = {
+      {"format", "complycli-matter-export"},
+      {"schema_version", 1},
+      {"matter", {{"name", exported.name}, {"id", util::to_hex(exported.id)}, {"created", exported.created}}},
+      {"recipient", encode_public_key(exported.recipient)},
+      {"key_versions", keys},
+  };
+  return doc.dump(2) + "\n";
+}
+
+Result<MatterExport> export_from_json(std::string_view text, std::string_view file_name)
+{
+  const auto doc = nlohmann::json::parse(text, nullptr, false);
+  const auto bad = [&](std::string_view what) {
+    return fail(Errc::parse, "{}: not a complycli matter export ({})", file_name, what);
+  };
+  if (doc.is_discarded() || !doc.is_object()) {
+    return bad("not JSON");
+  }
+  try {
+    if (doc.at("format") != "complycli-matter-export" || doc.at("schema_version") != 1) {
+      return bad("unknown format or schema_version");
+    }
+    MatterExport exported;
+    const auto& matter = doc.at("matter");
+    exported.name = matter.at("name").get<std::string>();
+    exported.created = matter.at("created").get<std::string>();
+    const auto id = util::from_hex(matter.at("id").get<std::string>());
+    if (!id || id->size() != exported.id.size()) {
+      return bad("matter.id must be 32 hex digits");
+    }
+    std::copy(id->begin(), id->end(), exported.id.begin());
+    auto recipient = parse_public_key(doc.at("recipient").get<std::string>());
+    if (!recipient) {
+      return bad("recipient");
+    }
+    exported.recipient = *recipient;
+    for (const auto& key : doc.at("key_versions")) {
+      ExportedKey entry;
+      entry.version = key.at("version").get<uint32_t>();
+      entry.created = key.at("created").get<std::string>();
+      auto sealed = from_base64(key.at("sealed").get<std::string>());
+      if (!sealed || entry.version == 0) {
+        return bad("key_versions");
+      }
+      entry.sealed = std::move(*sealed);
+      exported.keys.push_back(std::move(entry));
+    }
+    if (exported.keys.empty()) {
+      return bad("no key versions");
+    }
+    return exported;
+  } catch (const nlohmann::json::exception& e) {
+    return bad(e.what());
+  }
+}
+
+// ---- Keystore -------------------------------------------------------------------------------------
+
+Keystore::Keystore(sqlite3* db, fs::path path) : m_db(db), m_path(std::move(path)) {}
+
+Keystore::Keystore(Keystore&& other) noexcept
+    : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path))
+{
+}
+
+Keystore& Keystore::operator=(Keystore&& other) noexcept
+{
+  if (this != &other) {
+    if (m_db != nullptr) {
+      sqlite3_close(m_db);
+    }
+    m_db = std::exchange(other.m_db, nullptr);
+    m_path = std::move(other.m_path);
+  }
+  return *this;
+}
+
+Keystore::~Keystore()
+{
+  auto& cache = kek_cache();
+  std::erase_if(cache, [this](const auto& entry) { return entry.first.first == this; });
+  if (m_db != nullptr) {
+    sqlite3_close(m_db);
+  }
+}
+
+Result<void> Keystore::exec(const char* sql) const
+{
+  char* message = nullptr;
+  if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    return fail(Errc::io, "keystore {}: {}", m_path.string(), text);
+  }
+  return {};
+}
+
+Result<Keystore> Keystore::open(const fs::path& path)
+{
+  // Create the file ourselves so that it (and SQLite's -wal and -shm files, which copy its mode) is 0600.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fail(Errc::io, "cannot open the keystore {}: {}", path.string(), std::strerror(errno));
+  }
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return fail(Errc::io, "cannot open the keystore {}: {}", path.string(), message);
+  }
+  Keystore store(db, path);
+  sqlite3_busy_timeout(db, 5000);
+  TRY_VOID(store.exec("PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
+                      " PRAGMA synchronous = FULL;"));
+  TRY_VOID(store.exec(schema));
+  return store;
+}
+
+namespace {
+
+Result<Matter> load_matter(sqlite3* db, Statement& row)
+{
+  Matter matter;
+  const auto id = row.blob(0);
+  if (id.size() != matter.id.size()) {
+    return fail(Errc::io, "keystore: a matter id has {} bytes", id.size());
+  }
+  std::copy(id.begin(), id.end(), matter.id.begin());
+  matter.name = row.text(1);
+  matter.created = row.text(2);
+  if (!row.is_null(3)) {
+    matter.shredded_at = row.text(3);
+  }
+  Statement versions(db, "SELECT version, created FROM key_versions WHERE matter_id = ? ORDER BY version");
+  versions.bind(1, matter.id);
+  while (TRY(versions.step())) {
+    matter.versions.push_back({static_cast<uint32_t>(versions.integer(0)), versions.text(1)});
+  }
+  Statement slot(db, "SELECT opslimit, memlimit FROM passphrase_slots WHERE matter_id = ?");
+  slot.bind(1, matter.id);
+  if (TRY(slot.step())) {
+    matter.passphrase = KdfParams{static_cast<uint64_t>(slot.integer(0)), static_cast<uint64_t>(slot.integer(1))};
+  }
+  Statement recipients(db, "SELECT DISTINCT recipient FROM wraps WHERE matter_id = ? AND kind = 'recipient'"
+                           " ORDER BY recipient");
+  recipients.bind(1, matter.id);
+  while (TRY(recipients.step())) {
+    matter.recipients.push_back(recipients.text(0));
+  }
+  return matter;
+}
+
+} // namespace
+
+std::vector<Matter> Keystore::list() const
+{
+  std::vector<Matter> matters;
+  Statement rows(m_db, "SELECT id, name, created, shredded_at FROM matters ORDER BY name");
+  while (rows.step().value_or(false)) {
+    if (auto matter = load_matter(m_db, rows)) {
+      matters.push_back(std::move(*matter));
+    }
+  }
+  return matters;
+}
+
+Result<Matter> Keystore::find(const std::string& name) const
+{
+  Statement row(m_db, "SELECT id, name, created, shredded_at FROM matters WHERE name = ?");
+  row.bind(1, name);
+  if (!TRY(row.step())) {
+    return fail_with_hint(Errc::usage, "`complycli matter list` shows the matters of this workspace",
+                          "no matter called \"{}\"", name);
+  }
+  return load_matter(m_db, row);
+}
+
+std::optional<Matter> Keystore::find_by_id(const MatterId& id) const
+{
+  Statement row(m_db, "SELECT id, name, created, shredded_at FROM matters WHERE id = ?");
+  row.bind(1, id);
+  if (!row.step().value_or(false)) {
+    return std::nullopt;
+  }
+  auto matter = load_matter(m_db, row);
+  return matter ? std::optional<Matter>(std::move(*matter)) : std::nullopt;
+}
+
+namespace {
+
+struct NewSlot {
+  std::vector<uint8_t> salt;
+  KdfParams kdf;
+  std::vector<uint8_t> verifier; // nonce || sealed verifier
+  SecretBytes kek;
+};
+
+Result<NewSlot> new_slot(const MatterId& id, const SecretBytes& passphrase, const KdfParams& kdf)
+{
+  NewSlot slot;
+  slot.salt.resize(crypto_pwhash_SALTBYTES);
+  randombytes_buf(slot.salt.data(), slot.salt.size());
+  slot.kdf = kdf;
+  slot.kek = TRY(derive_kek(passphrase, slot.salt, kdf));
+  slot.verifier = aead_wrap(slot.kek, as_bytes(verifier_label), verifier_ad(id));
+  return slot;
+}
+
+Result<void> store_slot(sqlite3* db, const MatterId& id, const NewSlot& slot)
+{
+  Statement insert(db, "INSERT OR REPLACE INTO passphrase_slots (matter_id, salt, opslimit, memlimit, nonce, verifier)"
+                       " VALUES (?, ?, ?, ?, ?, ?)");
+  const std::span<const uint8_t> verifier = slot.verifier;
+  insert.bind(1, id).bind(2, slot.salt).bind(3, static_cast<int64_t>(slot.kdf.opslimit));
+  insert.bind(4, static_cast<int64_t>(slot.kdf.memlimit)).bind(5, verifier.first(xnonce_size)).bind(6, verifier);
+  return insert.run();
+}
+
+Result<void> store_wrap(sqlite3* db, const MatterId& id, uint32_t version, std::string_view kind,
+                        std::string_view recipient, std::span<const uint8_t> wrapped)
+{
+  Statement insert(db, "INSERT OR REPLACE INTO wraps (matter_id, version, kind, recipient, wrapped)"
+                       " VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, id).bind(2, static_cast<int64_t>(version)).bind(3, kind).bind(4, recipient).bind(5, wrapped);
+  return insert.run();
+}
+
+Result<void> store_version(sqlite3* db, const MatterId& id, uint32_t version, std::string_view created)
+{
+  Statement insert(db, "INSERT INTO key_versions (matter_id, version, created) VALUES (?, ?, ?)");
+  insert.bind(1, id).bind(2, static_cast<int64_t>(version)).bind(3, created);
+  return insert.run();
+}
+
+// Wrap `key` every way: with `kek` (if any) and to each recipient.
+Result<void> store_wraps(sqlite3* db, const MatterId& id, uint32_t version, const SecretBytes& key,
+                         const SecretBytes* kek, const std::vector<PublicKey>& recipients)
+{
+  if (kek != nullptr) {
+    TRY_VOID(store_wrap(db, id, version, "passphrase", "", aead_wrap(*kek, key.view(), wrap_ad(id, version))));
+  }
+  for (const auto& recipient : recipients) {
+    const auto payload = TRY(recipient_payload(id, version, key));
+    const auto sealed = seal_to(recipient, payload.view());
+    TRY_VOID(store_wrap(db, id, version, "recipient", encode_public_key(recipient), as_bytes(sealed)));
+  }
+  return {};
+}
+
+std::string matter_label(const Matter& matter)
+{
+  return fmt::format("\"{}\"", matter.name);
+}
+
+} // namespace
+
+Result<Matter> Keystore::create_matter(const std::string& name, const SecretBytes* passphrase,
+                                       const std::vector<PublicKey>& recipients, const KdfParams& kdf)
+{
+  if (!valid_name(name)) {
+    return fail(Errc::usage, "matter names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or"
+                             " digit, not \"{}\"",
+                name);
+  }
+  if (passphrase == nullptr && recipients.empty()) {
+    return fail_with_hint(Errc::usage, "add --recipient PUBKEY, or drop --no-passphrase",
+                          "a matter needs a passphrase or at least one recipient");
+  }
+  if (find(name)) {
+    return fail(Errc::usage, "a matter called \"{}\" already exists", name);
+  }
+  MatterId id{};
+  randombytes_buf(id.data(), id.size());
+  std::optional<NewSlot> slot;
+  if (passphrase != nullptr) {
+    slot = TRY(new_slot(id, *passphrase, kdf));
+  }
+  const auto key = TRY(SecretBytes::random(key_size));
+  const auto now = util::now_rfc3339();
+  Transaction tx(m_db);
+  TRY_VOID(tx.begin());
+  Statement insert(m_db, "INSERT INTO matters (id, name, created) VALUES (?, ?, ?)");
+  insert.bind(1, id).bind(2, name).bind(3, now);
+  TRY_VOID(insert.run());
+  TRY_VOID(store_version(m_db, id, 1, now));
+  if (slot) {
+    TRY_VOID(store_slot(m_db, id, *slot));
+  }
+  TRY_VOID(store_wraps(m_db, id, 1, key, slot ? &slot->kek : nullptr, recipients));
+  TRY_VOID(tx.commit());
+  if (slot) {
+    kek_cache().insert_or_assign({this, id}, std::move(slot->kek));
+  }
+  return find(name);
+}
+
+namespace {
+
+// The passphrase-derived key of a matter's slot, checked against the slot's verifier.
+Result<const SecretBytes*> slot_kek(const void* owner, sqlite3* db, const Matter& matter, const Unlock& unlock)
+{
+  auto& cache = kek_cache();
+  if (auto it = cache.find({owner, matter.id}); it != cache.end()) {
+    return &it->second;
+  }
+  Statement slot(db, "SELECT salt, opslimit, memlimit, verifier FROM passphrase_slots WHERE matter_id = ?");
+  slot.bind(1, matter.id);
+  if (!TRY(slot.step())) {
+    return fail(Errc::internal, "matter {} has no passphrase slot", matter_label(matter));
+  }
+  const KdfParams kdf{static_cast<uint64_t>(slot.integer(1)), static_cast<uint64_t>(slot.integer(2))};
+  const auto passphrase = TRY(unlock.passphrase());
+  auto kek = TRY(derive_kek(passphrase, slot.blob(0), kdf));
+  const auto verifier = slot.blob(3);
+  auto check = aead_unwrap(kek, verifier, verifier_ad(matter.id));
+  if (!check || check->size() != verifier_label.size() ||
+      std::memcmp(check->data(), verifier_label.data(), verifier_label.size()) != 0) {
+    return fail_with_hint(Errc::auth_failed, "check COMPLYCLI_PASSPHRASE or --passphrase-file",
+                          "wrong passphrase for matter {}", matter_label(matter));
+  }
+  auto [it, inserted] = cache.insert_or_assign({owner, matter.id}, std::move(kek));
+  return &it->second;
+}
+
+} // namespace
+
+Result<SecretBytes> Keystore::unwrap(const Matter& matter, uint32_t version, const Unlock& unlock) const
+{
+  if (matter.shredded_at) {
+    return fail(Errc::auth_failed, "the keys of matter {} were destroyed on {} (matter shred)", matter_label(matter),
+                *matter.shredded_at);
+  }
+  if (std::none_of(matter.versions.begin(), matter.versions.end(),
+                   [&](const KeyVersion& v) { return v.version == version; })) {
+    return fail(Errc::auth_failed, "matter {} has no key version {} in this workspace", matter_label(matter),
+                version);
+  }
+  std::vector<std::string> offered;
+  for (const Identity* identity : unlock.identities) {
+    const auto recipient = encode_public_key(identity->public_key);
+    offered.push_back(recipient);
+    Statement wrap(m_db, "SELECT wrapped FROM wraps WHERE matter_id = ? AND version = ? AND kind = 'recipient'"
+                         " AND recipient = ?");
+    wrap.bind(1, matter.id).bind(2, static_cast<int64_t>(version)).bind(3, recipient);
+    if (!TRY(wrap.step())) {
+      continue;
+    }
+    const auto payload = TRY(open_sealed(*identity, wrap.blob(0)));
+    return key_from_payload(payload, matter.id, version);
+  }
+  if (matter.passphrase && unlock.passphrase) {
+    const SecretBytes* kek = TRY(slot_kek(this, m_db, matter, unlock));
+    Statement wrap(m_db, "SELECT wrapped FROM wraps WHERE matter_id = ? AND version = ? AND kind = 'passphrase'");
+    wrap.bind(1, matter.id).bind(2, static_cast<int64_t>(version));
+    if (!TRY(wrap.step())) {
+      return fail(Errc::auth_failed, "key version {} of matter {} has no passphrase wrap", version,
+                  matter_label(matter));
+    }
+    auto key = aead_unwrap(*kek, wrap.blob(0), wrap_ad(matter.id, version));
+    if (!key) {
+      return fail(Errc::auth_failed, "the passphrase wrap of key version {} of matter {} failed authentication",
+                  version, matter_label(matter));
+    }
+    return key;
+  }
+  if (!offered.empty()) {
+    return fail_with_hint(Errc::auth_failed,
+                          matter.passphrase ? "drop --identity to use the passphrase" : "use a recipient's identity",
+                          "identity {} is not a recipient of matter {}", fmt::join(offered, ", "),
+                          matter_label(matter));
+  }
+  if (!matter.passphrase) {
+    return fail_with_hint(Errc::auth_failed, "use --identity FILE with a recipient's identity",
+                          "matter {} has no passphrase: only its recipients can open it", matter_label(matter));
+  }
+  return fail(Errc::auth_failed, "no passphrase to unlock matter {}", matter_label(matter));
+}
+
+Result<uint32_t> Keystore::rotate(const Matter& matter, const Unlock& unlock)
+{
+  if (matter.shredded_at) {
+    return fail(Errc::usage, "matter {} was shredded on {}", matter_label(matter), *matter.shredded_at);
+  }
+  const SecretBytes* kek = nullptr;
+  if (matter.passphrase) {
+    if (!unlock.passphrase) {
+      return fail(Errc::auth_failed, "matter {} has a passphrase: it is needed to wrap the new key",
+                  matter_label(matter));
+    }
+    kek = TRY(slot_kek(this, m_db, matter, unlock));
+  }
+  std::vector<PublicKey> recipients;
+  for (const auto& text : matter.recipients) {
+    recipients.push_back(TRY(parse_public_key(text)));
+  }
+  const uint32_t version = matter.newest_version() + 1;
+  const auto key = TRY(SecretBytes::random(key_size));
+  Transaction tx(m_db);
+  TRY_VOID(tx.begin());
+  TRY_VOID(store_version(m_db, matter.id, version, util::now_rfc3339()));
+  TRY_VOID(store_wraps(m_db, matter.id, version, key, kek, recipients));
+  TRY_VOID(tx.commit());
+  return version;
+}
+
+Result<void> Keystore::rewrap(const Matter& matter, const Unlock& unlock, const Rewrap& change)
+{
+  if (matter.shredded_at) {
+    return fail(Errc::usage, "matter {} was shredded on {}", matter_label(matter), *matter.shredded_at);
+  }
+  if (change.new_passphrase != nullptr && change.remove_passphrase) {
+    return fail(Errc::usage, "--new-passphrase and --remove-passphrase exclude each other");
+  }
+  // The recipients after the change, checked before anything is unlocked.
+  std::vector<std::string> recipients = matter.recipients;
+  for (const auto& key : change.remove_recipients) {
+    const auto text = encode_public_key(key);
+    const auto it = std::find(recipients.begin(), recipients.end(), text);
+    if (it == recipients.end()) {
+      return fail(Errc::usage, "{} is not a recipient of matter {}", text, matter_label(matter));
+    }
+    recipients.erase(it);
+  }
+  std::vector<PublicKey> added;
+  for (const auto& key : change.add_recipients) {
+    const auto text = encode_public_key(key);
+    if (std::find(recipients.begin(), recipients.end(), text) != recipients.end()) {
+      return fail(Errc::usage, "{} is already a recipient of matter {}", text, matter_label(matter));
+    }
+    recipients.push_back(text);
+    added.push_back(key);
+  }
+  const bool passphrase_after = change.new_passphrase != nullptr || (matter.passphrase && !change.remove_passphrase);
+  if (!passphrase_after && recipients.empty()) {
+    return fail_with_hint(Errc::usage, "add a recipient or a passphrase in the same command",
+                          "refusing to remove the last way to unlock matter {}", matter_label(matter));
+  }
+  if (change.remove_passphrase && !matter.passphrase) {
+    return fail(Errc::usage, "matter {} has no passphrase to remove", matter_label(matter));
+  }
+
+  std::vector<std::pair<uint32_t, SecretBytes>> keys;
+  for (const auto& version : matter.versions) {
+    keys.emplace_back(version.version, TRY(unwrap(matter, version.version, unlock)));
+  }
+  std::optional<NewSlot> slot;
+  if (change.new_passphrase != nullptr) {
+    const auto kdf = TRY(kdf_params_for_new_slots());
+    slot = TRY(new_slot(matter.id, *change.new_passphrase, kdf));
+  }
+
+  Transaction tx(m_db);
+  TRY_VOID(tx.begin());
+  if (slot || change.remove_passphrase) {
+    Statement drop(m_db, "DELETE FROM wraps WHERE matter_id = ? AND kind = 'passphrase'");
+    drop.bind(1, matter.id);
+    TRY_VOID(drop.run());
+    Statement drop_slot(m_db, "DELETE FROM passphrase_slots WHERE matter_id = ?");
+    drop_slot.bind(1, matter.id);
+    TRY_VOID(drop_slot.run());
+  }
+  if (slot) {
+    TRY_VOID(store_slot(m_db, matter.id, *slot));
+  }
+  for (const auto& key : change.remove_recipients) {
+    Statement drop(m_db, "DELETE FROM wraps WHERE matter_id = ? AND kind = 'recipient' AND recipient = ?");
+    drop.bind(1, matter.id).bind(2, encode_public_key(key));
+    TRY_VOID(drop.run());
+  }
+  for (const auto& [version, key] : keys) {
+    TRY_VOID(store_wraps(m_db, matter.id, version, key, slot ? &slot->kek : nullptr, added));
+  }
+  TRY_VOID(tx.commit());
+  kek_cache().erase({this, matter.id});
+  if (slot) {
+    kek_cache().insert_or_assign({this, matter.id}, std::move(slot->kek));
+  }
+  return {};
+}
+
+Result<void> Keystore::shred(const Matter& matter)
+{
+  if (matter.shredded_at) {
+    return fail(Errc::usage, "matter {} was already shredded on {}", matter_label(matter), *matter.shredded_at);
+  }
+  kek_cache().erase({this, matter.id});
+  {
+    Transaction tx(m_db);
+    TRY_VOID(tx.begin());
+    for (const char* sql : {"DELETE FROM wraps WHERE matter_id = ?", "DELETE FROM passphrase_slots WHERE matter_id = ?",
+                            "DELETE FROM key_versions WHERE matter_id = ?"}) {
+      Statement drop(m_db, sql);
+      drop.bind(1, matter.id);
+      TRY_VOID(drop.run());
+    }
+    Statement mark(m_db, "UPDATE matters SET shredded_at = ? WHERE id = ?");
+    mark.bind(1, util::now_rfc3339()).bind(2, matter.id);
+    TRY_VOID(mark.run());
+    TRY_VOID(tx.commit());
+  }
+  // secure_delete zeroed the freed cells in the pages written to the WAL; move those pages into the
+  // database file, empty the WAL, and rebuild the file so no free page keeps old bytes.
+  TRY_VOID(exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  TRY_VOID(exec("VACUUM"));
+  TRY_VOID(exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  return {};
+}
+
+Result<MatterExport> Keystore::export_matter(const Matter& matter, const Unlock& unlock, const PublicKey& to) const
+{
+  if (matter.shredded_at) {
+    return fail(Errc::auth_failed, "the keys of matter {} were destroyed on {} (matter shred)", matter_label(matter),
+                *matter.shredded_at);
+  }
+  MatterExport exported;
+  exported.id = matter.id;
+  exported.name = matter.name;
+  exported.created = matter.created;
+  exported.recipient = to;
+  for (const auto& version : matter.versions) {
+    const auto key = TRY(unwrap(matter, version.version, unlock));
+    const auto payload = TRY(recipient_payload(matter.id, version.version, key));
+    exported.keys.push_back({version.version, version.created, seal_to(to, payload.view())});
+  }
+  return exported;
+}
+
+Result<Matter> Keystore::import_matter(const MatterExport& exported, const Identity& identity,
+                                       const SecretBytes* passphrase, const KdfParams& kdf)
+{
+  if (exported.recipient != identity.public_key) {
+    return fail(Errc::auth_failed, "the export is sealed to {}, not to this identity ({})",
+                encode_public_key(exported.recipient), encode_public_key(identity.public_key));
+  }
+  if (!valid_name(exported.name)) {
+    return fail(Errc::parse, "the export names an invalid matter \"{}\"", exported.name);
+  }
+  if (auto existing = find_by_id(exported.id)) {
+    return fail(Errc::usage, "this workspace already has matter \"{}\" (id {})", existing->name, existing->id_hex());
+  }
+  if (find(exported.name)) {
+    return fail(Errc::usage, "a matter called \"{}\" already exists", exported.name);
+  }
+  std::vector<std::pair<const ExportedKey*, SecretBytes>> keys;
+  for (const auto& entry : exported.keys) {
+    const auto payload = TRY(open_sealed(identity, as_bytes(entry.sealed)));
+    keys.emplace_back(&entry, TRY(key_from_payload(payload, exported.id, entry.version)));
+  }
+  std::optional<NewSlot> slot;
+  if (passphrase != nullptr) {
+    slot = TRY(new_slot(exported.id, *passphrase, kdf));
+  }
+  Transaction tx(m_db);
+  TRY_VOID(tx.begin());
+  Statement insert(m_db, "INSERT INTO matters (id, name, created) VALUES (?, ?, ?)");
+  insert.bind(1, exported.id).bind(2, exported.name).bind(3, exported.created);
+  TRY_VOID(insert.run());
+  if (slot) {
+    TRY_VOID(store_slot(m_db, exported.id, *slot));
+  }
+  for (const auto& [entry, key] : keys) {
+    TRY_VOID(store_version(m_db, exported.id, entry->version, entry->created));
+    TRY_VOID(store_wraps(m_db, exported.id, entry->version, key, slot ? &slot->kek : nullptr,
+                         {identity.public_key}));
+  }
+  TRY_VOID(tx.commit());
+  return find(exported.name);
+}
+
+std::vector<WrapRecord> Keystore::wraps(const Matter& matter) const
+{
+  std::vector<WrapRecord> records;
+  Statement rows(m_db, "SELECT version, kind, recipient, wrapped FROM wraps WHERE matter_id = ?"
+                       " ORDER BY version, kind, recipient");
+  rows.bind(1, matter.id);
+  while (rows.step().value_or(false)) {
+    records.push_back({static_cast<uint32_t>(rows.integer(0)), rows.text(1), rows.text(2), rows.blob(3)});
+  }
+  return records;
+}
+
+} // namespace complycli::keystore

@@ -1,0 +1,153 @@
+#pragma once
+
+// The workspace keystore (.complycli/keystore.db, SQLite, mode 0600): matters, their data keys (one
+// per key version, 32 random bytes) stored only wrapped, and the wraps that unlock them:
+//   - a passphrase slot per matter: Argon2id (crypto_pwhash; salt and limits stored) derives a key that
+//     wraps each key version with XChaCha20-Poly1305 (associated data: matter id and key version) and
+//     seals a verifier, so a wrong passphrase is told apart from a damaged wrap;
+//   - X25519 recipients: each key version sealed (crypto_box_seal) to the recipient's public key,
+//     together with the matter id and key version it belongs to.
+// Any one wrap unlocks a key version. Shredding deletes every key version and wrap with
+// secure_delete, truncates the WAL and vacuums; the matter's name, id and shred time stay as a tombstone.
+
+#include "core/error.hpp"
+#include "crypto/matter_file.hpp"
+#include "crypto/secret.hpp"
+#include "keystore/identity.hpp"
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace complycli::keystore {
+
+using MatterId = std::array<uint8_t, crypto::matter_id_size>;
+
+// Argon2id cost. Stored with each passphrase slot; unwrapping always uses the stored values.
+struct KdfParams {
+  uint64_t opslimit = 0;
+  uint64_t memlimit = 0; // bytes
+};
+
+// The cost for new passphrase slots: libsodium's MODERATE limits, unless COMPLYCLI_KDF_PROFILE names
+// `interactive` (for tests and scripts: weaker), `moderate` or `sensitive`. Errc::usage for other values.
+Result<KdfParams> kdf_params_for_new_slots();
+KdfParams kdf_params(std::string_view profile_name); // "interactive", "moderate" or "sensitive"
+
+struct KeyVersion {
+  uint32_t version = 0;
+  std::string created;
+};
+
+struct Matter {
+  MatterId id{};
+  std::string name;
+  std::string created;
+  std::optional<std::string> shredded_at; // set once the keys are destroyed (a tombstone)
+  std::vector<KeyVersion> versions;       // oldest first; empty after shred
+  std::optional<KdfParams> passphrase;    // the passphrase slot's cost, if there is a passphrase slot
+  std::vector<std::string> recipients;    // public keys (complycli1...) every version is sealed to
+
+  uint32_t newest_version() const { return versions.empty() ? 0 : versions.back().version; }
+  std::string id_hex() const;
+};
+
+// How to unlock key versions: identities to try first, then the passphrase, asked for only if needed.
+struct Unlock {
+  std::vector<const Identity*> identities;
+  std::function<Result<crypto::SecretBytes>()> passphrase; // may be empty: no passphrase available
+};
+
+// One stored wrap, as in the database (for `matter show` and for tests).
+struct WrapRecord {
+  uint32_t version = 0;
+  std::string kind;      // "passphrase" or "recipient"
+  std::string recipient; // public key for recipient wraps
+  std::vector<uint8_t> wrapped;
+};
+
+// Changes for `rewrap`; applied together, after every key version has been unlocked.
+struct Rewrap {
+  const crypto::SecretBytes* new_passphrase = nullptr; // set or replace the passphrase slot
+  bool remove_passphrase = false;
+  std::vector<PublicKey> add_recipients;
+  std::vector<PublicKey> remove_recipients;
+};
+
+// A matter's keys sealed to another workspace's identity (`matter export` / `matter import`).
+struct ExportedKey {
+  uint32_t version = 0;
+  std::string created;
+  std::string sealed; // crypto_box_seal(matter id || version (u32 big-endian) || key)
+};
+struct MatterExport {
+  MatterId id{};
+  std::string name;
+  std::string created;
+  PublicKey recipient{};
+  std::vector<ExportedKey> keys;
+};
+
+// The export file text (JSON) and its parser.
+std::string export_to_json(const MatterExport& exported);
+Result<MatterExport> export_from_json(std::string_view text, std::string_view file_name);
+
+class Keystore {
+public:
+  // Open (creating, mode 0600, if missing) the keystore at `path`.
+  static Result<Keystore> open(const std::filesystem::path& path);
+
+  Keystore(Keystore&&) noexcept;
+  Keystore& operator=(Keystore&&) noexcept;
+  ~Keystore();
+
+  // A new matter with key version 1, wrapped with `passphrase` (if not null) and to each recipient.
+  // At least one of them is required (Errc::usage). Errc::usage if the name is taken or malformed.
+  Result<Matter> create_matter(const std::string& name, const crypto::SecretBytes* passphrase,
+                               const std::vector<PublicKey>& recipients, const KdfParams& kdf);
+
+  std::vector<Matter> list() const;
+  // Errc::usage if there is no matter called `name`.
+  Result<Matter> find(const std::string& name) const;
+  std::optional<Matter> find_by_id(const MatterId& id) const;
+
+  // The data key of `version`. Errc::auth_failed for a wrong passphrase, a shredded matter (the
+  // message says when), a missing version, or when no offered identity or passphrase opens a wrap.
+  Result<crypto::SecretBytes> unwrap(const Matter& matter, uint32_t version, const Unlock& unlock) const;
+
+  // Add a key version wrapped like the newest one (needs the passphrase only if there is a slot).
+  Result<uint32_t> rotate(const Matter& matter, const Unlock& unlock);
+
+  // Change the unlock paths without touching any encrypted file. Refuses (Errc::usage) to leave no path.
+  Result<void> rewrap(const Matter& matter, const Unlock& unlock, const Rewrap& change);
+
+  // Destroy every key version and wrap of the matter, keeping a tombstone.
+  Result<void> shred(const Matter& matter);
+
+  // Seal every key version to `to` (unlocking them with `unlock`).
+  Result<MatterExport> export_matter(const Matter& matter, const Unlock& unlock, const PublicKey& to) const;
+
+  // Create the exported matter here: keys opened with `identity`, then wrapped with `passphrase` (if
+  // not null) and always to `identity`'s public key. Errc::usage if the id or name already exists.
+  Result<Matter> import_matter(const MatterExport& exported, const Identity& identity,
+                               const crypto::SecretBytes* passphrase, const KdfParams& kdf);
+
+  // Every wrap of a matter as stored (tests use it to check that shred leaves nothing behind).
+  std::vector<WrapRecord> wraps(const Matter& matter) const;
+
+private:
+  explicit Keystore(sqlite3* db, std::filesystem::path path);
+  Result<void> exec(const char* sql) const;
+
+  sqlite3* m_db = nullptr;
+  std::filesystem::path m_path;
+};
+
+} // namespace complycli::keystore

@@ -1,0 +1,71 @@
+#pragma once
+
+// File-level matter encryption over the crypto stream core: encrypt a path to FILE.cmply, decrypt by
+// the matter named in the header, and move a file to the newest key version. Every
+// output goes through util::AtomicFile: it appears complete and authenticated, or not at all.
+
+#include "core/error.hpp"
+#include "crypto/matter_file.hpp"
+#include "crypto/secret.hpp"
+#include "keystore/keystore.hpp"
+#include "util/atomic_file.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace complycli::matter {
+
+inline constexpr std::string_view file_suffix = ".cmply";
+
+// Unwrapped data keys for one command, each unwrapped at most once.
+class Keyring {
+public:
+  Keyring(const keystore::Keystore& store, keystore::Unlock unlock) : m_store(store), m_unlock(std::move(unlock)) {}
+
+  // The matter a file header names. Errc::auth_failed if this workspace has no such matter.
+  Result<keystore::Matter> matter_for(const crypto::MatterFileHeader& header) const;
+  // The data key of `version` (Errc::auth_failed as in Keystore::unwrap).
+  Result<const crypto::SecretBytes*> key(const keystore::Matter& matter, uint32_t version);
+
+private:
+  const keystore::Keystore& m_store;
+  keystore::Unlock m_unlock;
+  std::map<std::pair<keystore::MatterId, uint32_t>, crypto::SecretBytes> m_keys;
+};
+
+struct FileReport {
+  std::string matter;                     // the matter's name
+  crypto::MatterFileHeader header;        // of the file written (encrypt, reencrypt) or read (decrypt)
+  crypto::StreamStats stats;
+  uint32_t from_version = 0;              // reencrypt: the key version the file had
+  bool unchanged = false;                 // reencrypt: already at the newest key version
+  bool digest = true;                     // stats.ciphertext_sha256 was computed (not for standard output)
+};
+
+enum class RemoveSource { no, yes };
+
+// Encrypt `input` ("-": standard input) to `output` ("-": standard output) under the newest key
+// version of `matter`. With RemoveSource::yes the new file is decrypted back and compared with the
+// input before it is committed, and the input is removed after the commit.
+Result<FileReport> encrypt_file(const std::string& input, const std::string& output, const keystore::Matter& matter,
+                                Keyring& keyring, util::Overwrite overwrite, RemoveSource remove_source,
+                                const crypto::ProgressFn& progress = {});
+
+// Streams to standard output skip the ciphertext SHA-256 (it costs more CPU than the encryption, and
+// pipes are for speed); files always get it (FileReport::digest).
+//
+// Decrypt `input` ("-": stdin) to `output` ("-": stdout; each chunk is written once it authenticates).
+// The key comes from the matter and key version in the header; a file output appears only if the
+// whole file authenticated.
+Result<FileReport> decrypt_file(const std::string& input, const std::string& output, Keyring& keyring,
+                                util::Overwrite overwrite, const crypto::ProgressFn& progress = {});
+
+// Re-encrypt `path` in place under its matter's newest key version: old key -> new key through a pipe
+// (no plaintext on disk), then the new file is decrypted and compared with the old one before it
+// replaces it.
+Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, const crypto::ProgressFn& progress = {});
+
+} // namespace complycli::matter
