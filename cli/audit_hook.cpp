@@ -6,7 +6,7 @@ namespace complycli::cli {
 
 // Append the event to the workspace's audit log (created with its key on first use). The append is
 // durable when this returns; concurrent processes wait for each other (see docs/audit-log.md).
-Result<void> record_event(const core::Workspace &workspace, const std::string &actor,
+Result<int64_t> record_event(const core::Workspace &workspace, const std::string &actor,
                           const core::Event &event)
 {
   auto log = TRY(auditlog::AuditLog::open(workspace));
@@ -20,8 +20,8 @@ Result<void> record_event(const core::Workspace &workspace, const std::string &a
   } else if (!event.details.is_null()) {
     entry.details = nlohmann::json{{"value", event.details}};
   }
-  TRY(log.append(entry));
-  return {};
+  const auto appended = TRY(log.append(entry));
+  return appended.seq;
 }
 
 } // namespace complycli::cli

@@ -6,11 +6,12 @@
 #include "core/event.hpp"
 #include "core/workspace.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace complycli::cli {
 
-// Append `event`, done by `actor`, to the workspace's audit log.
-Result<void> record_event(const core::Workspace& workspace, const std::string& actor, const core::Event& event);
+// Append `event`, done by `actor`, to the workspace's audit log; returns the entry's sequence number.
+Result<int64_t> record_event(const core::Workspace& workspace, const std::string& actor, const core::Event& event);
 
 } // namespace complycli::cli

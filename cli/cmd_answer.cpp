@@ -22,15 +22,18 @@ Result<void> run_answer(const DocumentOptions& options, const AnswerOptions& ans
   using render::DocFormat;
   const auto format = TRY(render::parse_doc_format(options.format.empty() ? "csv" : options.format,
                                                    {DocFormat::csv, DocFormat::md, DocFormat::json}));
-  const auto inputs = TRY(load_document_inputs(options, ctx));
+  auto inputs = TRY(load_document_inputs(options, ctx));
   const auto questionnaire = TRY(util::read_file(answer_options.questionnaire));
   std::error_code ec;
   const std::filesystem::path mapping = std::filesystem::is_regular_file(answer_options.mapping, ec)
                                             ? std::filesystem::path(answer_options.mapping)
                                             : TRY(inputs.dirs.find(answer_options.mapping));
-  const auto answers = TRY(render::render_answers(inputs, questionnaire, answer_options.questionnaire, mapping, format));
-  TRY_VOID(write_document(options.output, answers.text, options.force));
-  record_document(ctx, "answer", options.output, inputs, answers.text);
+  auto answers = TRY(render::render_answers(inputs, questionnaire, answer_options.questionnaire, mapping, format));
+  record_document_run(ctx, "answer", options.output, inputs);
+  if (inputs.audit_sequence) {
+    answers = TRY(render::render_answers(inputs, questionnaire, answer_options.questionnaire, mapping, format));
+  }
+  TRY_VOID(write_recorded_document(ctx, "answer", options.output, answers.text, options));
   std::string counts;
   for (const auto& [answer, count] : answers.counts) {
     counts += fmt::format("{}{}: {}", counts.empty() ? "" : ", ", answer, count);

@@ -18,11 +18,14 @@ Result<void> run_dpa(const DocumentOptions& options, const render::Customer& cus
   if (customer.name.empty()) {
     return fail(Errc::usage, "--customer must not be empty");
   }
-  const auto inputs = TRY(load_document_inputs(options, ctx));
-  const auto rendered = TRY(render::render_dpa(inputs, customer, format));
+  auto inputs = TRY(load_document_inputs(options, ctx));
+  auto rendered = TRY(render::render_dpa(inputs, customer, format));
   report_unbacked(ctx, rendered.claims, "Annex II");
-  TRY_VOID(write_document(options.output, rendered.text, options.force));
-  record_document(ctx, "dpa", options.output, inputs, rendered.text);
+  record_document_run(ctx, "dpa", options.output, inputs);
+  if (inputs.audit_sequence) {
+    rendered = TRY(render::render_dpa(inputs, customer, format));
+  }
+  TRY_VOID(write_recorded_document(ctx, "dpa", options.output, rendered.text, options));
   if (options.output != "-") {
     ctx.info(fmt::format("Wrote the DPA draft for {} to {}", customer.name, options.output));
   }

@@ -20,10 +20,13 @@ Result<void> run_register(const DocumentOptions& options, const Context& ctx)
   using render::DocFormat;
   const auto format = TRY(render::parse_doc_format(options.format.empty() ? "md" : options.format,
                                                    {DocFormat::md, DocFormat::html, DocFormat::csv, DocFormat::json}));
-  const auto inputs = TRY(load_document_inputs(options, ctx));
-  const auto rendered = TRY(render::render_register(inputs, format));
-  TRY_VOID(write_document(options.output, rendered.text, options.force));
-  record_document(ctx, "register", options.output, inputs, rendered.text);
+  auto inputs = TRY(load_document_inputs(options, ctx));
+  auto rendered = TRY(render::render_register(inputs, format));
+  record_document_run(ctx, "register", options.output, inputs);
+  if (inputs.audit_sequence) {
+    rendered = TRY(render::render_register(inputs, format));
+  }
+  TRY_VOID(write_recorded_document(ctx, "register", options.output, rendered.text, options));
   if (options.output != "-") {
     ctx.info(fmt::format("Wrote the subprocessor register to {}", options.output));
   }
@@ -37,11 +40,14 @@ Result<void> run_register_diff(const DiffOptions& diff, const DocumentOptions& o
       TRY(render::parse_doc_format(options.format.empty() ? "md" : options.format, {DocFormat::md, DocFormat::json}));
   DocumentOptions new_options = options;
   new_options.profile = diff.new_profile;
-  const auto inputs = TRY(load_document_inputs(new_options, ctx));
+  auto inputs = TRY(load_document_inputs(new_options, ctx));
   const auto old_profile = TRY(render::load_profile(diff.old_profile));
-  const auto rendered = TRY(render::render_register_diff(old_profile, inputs, format));
-  TRY_VOID(write_document(options.output, rendered.text, options.force));
-  record_document(ctx, "register-diff", options.output, inputs, rendered.text);
+  auto rendered = TRY(render::render_register_diff(old_profile, inputs, format));
+  record_document_run(ctx, "register-diff", options.output, inputs);
+  if (inputs.audit_sequence) {
+    rendered = TRY(render::render_register_diff(old_profile, inputs, format));
+  }
+  TRY_VOID(write_recorded_document(ctx, "register-diff", options.output, rendered.text, options));
   ctx.info(fmt::format("{} added, {} removed, {} changed", rendered.added, rendered.removed, rendered.changed));
   return {};
 }

@@ -21,8 +21,8 @@ Result<void> run_trust_page(const DocumentOptions& options, const TrustPageOptio
   using render::DocFormat;
   const auto format =
       TRY(render::parse_doc_format(options.format.empty() ? "html" : options.format, {DocFormat::html, DocFormat::md}));
-  const auto inputs = TRY(load_document_inputs(options, ctx));
-  const auto page = TRY(render::render_trust_page(inputs, format));
+  auto inputs = TRY(load_document_inputs(options, ctx));
+  auto page = TRY(render::render_trust_page(inputs, format));
   report_unbacked(ctx, page.claims, "the trust page");
 
   const std::filesystem::path dir = page_options.dir;
@@ -40,9 +40,12 @@ Result<void> run_trust_page(const DocumentOptions& options, const TrustPageOptio
   if (ec) {
     return fail(Errc::io, "cannot create {}: {}", dir.string(), ec.message());
   }
-  TRY_VOID(write_document(index.string(), page.page, options.force));
-  TRY_VOID(write_document(security_txt.string(), page.security_txt, options.force));
-  record_document(ctx, "trust-page", index.string(), inputs, page.page);
+  record_document_run(ctx, "trust-page", index.string(), inputs);
+  if (inputs.audit_sequence) {
+    page = TRY(render::render_trust_page(inputs, format));
+  }
+  TRY_VOID(write_recorded_document(ctx, "trust-page", index.string(), page.page, options));
+  TRY_VOID(write_recorded_document(ctx, "trust-page", security_txt.string(), page.security_txt, options));
   ctx.info(fmt::format("Wrote {} and {}", index.string(), security_txt.string()));
 
   std::size_t unbacked = 0;

@@ -43,11 +43,14 @@ void Context::warn(std::string_view message) const
              message);
 }
 
-void Context::record(const core::Workspace& workspace, const core::Event& event) const
+std::optional<int64_t> Context::record(const core::Workspace& workspace, const core::Event& event) const
 {
-  if (auto recorded = record_event(workspace, actor, event); !recorded) {
+  auto recorded = record_event(workspace, actor, event);
+  if (!recorded) {
     warn(fmt::format("could not record {} in the audit log: {}", event.action, recorded.error().message));
+    return std::nullopt;
   }
+  return *recorded;
 }
 
 Result<void> emit(const std::string& path, std::string_view data, util::Overwrite overwrite)

@@ -40,9 +40,9 @@ struct Context {
   // A warning on stderr (always shown).
   void warn(std::string_view message) const;
 
-  // Record an event in the workspace's audit log. Failures to record are reported as warnings:
-  // the caller's own result stands.
-  void record(const core::Workspace& workspace, const core::Event& event) const;
+  // Record an event in the workspace's audit log and return its sequence number. Failures to record
+  // are reported as warnings (and return nullopt): the caller's own result stands.
+  std::optional<int64_t> record(const core::Workspace& workspace, const core::Event& event) const;
 };
 
 // Write data to stdout, or atomically to `path` unless it is "-".

@@ -61,8 +61,6 @@ Result<render::DocumentInputs> load_document_inputs(const DocumentOptions& optio
     }
     inputs.dirs.override_dir = options.template_dir;
   }
-  // The audit sequence number of this run is not known before the document is written (the hook
-  // returns no sequence number), so the footer leaves it out.
   return inputs;
 }
 
@@ -71,8 +69,19 @@ Result<void> write_document(const std::string& path, const std::string& text, bo
   return emit(path, text, force ? util::Overwrite::yes : util::Overwrite::no);
 }
 
-void record_document(const Context& ctx, const std::string& kind, const std::string& target,
-                     const render::DocumentInputs& inputs, const std::string& output_text)
+namespace {
+
+std::string event_target(const std::string& target)
+{
+  std::error_code ec;
+  const auto absolute = target == "-" ? std::filesystem::path("-") : std::filesystem::absolute(target, ec);
+  return ec ? target : absolute.lexically_normal().string();
+}
+
+} // namespace
+
+void record_document_run(const Context& ctx, const std::string& kind, const std::string& target,
+                         render::DocumentInputs& inputs)
 {
   auto workspace = ctx.workspace();
   if (!workspace) {
@@ -82,14 +91,24 @@ void record_document(const Context& ctx, const std::string& kind, const std::str
   if (inputs.results) {
     details["results_sha256"] = inputs.results->sha256;
   }
-  if (auto digest = render::sha256_hex(output_text)) {
-    details["output_sha256"] = *digest;
-  }
   details["date"] = util::format_date(inputs.date);
-  std::error_code ec;
-  const auto absolute = target == "-" ? std::filesystem::path("-") : std::filesystem::absolute(target, ec);
-  ctx.record(*workspace, core::Event{"document." + kind, ec ? target : absolute.lexically_normal().string(),
-                                     core::Outcome::ok, details});
+  if (auto seq = ctx.record(*workspace, core::Event{"document." + kind, event_target(target), core::Outcome::ok,
+                                                     details})) {
+    inputs.audit_sequence = static_cast<std::uint64_t>(*seq);
+  }
+}
+
+Result<void> write_recorded_document(const Context& ctx, const std::string& kind, const std::string& path,
+                                     const std::string& text, const DocumentOptions& options)
+{
+  auto written = write_document(path, text, options.force);
+  if (!written) {
+    if (auto workspace = ctx.workspace()) {
+      ctx.record(*workspace, core::Event{"document." + kind, event_target(path), core::Outcome::error,
+                                         {{"error", written.error().message}}});
+    }
+  }
+  return written;
 }
 
 void report_unbacked(const Context& ctx, const std::vector<render::Claim>& claims, const char* where)

@@ -39,9 +39,15 @@ Result<std::filesystem::path> profile_path(const std::string& option, const Cont
 // Write `text` to `path` ("-" for stdout) atomically, refusing to overwrite without `force`.
 Result<void> write_document(const std::string& path, const std::string& text, bool force);
 
-// Record `document.<kind>` for `target` in the audit log when a workspace exists.
-void record_document(const Context& ctx, const std::string& kind, const std::string& target,
-                     const render::DocumentInputs& inputs, const std::string& output_text);
+// Record `document.<kind>` for `target` in the audit log when a workspace exists, and put the entry's
+// sequence number in `inputs.audit_sequence` so that the footer names the entry (the document is then
+// rendered again with it). Call it after a first render succeeded and before writing.
+void record_document_run(const Context& ctx, const std::string& kind, const std::string& target,
+                         render::DocumentInputs& inputs);
+
+// Write the document; if that fails after the run was recorded, record the failure too.
+Result<void> write_recorded_document(const Context& ctx, const std::string& kind, const std::string& path,
+                                     const std::string& text, const DocumentOptions& options);
 
 // Tell the user (stderr) which claims were left out and why.
 void report_unbacked(const Context& ctx, const std::vector<render::Claim>& claims, const char* where);
