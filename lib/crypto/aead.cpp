@@ -1,5 +1,7 @@
 #include "crypto/aead.hpp"
 
+#include "crypto/openssl_error.hpp"
+
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -11,18 +13,6 @@
 namespace complycli::crypto {
 
 namespace {
-
-std::string openssl_error()
-{
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) {
-    return "unknown OpenSSL error";
-  }
-  char buffer[256];
-  ERR_error_string_n(code, buffer, sizeof buffer);
-  return buffer;
-}
 
 // The cipher is fetched once per process (an implicit fetch on every init would cost a lookup).
 const EVP_CIPHER* aes_256_gcm()

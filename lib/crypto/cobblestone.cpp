@@ -1,5 +1,7 @@
 #include "crypto/cobblestone.hpp"
 
+#include "crypto/openssl_error.hpp"
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -24,18 +26,6 @@ struct KdfDeleter {
   void operator()(EVP_KDF* kdf) const noexcept { EVP_KDF_free(kdf); }
   void operator()(EVP_KDF_CTX* ctx) const noexcept { EVP_KDF_CTX_free(ctx); }
 };
-
-std::string openssl_error()
-{
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) {
-    return "unknown OpenSSL error";
-  }
-  char buffer[256];
-  ERR_error_string_n(code, buffer, sizeof buffer);
-  return buffer;
-}
 
 Error chunk_failed(uint64_t index)
 {

@@ -6,16 +6,8 @@
 #include <doctest/doctest.h>
 
 using namespace complycli;
+using test::files_in;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::size_t files_in(const fs::path& dir)
-{
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-}
-
-} // namespace
 
 TEST_CASE("matter::encrypt_file, decrypt_file, reencrypt_file")
 {

@@ -2,7 +2,9 @@
 
 // Helpers for unit tests: a private temporary folder that is removed afterwards.
 
+#include <cstddef>
 #include <filesystem>
+#include <iterator>
 #include <string>
 
 #include <stdlib.h>
@@ -30,5 +32,12 @@ public:
 private:
   std::filesystem::path m_dir;
 };
+
+// Number of entries in `dir` (to show that no temporary file was left behind).
+inline std::size_t files_in(const std::filesystem::path& dir)
+{
+  return static_cast<std::size_t>(
+      std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()));
+}
 
 } // namespace complycli::test

@@ -8,16 +8,8 @@
 #include <sys/stat.h>
 
 using namespace complycli;
+using test::files_in;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::size_t files_in(const fs::path& dir)
-{
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-}
-
-} // namespace
 
 TEST_CASE("util::AtomicFile")
 {
