@@ -2,17 +2,19 @@
 #   make demo   install what is missing, build, run the main job on examples/northwind-legal
 #   make test   install what is missing, build, run every test (ctest)
 #   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make tsan   the threaded encryption pipeline's tests under ThreadSanitizer
 #   make install PREFIX=/usr/local   the binary, man pages, checks and templates
 #   make bench  the benchmarks under bench/ (installs hyperfine and age)
 #   make screenshot  the trust page in headless Chromium -> docs/trust-page.png (installs chromium)
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test asan install bench screenshot clean
+.PHONY: all deps build demo test asan tsan install bench screenshot clean
 
 all: build
 
@@ -38,6 +40,15 @@ asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# The unit tests of the streaming pipeline (reader, workers, hasher, writer threads) and of the code
+# that drives it. setarch -R: ThreadSanitizer's fixed memory layout needs address randomisation off.
+tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMPLYCLI_WARNINGS_AS_ERRORS=ON \
+	  -DENABLE_SANITIZER_THREAD=ON -DCOMPLYCLI_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target unittest
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 setarch $$(uname -m) -R \
+	  $(TSAN_BUILD)/tests/unittest --test-case='crypto*,matter*,Cobblestone*,cobblestone*'
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
@@ -50,4 +61,4 @@ screenshot: build
 	tests/documents/html_render.sh $(BUILD)/cli/complycli . docs/trust-page.png
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

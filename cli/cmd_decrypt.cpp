@@ -15,6 +15,7 @@ namespace fs = std::filesystem;
 struct DecryptOptions {
   std::string output;
   bool force = false;
+  bool sha256 = false;
   std::vector<std::string> paths;
   SecretOptions secrets;
 };
@@ -59,6 +60,7 @@ Result<void> run_decrypt(const DecryptOptions& o, const Context& ctx)
       details["output"] = output;
       Progress progress(ctx, fmt::format("decrypting {}", path), file_size_or_zero(path));
       auto report = matter::decrypt_file(path, output, keyring, o.force ? util::Overwrite::yes : util::Overwrite::no,
+                                         o.sha256 ? crypto::Digest::sha256 : crypto::Digest::none,
                                          [&progress](uint64_t n) { progress.update(n); });
       if (!report) {
         if (output == "-" && report.error().code == Errc::auth_failed) {
@@ -89,6 +91,9 @@ void register_decrypt(CLI::App& app, Context& ctx)
   sub->add_option("-o,--output", o->output,
                   "Output file, - for stdout, or a folder; default: FILE without .cmply, stdout for -");
   sub->add_flag("--force", o->force, "Replace existing output files");
+  sub->add_flag("--sha256", o->sha256,
+                "Also record the SHA-256 of each matter file read in the audit log (costs about twice the CPU "
+                "of the decryption)");
   add_secret_options(sub, o->secrets, true);
   sub->add_option("PATH", o->paths, "Matter files to decrypt; - for standard input (default)");
   sub->footer("Example:\n  complycli decrypt matters/acme/brief.pdf.cmply\n"

@@ -1,10 +1,17 @@
-# ASan and UBSan for every target when asked for (make asan).
+# ASan and UBSan for every target when asked for (make asan); or ThreadSanitizer (make tsan), which
+# cannot be combined with ASan.
 set(COMPLYCLI_SANITIZERS "")
 if(ENABLE_SANITIZER_ADDRESS)
   list(APPEND COMPLYCLI_SANITIZERS address)
 endif()
 if(ENABLE_SANITIZER_UNDEFINED_BEHAVIOR)
   list(APPEND COMPLYCLI_SANITIZERS undefined)
+endif()
+if(ENABLE_SANITIZER_THREAD)
+  if(ENABLE_SANITIZER_ADDRESS)
+    message(FATAL_ERROR "ThreadSanitizer and AddressSanitizer cannot be combined")
+  endif()
+  list(APPEND COMPLYCLI_SANITIZERS thread)
 endif()
 if(COMPLYCLI_SANITIZERS)
   list(JOIN COMPLYCLI_SANITIZERS "," sanitizer_list)

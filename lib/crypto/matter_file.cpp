@@ -89,6 +89,68 @@ Result<void> write_full(int fd, std::span<const uint8_t> data)
   return {};
 }
 
+// Read exactly `buffer.size()` bytes at `offset`; false (with errno 0) if the file ends before that.
+bool pread_full(int fd, std::span<uint8_t> buffer, uint64_t offset)
+{
+  std::size_t done = 0;
+  while (done < buffer.size()) {
+    const ssize_t n = ::pread(fd, buffer.data() + done, buffer.size() - done, static_cast<off_t>(offset + done));
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (n == 0) {
+      errno = 0;
+      return false;
+    } else if (errno != EINTR) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A regular file: its current offset and its size. nullopt for pipes, terminals, sockets, and files
+// opened for appending.
+struct RegularFile {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
+std::optional<RegularFile> regular_file(int fd)
+{
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return std::nullopt;
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  const off_t offset = ::lseek(fd, 0, SEEK_CUR);
+  if (flags < 0 || (flags & O_APPEND) != 0 || offset < 0 || offset > st.st_size) {
+    return std::nullopt;
+  }
+  return RegularFile{static_cast<uint64_t>(offset), static_cast<uint64_t>(st.st_size)};
+}
+
+// Starts the kernel writing a file's finished parts to disk while the rest is still being produced,
+// so that the fsync before the commit has little left to wait for (and dirty pages do not pile up).
+class Writeback {
+public:
+  Writeback(int fd, uint64_t offset) : m_fd(fd), m_started_to(offset), m_written_to(offset) {}
+  // `size` more bytes were written (sequentially).
+  void written(uint64_t size)
+  {
+    m_written_to += size;
+    if (m_written_to - m_started_to >= window) {
+      ::sync_file_range(m_fd, static_cast<off_t>(m_started_to), static_cast<off_t>(m_written_to - m_started_to),
+                        SYNC_FILE_RANGE_WRITE);
+      m_started_to = m_written_to;
+    }
+  }
+
+private:
+  static constexpr uint64_t window = 8 << 20;
+  int m_fd;
+  uint64_t m_started_to;
+  uint64_t m_written_to;
+};
+
 struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
 };
@@ -152,16 +214,26 @@ struct Totals {
   uint64_t payload = 0;
 };
 
-// The pipeline: a reader thread fills slots, worker threads seal or open their chunks, a hasher thread
-// digests them in order and the calling thread writes them in order. Slot `seq % slot_count` carries
-// batch `seq`; a slot is reused only once it has been both hashed and written. Small regular files
-// (one batch) go through the same steps on the calling thread, without threads.
+unsigned worker_count(const StreamOptions& options)
+{
+  if (options.threads != 0) {
+    return options.threads;
+  }
+  return std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
+}
+
+// The pipeline. Slot `seq % slot_count` carries batch `seq`; a slot is reused only once it has been
+// both hashed and written. Worker threads seal or open whole batches, a hasher thread digests them in
+// order, and the calling thread writes them in order. A regular input is read at offsets (pread) by
+// the workers themselves, so that both cores read and encrypt; a pipe or terminal is read by a reader
+// thread. (Writes stay on one thread: a file system takes the file's lock for each write anyway.) The
+// writeback of a regular output file starts as it is written. Small regular files (one batch) go
+// through the same steps on the calling thread, without threads.
 class Pipeline {
 public:
-  Pipeline(Mode mode, int in_fd, int out_fd, const cb::MessageKeys& keys, Sha256* hash, unsigned workers,
-           const ProgressFn& progress)
-      : m_mode(mode), m_in_fd(in_fd), m_out_fd(out_fd), m_keys(keys), m_hash(hash), m_workers(workers),
-        m_progress(progress)
+  Pipeline(Mode mode, int in_fd, int out_fd, const cb::MessageKeys& keys, Sha256* hash, const StreamOptions& options)
+      : m_mode(mode), m_in_fd(in_fd), m_out_fd(out_fd), m_keys(keys), m_hash(hash), m_workers(worker_count(options)),
+        m_progress(options.progress)
   {
     const std::size_t plain_cap = chunks_per_batch * cb::chunk_size;
     const std::size_t sealed_cap = chunks_per_batch * cb::sealed_chunk_size;
@@ -192,19 +264,18 @@ public:
   // Run to the end of the input or the first error.
   Result<Totals> run()
   {
-    struct stat st {};
-    const bool regular = ::fstat(m_in_fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (regular) {
+    m_input = regular_file(m_in_fd);
+    if (m_input) {
       ::posix_fadvise(m_in_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-      const off_t position = ::lseek(m_in_fd, 0, SEEK_CUR);
-      if (position >= 0 && st.st_size >= position &&
-          static_cast<uint64_t>(st.st_size - position) < m_in_cap) {
+      if (m_input->size - m_input->offset < m_in_cap) {
         return run_here();
       }
-    }
-    m_poll_input = !regular;
-    if (m_poll_input && ::pipe2(m_cancel_pipe, O_CLOEXEC) != 0) {
+      m_last_seq = (m_input->size - m_input->offset) / m_in_cap;
+    } else if (::pipe2(m_cancel_pipe, O_CLOEXEC) != 0) {
       return fail(Errc::io, "cannot create a pipe: {}", errno_text(errno));
+    }
+    if (const auto output = regular_file(m_out_fd)) {
+      m_writeback.emplace(m_out_fd, output->offset);
     }
 
     // Each worker keys its own cipher context once.
@@ -220,7 +291,9 @@ public:
 
     std::vector<std::jthread> threads;
     try {
-      threads.emplace_back([this] { reader(); });
+      if (!m_input) {
+        threads.emplace_back([this] { reader(); });
+      }
       for (unsigned i = 0; i < m_workers; ++i) {
         threads.emplace_back([this, i, &sealers, &openers] { worker(sealers[i], openers[i]); });
       }
@@ -236,6 +309,9 @@ public:
       cancel();
     }
     threads.clear(); // join
+    if (result) {
+      result = finish_positional(*result);
+    }
     return result;
   }
 
@@ -256,7 +332,8 @@ private:
     Totals totals;
     for (uint64_t seq = 0;; ++seq) {
       Slot& slot = slot_for(seq);
-      read_batch(slot, seq);
+      slot.seq = seq;
+      read_batch(slot);
       crypt_batch(slot, sealer, opener, scratch);
       hash_batch(slot);
       const bool last = TRY(write_batch(slot, totals));
@@ -264,6 +341,22 @@ private:
         return totals;
       }
     }
+  }
+
+  // After reading a regular input at offsets: its offset ends where sequential reads would have left
+  // it, and an input that changed size while it was read is an error (it was read to the size it had
+  // at the start).
+  Result<Totals> finish_positional(const Totals& totals)
+  {
+    if (m_input) {
+      struct stat st {};
+      if (::fstat(m_in_fd, &st) == 0 && static_cast<uint64_t>(st.st_size) != m_input->size) {
+        return fail(Errc::io, "the input changed size while it was read ({} bytes, then {})", m_input->size,
+                    st.st_size);
+      }
+      ::lseek(m_in_fd, static_cast<off_t>(m_input->size), SEEK_SET);
+    }
+    return totals;
   }
 
   void cancel()
@@ -279,10 +372,10 @@ private:
     }
   }
 
-  // Wait until the input can be read; false if the pipeline was cancelled meanwhile.
+  // Wait until a pipe can be read; false if the pipeline was cancelled meanwhile.
   bool wait_readable()
   {
-    if (!m_poll_input) {
+    if (m_cancel_pipe[0] < 0) {
       return true;
     }
     for (;;) {
@@ -298,14 +391,13 @@ private:
     }
   }
 
-  // Fill `slot` with batch `seq`: until it is full or the input ends. False if cancelled.
-  bool read_batch(Slot& slot, uint64_t seq)
+  // Make `slot` ready to receive batch slot.seq.
+  void reset(Slot& slot)
   {
     if (!slot.in) {
       slot.in.reset(new uint8_t[m_in_cap]);
       slot.out.reset(new uint8_t[m_out_cap]);
     }
-    slot.seq = seq;
     slot.in_len = 0;
     slot.out_len = 0;
     slot.plaintext = 0;
@@ -315,6 +407,12 @@ private:
     slot.at_end = false;
     slot.hashed = false;
     slot.written = false;
+  }
+
+  // Fill `slot` from the input's current offset: until it is full or the input ends. False if cancelled.
+  bool read_batch(Slot& slot)
+  {
+    reset(slot);
     while (slot.in_len < m_in_cap) {
       if (!wait_readable()) {
         return false;
@@ -334,6 +432,22 @@ private:
     }
     slot.in_high = std::max(slot.in_high, slot.in_len);
     return true;
+  }
+
+  // Fill `slot` with batch slot.seq of a regular input, read at its offset.
+  void read_batch_at(Slot& slot)
+  {
+    reset(slot);
+    const uint64_t start = m_input->offset + slot.seq * m_in_cap;
+    slot.in_len = slot.seq == m_last_seq ? static_cast<std::size_t>(m_input->size - start) : m_in_cap;
+    slot.last = slot.at_end = slot.seq == m_last_seq;
+    if (!pread_full(m_in_fd, {slot.in.get(), slot.in_len}, start)) {
+      slot.error = Error{Errc::io,
+                         errno == 0 ? std::string("the input became shorter while it was read")
+                                    : fmt::format("cannot read the input: {}", errno_text(errno)),
+                         {}};
+    }
+    slot.in_high = std::max(slot.in_high, slot.in_len);
   }
 
   void crypt_batch(Slot& slot, std::optional<cb::ChunkSealer>& sealer, std::optional<cb::ChunkOpener>& opener,
@@ -369,6 +483,9 @@ private:
     }
     totals.plaintext += slot.plaintext;
     totals.payload += slot.ciphertext;
+    if (m_writeback) {
+      m_writeback->written(slot.out_len);
+    }
     if (m_progress) {
       m_progress(totals.plaintext);
     }
@@ -387,7 +504,8 @@ private:
         }
       }
       // The slot is ours alone until we publish it.
-      if (!read_batch(slot, seq)) {
+      slot.seq = seq;
+      if (!read_batch(slot)) {
         return;
       }
       {
@@ -403,24 +521,28 @@ private:
 
   void worker(std::optional<cb::ChunkSealer>& sealer, std::optional<cb::ChunkOpener>& opener)
   {
+    // A worker claims the next batch: one the reader filled, or (regular input) a free slot it fills.
+    const auto claimable = m_input ? Slot::State::free : Slot::State::read;
     std::vector<uint8_t> scratch;
     for (;;) {
       Slot* slot = nullptr;
       {
         std::unique_lock lock(m_mutex);
-        m_cv.wait(lock, [&] {
-          return m_cancelled || m_claim_done || slot_for(m_next_claim).state == Slot::State::read;
-        });
+        m_cv.wait(lock,
+                  [&] { return m_cancelled || m_claim_done || slot_for(m_next_claim).state == claimable; });
         if (m_cancelled || m_claim_done) {
           return;
         }
         slot = &slot_for(m_next_claim);
         slot->state = Slot::State::claimed;
-        ++m_next_claim;
-        if (slot->last) {
+        slot->seq = m_next_claim++;
+        if (m_input ? slot->seq == m_last_seq : slot->last) {
           m_claim_done = true;
           m_cv.notify_all();
         }
+      }
+      if (m_input) {
+        read_batch_at(*slot);
       }
       crypt_batch(*slot, sealer, opener, scratch);
       {
@@ -510,9 +632,10 @@ private:
       {
         std::unique_lock lock(m_mutex);
         m_cv.wait(lock, [&] {
-          // `seq` is read only once the reader has published the slot (state != free).
-          const bool ready = m_mode == Mode::decrypt ? slot.state != Slot::State::free
-                                                     : slot.state == Slot::State::crypted;
+          // Decrypting, the ciphertext can be hashed as soon as the reader has published it (state !=
+          // free); a batch read at its offset by a worker, once the worker is done with it.
+          const bool ready = m_mode == Mode::decrypt && !m_input ? slot.state != Slot::State::free
+                                                                 : slot.state == Slot::State::crypted;
           return m_cancelled || (ready && slot.seq == seq);
         });
         if (m_cancelled) {
@@ -568,8 +691,10 @@ private:
   const ProgressFn& m_progress;
   std::size_t m_in_cap = 0;
   std::size_t m_out_cap = 0;
-  bool m_poll_input = false;
-  int m_cancel_pipe[2] = {-1, -1};
+  std::optional<RegularFile> m_input;   // read at offsets by the workers
+  uint64_t m_last_seq = 0;              // with m_input: the last batch (the one shorter than a full batch)
+  std::optional<Writeback> m_writeback; // for a regular output file
+  int m_cancel_pipe[2] = {-1, -1};     // wakes a reader blocked on a pipe
 
   std::mutex m_mutex;
   std::condition_variable m_cv;
@@ -578,14 +703,6 @@ private:
   bool m_claim_done = false;
   bool m_cancelled = false;
 };
-
-unsigned worker_count(const StreamOptions& options)
-{
-  if (options.threads != 0) {
-    return options.threads;
-  }
-  return std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
-}
 
 Result<void> check_key(std::span<const uint8_t> key)
 {
@@ -685,8 +802,7 @@ Result<StreamStats> encrypt_payload(int in_fd, int out_fd, std::span<const uint8
   if (hash) {
     hash->update(head);
   }
-  Pipeline pipeline(Mode::encrypt, in_fd, out_fd, keys, hash ? &*hash : nullptr, worker_count(options),
-                    options.progress);
+  Pipeline pipeline(Mode::encrypt, in_fd, out_fd, keys, hash ? &*hash : nullptr, options);
   const auto totals = TRY(pipeline.run());
   StreamStats stats;
   stats.plaintext_bytes = totals.plaintext;
@@ -726,8 +842,7 @@ Result<StreamStats> decrypt_payload(int in_fd, int out_fd, std::span<const uint8
     hash->update(prefix);
     hash->update(head);
   }
-  Pipeline pipeline(Mode::decrypt, in_fd, out_fd, keys, hash ? &*hash : nullptr, worker_count(options),
-                    options.progress);
+  Pipeline pipeline(Mode::decrypt, in_fd, out_fd, keys, hash ? &*hash : nullptr, options);
   const auto totals = TRY(pipeline.run());
   StreamStats stats;
   stats.plaintext_bytes = totals.plaintext;

@@ -191,7 +191,7 @@ Result<const SecretBytes*> Keyring::key(const keystore::Matter& matter, uint32_t
 
 Result<FileReport> encrypt_file(const std::string& input, const std::string& output, const keystore::Matter& matter,
                                 Keyring& keyring, util::Overwrite overwrite, RemoveSource remove_source,
-                                const crypto::ProgressFn& progress)
+                                crypto::Digest digest, const crypto::ProgressFn& progress)
 {
   if (matter.shredded_at) {
     return fail(Errc::usage, "matter \"{}\" was shredded on {}: nothing can be encrypted for it", matter.name,
@@ -206,14 +206,14 @@ Result<FileReport> encrypt_file(const std::string& input, const std::string& out
   report.header.key_version = matter.newest_version();
   const SecretBytes* key = TRY(keyring.key(matter, report.header.key_version));
   auto in = TRY(open_input(input));
+  report.digest = digest == crypto::Digest::sha256;
+  const crypto::StreamOptions options{progress, digest, 0};
   if (output == "-") {
-    report.digest = false;
-    report.stats = TRY(crypto::encrypt_stream(in.get(), STDOUT_FILENO, report.header, *key,
-                                              crypto::StreamOptions{progress, crypto::Digest::none, 0}));
+    report.stats = TRY(crypto::encrypt_stream(in.get(), STDOUT_FILENO, report.header, *key, options));
     return report;
   }
   auto file = TRY(util::AtomicFile::create(output, overwrite, 0644));
-  report.stats = TRY(crypto::encrypt_stream(in.get(), file.fd(), report.header, *key, progress));
+  report.stats = TRY(crypto::encrypt_stream(in.get(), file.fd(), report.header, *key, options));
   if (remove_source == RemoveSource::yes) {
     if (::fsync(file.fd()) != 0) {
       return fail(Errc::io, "cannot sync {}: {}", output, std::strerror(errno));
@@ -240,7 +240,7 @@ Result<FileReport> encrypt_file(const std::string& input, const std::string& out
 }
 
 Result<FileReport> decrypt_file(const std::string& input, const std::string& output, Keyring& keyring,
-                                util::Overwrite overwrite, const crypto::ProgressFn& progress)
+                                util::Overwrite overwrite, crypto::Digest digest, const crypto::ProgressFn& progress)
 {
   auto in = TRY(open_input(input));
   FileReport report;
@@ -248,14 +248,14 @@ Result<FileReport> decrypt_file(const std::string& input, const std::string& out
   const auto matter = TRY(keyring.matter_for(report.header));
   report.matter = matter.name;
   const SecretBytes* key = TRY(keyring.key(matter, report.header.key_version));
+  report.digest = digest == crypto::Digest::sha256;
+  const crypto::StreamOptions options{progress, digest, 0};
   if (output == "-") {
-    report.digest = false;
-    report.stats = TRY(crypto::decrypt_stream(in.get(), STDOUT_FILENO, report.header, *key,
-                                              crypto::StreamOptions{progress, crypto::Digest::none, 0}));
+    report.stats = TRY(crypto::decrypt_stream(in.get(), STDOUT_FILENO, report.header, *key, options));
     return report;
   }
   auto file = TRY(util::AtomicFile::create(output, overwrite, 0600));
-  report.stats = TRY(crypto::decrypt_stream(in.get(), file.fd(), report.header, *key, progress));
+  report.stats = TRY(crypto::decrypt_stream(in.get(), file.fd(), report.header, *key, options));
   TRY_VOID(file.commit());
   return report;
 }
@@ -286,7 +286,8 @@ Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, con
     Producer plaintext([in_fd, &old_header, old_key](int out_fd) {
       return crypto::decrypt_stream(in_fd, out_fd, old_header, *old_key);
     });
-    auto encrypted = crypto::encrypt_stream(plaintext.read_fd(), file.fd(), report.header, *new_key, progress);
+    auto encrypted = crypto::encrypt_stream(plaintext.read_fd(), file.fd(), report.header, *new_key,
+                                            crypto::StreamOptions{progress, crypto::Digest::none, 0});
     auto& decrypted = plaintext.finish();
     TRY_VOID(decrypted);
     report.stats = TRY(std::move(encrypted));

@@ -624,3 +624,56 @@ TEST_CASE("crypto: an early failure does not wait for an input that never ends")
   CHECK(contents(out).empty());
   ::close(out);
 }
+
+TEST_CASE("crypto: a regular input is read at offsets from where its descriptor stands")
+{
+  // Workers pread a regular input; the stream starts at the descriptor's offset (here after 1,000
+  // bytes the caller consumed) and leaves the offset at the end, as sequential reads would.
+  const auto key = random_key();
+  const auto plaintext = random_bytes(5 * (std::size_t{1} << 20) + 123);
+  const int in = memfd_with(plaintext);
+  REQUIRE(::lseek(in, 1000, SEEK_SET) == 1000);
+  const int out = ::memfd_create("out", MFD_CLOEXEC);
+  auto stats = crypto::encrypt_stream(in, out, test_header(), key, crypto::StreamOptions{{}, crypto::Digest::none, 2});
+  REQUIRE(stats);
+  CHECK(stats->plaintext_bytes == plaintext.size() - 1000);
+  CHECK(::lseek(in, 0, SEEK_CUR) == static_cast<off_t>(plaintext.size()));
+  auto d = decrypt(contents(out), key);
+  REQUIRE(d.result);
+  CHECK(d.output == std::vector<uint8_t>(plaintext.begin() + 1000, plaintext.end()));
+  ::close(in);
+  ::close(out);
+}
+
+TEST_CASE("crypto: an input that changes size while it is encrypted is an error")
+{
+  const auto key = random_key();
+  const auto plaintext = random_bytes(20 * (std::size_t{1} << 20));
+  for (const bool grow : {true, false}) {
+    CAPTURE(grow);
+    const int in = memfd_with(plaintext);
+    const int out = ::memfd_create("out", MFD_CLOEXEC);
+    bool changed = false;
+    // The progress callback runs on the calling thread after each batch is written: change the input
+    // there, after the first batch.
+    const auto change = [&](uint64_t) {
+      if (!changed) {
+        changed = true;
+        if (grow) {
+          const uint8_t more[10] = {};
+          REQUIRE(::pwrite(in, more, sizeof more, static_cast<off_t>(plaintext.size())) == sizeof more);
+        } else {
+          REQUIRE(::ftruncate(in, 1 << 20) == 0);
+        }
+      }
+    };
+    auto stats = crypto::encrypt_stream(in, out, test_header(), key, crypto::StreamOptions{change, crypto::Digest::none, 2});
+    REQUIRE_FALSE(stats);
+    CHECK(stats.error().code == Errc::io);
+    const auto& message = stats.error().message;
+    CHECK((message.starts_with("the input changed size while it was read") ||
+           message == "the input became shorter while it was read"));
+    ::close(in);
+    ::close(out);
+  }
+}
