@@ -41,13 +41,13 @@ asan: deps
 	  ctest --output-on-failure -j $(JOBS)
 
 # The unit tests of the streaming pipeline (reader, workers, hasher, writer threads) and of the code
-# that drives it. setarch -R: ThreadSanitizer's fixed memory layout needs address randomisation off.
+# that drives it (the tamper loops are left out: small files take the single-threaded path). setarch -R: ThreadSanitizer's fixed memory layout needs address randomisation off.
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMPLYCLI_WARNINGS_AS_ERRORS=ON \
 	  -DENABLE_SANITIZER_THREAD=ON -DCOMPLYCLI_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target unittest
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 setarch $$(uname -m) -R \
-	  $(TSAN_BUILD)/tests/unittest --test-case='crypto*,matter*,Cobblestone*,cobblestone*'
+	  $(TSAN_BUILD)/tests/unittest --test-case='crypto*,matter*' --test-case-exclude='crypto tamper loops'
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
