@@ -1,5 +1,7 @@
 #include "evidence/database.hpp"
 
+#include "util/scalar.hpp"
+
 #include <fmt/format.h>
 
 #include <optional>
@@ -187,6 +189,12 @@ Result<void> Database::insert(const std::string& table, const std::vector<Value>
     } else if (const auto* d = std::get_if<double>(&value)) {
       sqlite3_bind_double(statement, index, *d);
     } else if (const auto* s = std::get_if<std::string>(&value)) {
+      // Evidence comes from files in any encoding; reports are JSON, which must be UTF-8.
+      if (util::invalid_utf8_offset(*s) != std::string::npos) {
+        const auto valid = util::to_valid_utf8(*s);
+        sqlite3_bind_text(statement, index, valid.data(), static_cast<int>(valid.size()), SQLITE_TRANSIENT);
+        continue;
+      }
       sqlite3_bind_text(statement, index, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
     } else {
       sqlite3_bind_null(statement, index);

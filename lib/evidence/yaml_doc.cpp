@@ -1,9 +1,10 @@
 #include "evidence/yaml_doc.hpp"
 
+#include "util/scalar.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
-#include <regex>
 
 namespace complycli::evidence {
 
@@ -31,9 +32,7 @@ nlohmann::json resolve_scalar(const YAML::Node& node)
   if (text == "false" || text == "False" || text == "FALSE") {
     return false;
   }
-  static const std::regex integer(R"([-+]?[0-9]+)");
-  static const std::regex real(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  if (std::regex_match(text, integer)) {
+  if (util::is_decimal_integer(text)) {
     long long value = 0;
     const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
     const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
@@ -42,7 +41,7 @@ nlohmann::json resolve_scalar(const YAML::Node& node)
     }
     return text;
   }
-  if (std::regex_match(text, real)) {
+  if (util::is_decimal_real(text)) {
     try {
       return std::stod(text);
     } catch (const std::exception&) {

@@ -1,6 +1,7 @@
 #include "render/yaml_json.hpp"
 
 #include "util/file.hpp"
+#include "util/scalar.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -21,8 +22,6 @@ nlohmann::json scalar_to_json(const YAML::Node& node)
   static const std::regex null_re("^(~|null|Null|NULL|)$");
   static const std::regex true_re("^(true|True|TRUE)$");
   static const std::regex false_re("^(false|False|FALSE)$");
-  static const std::regex int_re("^[-+]?[0-9]+$");
-  static const std::regex float_re(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
   if (std::regex_match(text, null_re)) {
     return nullptr;
   }
@@ -32,7 +31,7 @@ nlohmann::json scalar_to_json(const YAML::Node& node)
   if (std::regex_match(text, false_re)) {
     return false;
   }
-  if (std::regex_match(text, int_re)) {
+  if (util::is_decimal_integer(text)) {
     errno = 0;
     const long long value = std::strtoll(text.c_str(), nullptr, 10);
     if (errno == 0) {
@@ -40,7 +39,7 @@ nlohmann::json scalar_to_json(const YAML::Node& node)
     }
     return text;
   }
-  if (std::regex_match(text, float_re)) {
+  if (util::is_decimal_real(text)) {
     return std::strtod(text.c_str(), nullptr);
   }
   return text;
