@@ -3,6 +3,8 @@
 #include "evidence/database.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
+#include "util/scalar.hpp"
+#include "util/yaml_message.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -94,11 +96,16 @@ Result<std::string> required_text(const YAML::Node& root, const char* key, const
 
 Result<Check> parse_check(const std::string& text, const std::string& file)
 {
+  if (!util::yaml_may_be_wide(text)) {
+    if (const auto problem = util::text_problem(text)) {
+      return fail(Errc::parse, "{}:{}:{}: {}", file, problem->line, problem->column, problem->message);
+    }
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, e.msg);
+    return fail(Errc::parse, "{}:{}:{}: {}", file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
   }
   if (!root.IsMap()) {
     return at(file, root.Mark(), "a check must be a mapping with id, title, severity, rationale, remediation, controls, query");

@@ -179,6 +179,9 @@ Result<void> walk(const fs::path& root, std::vector<fs::path>& files)
 {
   std::error_code ec;
   const auto status = fs::status(root, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return fail(Errc::io, "cannot read {}: {}", root.string(), ec.message()); // e.g. a symlink loop
+  }
   if (ec || !fs::exists(status)) {
     return fail(Errc::usage, "{}: no such file or folder", root.string());
   }

@@ -1,9 +1,11 @@
 #include "evidence/yaml_doc.hpp"
 
 #include "util/scalar.hpp"
+#include "util/yaml_message.hpp"
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace complycli::evidence {
@@ -115,7 +117,7 @@ Result<LinedDocument> parse_yaml_document(const std::string& text, const std::st
     const YAML::Node root = YAML::Load(text);
     doc.json = convert(root, "", doc, 0);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg);
+    return fail(Errc::parse, "{}:{}:{}: {}", file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
   }
   return doc;
 }

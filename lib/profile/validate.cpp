@@ -7,6 +7,7 @@
 #include "profile/schema.hpp"
 #include "util/file.hpp"
 #include "util/scalar.hpp"
+#include "util/yaml_message.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -362,9 +363,7 @@ Result<Validation> validate_text(const std::string& text, const std::string& nam
 {
   Validation result;
   // YAML may be UTF-16 or UTF-32 (yaml-cpp tells by the first bytes); anything else must be UTF-8.
-  const bool wide = text.size() >= 2 && (text[0] == '\0' || text[1] == '\0' || text.rfind("\xFF\xFE", 0) == 0 ||
-                                         text.rfind("\xFE\xFF", 0) == 0);
-  if (!wide) {
+  if (!util::yaml_may_be_wide(text)) {
     if (const auto problem = util::text_problem(text)) {
       return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, problem->line, problem->column,
                   problem->message);
@@ -376,7 +375,7 @@ Result<Validation> validate_text(const std::string& text, const std::string& nam
   } catch (const YAML::Exception& e) {
     const int line = valid_mark(e.mark) ? e.mark.line + 1 : 1;
     const int column = valid_mark(e.mark) ? e.mark.column + 1 : 1;
-    return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, line, column, e.msg);
+    return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, line, column, util::yaml_message(e.msg));
   }
   Walker walker{name, result.diagnostics};
   if (root.IsNull() || (root.IsScalar() && text.find_first_not_of(" \t\r\n") == std::string::npos)) {

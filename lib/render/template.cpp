@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 
 namespace complycli::render {
 
@@ -146,6 +147,32 @@ std::string trim(std::string_view s)
 }
 
 // Rewrite tags as described above. The text has already parsed, so every tag is closed.
+// Parsing and rendering recurse once per open section: a template nested 20,000 deep took 15 s.
+constexpr std::size_t max_section_depth = 100;
+
+// The position of the first section tag nested deeper than max_section_depth, if any.
+std::optional<std::size_t> too_deep_section(std::string_view text)
+{
+  std::size_t depth = 0;
+  for (auto i = text.find("{{"); i != std::string_view::npos; i = text.find("{{", i + 2)) {
+    auto k = i + 2;
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) {
+      ++k;
+    }
+    if (k >= text.size()) {
+      break;
+    }
+    if (text[k] == '#' || text[k] == '^') {
+      if (++depth > max_section_depth) {
+        return i;
+      }
+    } else if (text[k] == '/' && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 Result<std::string> mark_tags(std::string_view text, const std::string& name)
 {
   std::string out;
@@ -189,7 +216,12 @@ Result<std::string> mark_tags(std::string_view text, const std::string& name)
       const auto lc = line_col(text, i - raw.size());
       return fail(Errc::config, "{}:{}:{}: set-delimiter tags are not supported", name, lc.line, lc.column);
     }
-    if (kind == '!' || kind == '>') {
+    if (kind == '>') {
+      const auto lc = line_col(text, i - raw.size());
+      return fail(Errc::config, "{}:{}:{}: partials ({{{{> name}}}}) are not supported (expected the whole template in one file)",
+                  name, lc.line, lc.column);
+    }
+    if (kind == '!') {
       out += raw;
       continue;
     }
@@ -377,6 +409,11 @@ Result<std::string> render_text(std::string_view text, const std::string& name, 
 {
   if (const auto problem = util::text_problem(text)) {
     return fail(Errc::config, "{}:{}:{}: not a template: {}", name, problem->line, problem->column, problem->message);
+  }
+  if (const auto deep = too_deep_section(text)) {
+    const auto lc = line_col(text, *deep);
+    return fail(Errc::config, "{}:{}:{}: sections nested more than {} deep (expected at most {})", name, lc.line,
+                lc.column, max_section_depth, max_section_depth);
   }
   const std::string source(text);
   {

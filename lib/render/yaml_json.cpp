@@ -2,9 +2,11 @@
 
 #include "util/file.hpp"
 #include "util/scalar.hpp"
+#include "util/yaml_message.hpp"
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <regex>
@@ -87,7 +89,7 @@ Result<nlohmann::json> parse_yaml(const std::string& text, const std::string& na
     const YAML::Node root = YAML::Load(text);
     return node_to_json(root, name);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1, e.msg);
+    return fail(Errc::parse, "{}:{}:{}: {}", name, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
   }
 }
 

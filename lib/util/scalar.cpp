@@ -107,7 +107,8 @@ bool is_decimal_real(std::string_view text)
 bool is_email_shape(std::string_view text)
 {
   const auto at = text.find('@');
-  if (at == 0 || at == std::string_view::npos) {
+  // RFC 5321: at most 64 bytes before the @, 254 in all.
+  if (at == 0 || at == std::string_view::npos || at > 64 || text.size() > 254) {
     return false;
   }
   const auto local = text.substr(0, at);

@@ -17,7 +17,7 @@ bool is_decimal_integer(std::string_view text);
 bool is_decimal_real(std::string_view text);
 
 // LOCAL@LABEL(.LABEL)*.TLD: LOCAL without blanks, @ < > ( ) " , ; ; labels of letters, digits and -;
-// a top-level domain of two letters or more.
+// a top-level domain of two letters or more; at most 64 bytes before the @ and 254 in all.
 bool is_email_shape(std::string_view text);
 
 // http(s)://LABEL(.LABEL)*[:PORT][/?# then anything without blanks]

@@ -33,7 +33,9 @@ TEST_CASE("a value of megabytes is matched without recursion")
   CHECK(is_decimal_integer(digits));
   CHECK(is_decimal_real(digits));
   CHECK_FALSE(is_email_shape(digits + "@"));
-  CHECK(is_email_shape(std::string(1024 * 1024, 'a') + "@example.com"));
+  CHECK_FALSE(is_email_shape(std::string(1024 * 1024, 'a') + "@example.com"));
+  CHECK(is_email_shape(std::string(64, 'a') + "@example.com"));
+  CHECK_FALSE(is_email_shape(std::string(65, 'a') + "@example.com"));
   CHECK(is_url_shape("https://example.com/" + std::string(1024 * 1024, 'p')));
 }
 
