@@ -63,6 +63,10 @@ Result<void> run_decrypt(const DecryptOptions& o, const Context& ctx)
                                          o.sha256 ? crypto::Digest::sha256 : crypto::Digest::none,
                                          [&progress](uint64_t n) { progress.update(n); });
       if (!report) {
+        // A header that does not parse: name the file, as inspect does (several may be decrypted).
+        if (report.error().code == Errc::parse && report.error().message.find(path) == std::string::npos) {
+          report.error().message = fmt::format("{}: {}", path == "-" ? "standard input" : path, report.error().message);
+        }
         if (output == "-" && report.error().code == Errc::auth_failed) {
           report.error().hint = "anything already written to standard output must be discarded";
         }

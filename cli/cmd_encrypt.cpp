@@ -64,6 +64,9 @@ Result<std::vector<Job>> plan(const EncryptOptions& o, bool output_is_terminal)
     }
     std::error_code ec;
     const auto status = fs::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return fail(Errc::io, "cannot encrypt {}: {}", path, ec.message()); // e.g. a symlink loop
+    }
     if (ec || !fs::exists(status)) {
       return fail(Errc::io, "cannot encrypt {}: no such file or folder", path);
     }

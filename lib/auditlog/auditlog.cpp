@@ -384,6 +384,10 @@ public:
   bool key(json::string_t &key)
   {
     if (m_stack.empty()) {
+      // A field given twice would be ambiguous (JSON parsers differ on which one wins).
+      if (!m_seen.insert(key).second) {
+        return refuse(fmt::format("duplicate field \"{}\" (expected each field once)", key));
+      }
       m_key = std::move(key);
     } else {
       m_nested_key = std::move(key);
@@ -468,6 +472,11 @@ private:
 
   bool start(json &&container)
   {
+    // The details are hashed and written out by recursive code: bound their depth.
+    if (m_stack.size() >= max_details_depth) {
+      return refuse(fmt::format("details nested more than {} levels deep (expected at most {})", max_details_depth,
+                                max_details_depth));
+    }
     if (!m_stack.empty()) {
       m_stack.push_back(add(std::move(container)));
       return true;
@@ -500,7 +509,10 @@ private:
     return true;
   }
 
+  static constexpr std::size_t max_details_depth = 64;
+
   NewEntry &m_entry;
+  std::set<std::string> m_seen;
   bool m_started = false;
   bool m_has_target = false;
   std::string m_key, m_nested_key, m_error;
@@ -516,6 +528,11 @@ Result<PreparedEntry> parse_record(const std::string &line, const std::string &s
   auto bad = [&](std::string_view what) {
     return fail_with_hint(Errc::parse, import_hint, "{}:{}:1: {}", source, line_number, what);
   };
+  // nlohmann's parser stops at a NUL byte as at the end of the input: what follows would be ignored.
+  if (const auto nul = line.find('\0'); nul != std::string::npos) {
+    return fail_with_hint(Errc::parse, import_hint, "{}:{}:{}: a NUL byte (expected one JSON object a line, in UTF-8)",
+                          source, line_number, nul + 1);
+  }
   NewEntry entry;
   entry.actor = default_actor;
   RecordReader reader(entry);

@@ -3,10 +3,13 @@
 #include "evidence/database.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
+#include "util/scalar.hpp"
+#include "util/yaml_message.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -73,7 +76,8 @@ namespace {
 
 std::unexpected<Error> at(const std::string& file, const YAML::Mark& mark, const std::string& message)
 {
-  return fail(Errc::config, "{}:{}:{}: {}", file, mark.line + 1, mark.column + 1, message);
+  // An empty document has no position (-1): report its start.
+  return fail(Errc::config, "{}:{}:{}: {}", file, std::max(mark.line, 0) + 1, std::max(mark.column, 0) + 1, message);
 }
 
 Result<std::string> required_text(const YAML::Node& root, const char* key, const std::string& file)
@@ -92,19 +96,31 @@ Result<std::string> required_text(const YAML::Node& root, const char* key, const
 
 Result<Check> parse_check(const std::string& text, const std::string& file)
 {
+  if (!util::yaml_may_be_wide(text)) {
+    if (const auto problem = util::text_problem(text)) {
+      return fail(Errc::parse, "{}:{}:{}: {}", file, problem->line, problem->column, problem->message);
+    }
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg);
+    return fail(Errc::parse, "{}:{}:{}: {}", file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
   }
   if (!root.IsMap()) {
     return at(file, root.Mark(), "a check must be a mapping with id, title, severity, rationale, remediation, controls, query");
   }
   static const std::set<std::string> known = {"id", "title", "severity", "rationale", "remediation", "controls", "query", "examples"};
+  std::map<std::string, int> seen; // key -> line
   for (const auto& item : root) {
     if (!item.first.IsScalar() || !known.count(item.first.Scalar())) {
       return at(file, item.first.Mark(), fmt::format("unknown key \"{}\"", item.first.IsScalar() ? item.first.Scalar() : "?"));
+    }
+    // yaml-cpp keeps both; root[key] would silently read the first.
+    const auto [it, added] = seen.emplace(item.first.Scalar(), item.first.Mark().line + 1);
+    if (!added) {
+      return at(file, item.first.Mark(),
+                fmt::format("duplicate key \"{}\" (already given on line {}; expected each key once)", it->first, it->second));
     }
   }
   Check check;

@@ -2,7 +2,9 @@
 
 #include "util/env.hpp"
 #include "util/file.hpp"
+#include "util/scalar.hpp"
 #include "util/time.hpp"
+#include "util/yaml_message.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -77,7 +79,7 @@ namespace {
 
 std::unexpected<Error> at(const std::string& file, const YAML::Mark& mark, const std::string& message)
 {
-  return fail(Errc::config, "{}:{}:{}: {}", file, mark.line + 1, mark.column + 1, message);
+  return fail(Errc::config, "{}:{}:{}: {}", file, std::max(mark.line, 0) + 1, std::max(mark.column, 0) + 1, message);
 }
 
 } // namespace
@@ -86,11 +88,16 @@ Result<Waivers> load_waivers(const std::filesystem::path& path, const std::strin
 {
   const std::string file = path.string();
   const auto text = TRY(util::read_file(path));
+  if (!util::yaml_may_be_wide(text)) {
+    if (const auto problem = util::text_problem(text)) {
+      return fail(Errc::parse, "{}:{}:{}: {}", file, problem->line, problem->column, problem->message);
+    }
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg);
+    return fail(Errc::parse, "{}:{}:{}: {}", file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
   }
   YAML::Node list = root;
   if (root.IsMap()) {

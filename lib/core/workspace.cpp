@@ -80,17 +80,33 @@ Result<Settings> load_settings(const Workspace& workspace)
   const auto text = TRY(util::read_file(workspace.settings_path()));
   const auto json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
-    return fail(Errc::io, "{} is damaged: not a JSON object", workspace.settings_path().string());
+    return fail(Errc::io, "{} is damaged: expected a JSON object", workspace.settings_path().string());
   }
+  // Check each field's type before reading it: nlohmann's value() throws on a mismatch.
+  const auto damaged = [&](std::string_view what) {
+    return fail(Errc::io, "{} is damaged: {}", workspace.settings_path().string(), what);
+  };
   Settings settings;
-  settings.schema_version = json.value("schema_version", 0);
-  if (settings.schema_version != 1) {
-    return fail_with_hint(Errc::io, "upgrade complycli", "{} has schema version {}, this complycli reads 1",
-                          workspace.settings_path().string(), settings.schema_version);
+  const auto version = json.find("schema_version");
+  if (version == json.end() || !version->is_number_integer()) {
+    return damaged("expected schema_version to be the integer 1");
   }
-  settings.created = json.value("created", "");
-  if (json.contains("profile") && json["profile"].is_string()) {
-    settings.profile = json["profile"].get<std::string>();
+  if (version->get<int64_t>() != 1) {
+    return fail_with_hint(Errc::io, "upgrade complycli", "{} has schema version {}, this complycli reads 1",
+                          workspace.settings_path().string(), version->get<int64_t>());
+  }
+  settings.schema_version = 1;
+  if (const auto created = json.find("created"); created != json.end()) {
+    if (!created->is_string()) {
+      return damaged("expected created to be a date and time (a string)");
+    }
+    settings.created = created->get<std::string>();
+  }
+  if (const auto profile = json.find("profile"); profile != json.end() && !profile->is_null()) {
+    if (!profile->is_string()) {
+      return damaged("expected profile to be a path (a string) or null");
+    }
+    settings.profile = profile->get<std::string>();
   }
   return settings;
 }

@@ -74,8 +74,9 @@ struct ParseError {
 
 // Read `file` into `out`; sections other than VirtualHost are transparent (their directives keep the
 // enclosing virtual host).
+// `chain`: the files being read, outermost first (to find include loops).
 bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, std::set<std::string>& files,
-          ParseError& error, int depth)
+          ParseError& error, int depth, std::vector<std::string>& chain)
 {
   const std::string name = file.string();
   auto text = util::read_file(file);
@@ -84,6 +85,11 @@ bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, 
     return false;
   }
   files.insert(name);
+  chain.push_back(name);
+  struct Pop {
+    std::vector<std::string>& names;
+    ~Pop() { names.pop_back(); }
+  } pop{chain};
   std::istringstream in(*text);
   std::string line;
   std::string pending;
@@ -150,7 +156,17 @@ bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, 
       glob_t matches{};
       if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
         for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
-          if (!read(fs::path(matches.gl_pathv[i]).lexically_normal(), vhost, out, files, error, depth + 1)) {
+          const auto included = fs::path(matches.gl_pathv[i]).lexically_normal();
+          // A file that includes itself, directly or not, would be read 2^16 times before the depth
+          // limit stops it (Apache refuses such a configuration too).
+          if (std::find(chain.begin(), chain.end(), included.string()) != chain.end()) {
+            error = {name, start, fmt::format("{} includes {}, which includes it: an include loop (expected each "
+                                              "file to be included from outside itself)",
+                                              name, included.string())};
+            ::globfree(&matches);
+            return false;
+          }
+          if (!read(included, vhost, out, files, error, depth + 1, chain)) {
             ::globfree(&matches);
             return false;
           }
@@ -217,7 +233,8 @@ Result<void> load_apache(LoadState& state, const std::vector<fs::path>& candidat
     std::vector<Directive> directives;
     std::set<std::string> files;
     ParseError error;
-    if (!read(file, "", directives, files, error, 0)) {
+    std::vector<std::string> chain;
+    if (!read(file, "", directives, files, error, 0, chain)) {
       TRY_VOID(add_error(state, error.file, error.line, "apache", error.message));
       continue;
     }
@@ -235,7 +252,7 @@ Result<void> load_apache(LoadState& state, const std::vector<fs::path>& candidat
       if (seen_files.insert(d.file).second && d.file != file.string()) {
         TRY_VOID(add_input(state, d.file, "apache"));
       }
-      TRY_VOID(state.db.insert("apache_directives", {d.file, int64_t{d.line}, d.vhost, d.name, nlohmann::json(d.args).dump(), join(d.args)}));
+      TRY_VOID(state.db.insert("apache_directives", {d.file, int64_t{d.line}, d.vhost, d.name, nlohmann::json(d.args).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), join(d.args)}));
     }
     // Each virtual host: its own directives after the global ones (the last SSLProtocol wins).
     for (std::size_t i = 0; i < directives.size(); ++i) {

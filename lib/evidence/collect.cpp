@@ -14,7 +14,9 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <regex>
+#include <string_view>
 
 namespace complycli::evidence {
 
@@ -81,35 +83,89 @@ bool is_tool_file(const nlohmann::json& json)
   return json.is_object() && ((json.contains("id") && json.contains("query")) || json.contains("waivers"));
 }
 
-bool search(const std::string& text, const std::regex& re)
+bool is_word_char(char c)
 {
-  return std::regex_search(text, re);
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
 }
 
+bool equals_icase(std::string_view a, std::string_view b)
+{
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool is_one_of(std::string_view word, std::initializer_list<std::string_view> words, bool ignore_case = false)
+{
+  return std::any_of(words.begin(), words.end(),
+                     [&](std::string_view w) { return ignore_case ? equals_icase(word, w) : word == w; });
+}
+
+// What kind of configuration `text` looks like, from the first word of its lines. A hand-written scan
+// rather than std::regex: libstdc++'s regex recurses once per character matched, and a long line
+// (a megabyte of spaces or of one word) overflowed the stack.
 Kind sniff_conf(const std::string& text)
 {
-  static const std::regex apache(R"((^|\n)[ \t]*(<VirtualHost[ \t>]|SSLProtocol[ \t]|SSLEngine[ \t]|ServerRoot[ \t]|LoadModule[ \t]))", std::regex::icase);
-  if (search(text, apache)) {
-    return Kind::apache;
+  bool nginx = false;
+  bool sshd = false;
+  bool postgres = false;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos) {
+      continue;
+    }
+    line.remove_prefix(first);
+    if (line[0] == '<') {
+      // <VirtualHost followed by a blank or '>'
+      if (line.size() > 12 && equals_icase(line.substr(1, 11), "VirtualHost") &&
+          (line[12] == ' ' || line[12] == '\t' || line[12] == '>')) {
+        return Kind::apache;
+      }
+      continue;
+    }
+    std::size_t n = 0;
+    while (n < line.size() && is_word_char(line[n])) {
+      ++n;
+    }
+    const std::string_view word = line.substr(0, n);
+    const std::string_view rest = line.substr(n);
+    const bool blank_follows = !rest.empty() && (rest[0] == ' ' || rest[0] == '\t');
+    if (word.empty()) {
+      continue;
+    }
+    if (blank_follows && is_one_of(word, {"SSLProtocol", "SSLEngine", "ServerRoot", "LoadModule"}, true)) {
+      return Kind::apache;
+    }
+    if (is_one_of(word, {"http", "server", "events", "location", "upstream", "stream"})) {
+      // The block opens on this line: a '{' before any ';'.
+      const auto brace = rest.find_first_of(";{");
+      nginx = nginx || (brace != std::string_view::npos && rest[brace] == '{');
+    }
+    if (blank_follows &&
+        is_one_of(word, {"listen", "server_name", "ssl_protocols", "ssl_ciphers", "add_header", "proxy_pass",
+                         "ssl_certificate"})) {
+      nginx = nginx || rest.find(';') != std::string_view::npos;
+    }
+    if (blank_follows && is_one_of(word, {"PermitRootLogin", "PasswordAuthentication", "KbdInteractiveAuthentication",
+                                           "ChallengeResponseAuthentication", "PubkeyAuthentication", "UsePAM",
+                                           "Subsystem", "HostKey"},
+                                   true)) {
+      sshd = true;
+    }
+    if (is_one_of(word, {"ssl", "listen_addresses", "max_connections", "shared_buffers", "password_encryption",
+                         "ssl_min_protocol_version"})) {
+      const auto equals = rest.find_first_not_of(" \t");
+      postgres = postgres || (equals != std::string_view::npos && rest[equals] == '=');
+    }
   }
-  static const std::regex nginx(R"((^|\n)[ \t]*(http|server|events|location|upstream|stream)\b[^;\n{]*\{)");
-  static const std::regex nginx_directive(
-      R"((^|\n)[ \t]*(listen|server_name|ssl_protocols|ssl_ciphers|add_header|proxy_pass|ssl_certificate)[ \t]+[^\n]*;)");
-  static const std::regex sshd(
-      R"((^|\n)[ \t]*(PermitRootLogin|PasswordAuthentication|KbdInteractiveAuthentication|ChallengeResponseAuthentication|PubkeyAuthentication|UsePAM|Subsystem|HostKey)[ \t]+)",
-      std::regex::icase);
-  static const std::regex postgres(
-      R"((^|\n)[ \t]*(ssl|listen_addresses|max_connections|shared_buffers|password_encryption|ssl_min_protocol_version)[ \t]*=)");
-  if (search(text, nginx) || search(text, nginx_directive)) {
-    return Kind::nginx;
-  }
-  if (search(text, sshd)) {
-    return Kind::sshd;
-  }
-  if (search(text, postgres)) {
-    return Kind::postgres;
-  }
-  return Kind::none;
+  return nginx ? Kind::nginx : sshd ? Kind::sshd : postgres ? Kind::postgres : Kind::none;
 }
 
 bool starts_with_http_status(const std::string& text)
@@ -123,6 +179,9 @@ Result<void> walk(const fs::path& root, std::vector<fs::path>& files)
 {
   std::error_code ec;
   const auto status = fs::status(root, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return fail(Errc::io, "cannot read {}: {}", root.string(), ec.message()); // e.g. a symlink loop
+  }
   if (ec || !fs::exists(status)) {
     return fail(Errc::usage, "{}: no such file or folder", root.string());
   }

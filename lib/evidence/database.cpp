@@ -1,5 +1,7 @@
 #include "evidence/database.hpp"
 
+#include "util/scalar.hpp"
+
 #include <fmt/format.h>
 
 #include <optional>
@@ -91,11 +93,31 @@ std::optional<std::regex> compile(sqlite3_context* context, sqlite3_value* value
   }
 }
 
+// libstdc++'s std::regex recurses once per character a `\s*` or `.*` consumes: a value of a few tens
+// of kilobytes (a header line in a file someone else wrote) overflowed the stack. Longer values are an
+// error of the query, which makes the check's result an error that names the reason.
+constexpr int max_regex_subject = 8192;
+
+bool too_long_for_regex(sqlite3_context* context, sqlite3_value* value)
+{
+  const int bytes = sqlite3_value_bytes(value);
+  if (bytes <= max_regex_subject) {
+    return false;
+  }
+  const auto message = fmt::format("a value of {} bytes is too long for a regular expression (expected at most {})",
+                                   bytes, max_regex_subject);
+  sqlite3_result_error(context, message.c_str(), -1);
+  return true;
+}
+
 // regexp(pattern, text): SQLite calls it for `text REGEXP pattern`. Case-insensitive ECMAScript.
 void sql_regexp(sqlite3_context* context, int, sqlite3_value** argv)
 {
   if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
     sqlite3_result_null(context);
+    return;
+  }
+  if (too_long_for_regex(context, argv[1])) {
     return;
   }
   const auto re = compile(context, argv[0], 0);
@@ -111,6 +133,9 @@ void sql_regex_extract(sqlite3_context* context, int, sqlite3_value** argv)
 {
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
     sqlite3_result_null(context);
+    return;
+  }
+  if (too_long_for_regex(context, argv[0])) {
     return;
   }
   const auto re = compile(context, argv[1], 1);
@@ -187,6 +212,12 @@ Result<void> Database::insert(const std::string& table, const std::vector<Value>
     } else if (const auto* d = std::get_if<double>(&value)) {
       sqlite3_bind_double(statement, index, *d);
     } else if (const auto* s = std::get_if<std::string>(&value)) {
+      // Evidence comes from files in any encoding; reports are JSON, which must be UTF-8.
+      if (util::invalid_utf8_offset(*s) != std::string::npos) {
+        const auto valid = util::to_valid_utf8(*s);
+        sqlite3_bind_text(statement, index, valid.data(), static_cast<int>(valid.size()), SQLITE_TRANSIENT);
+        continue;
+      }
       sqlite3_bind_text(statement, index, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
     } else {
       sqlite3_bind_null(statement, index);

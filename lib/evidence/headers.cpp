@@ -4,17 +4,51 @@
 #include "evidence/loaders.hpp"
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
+#include <string_view>
 #include <sstream>
 
 namespace complycli::evidence {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The status of an `HTTP/VERSION NNN[ REASON]` line, else 0. Not std::regex: libstdc++'s recurses once
+// per character and a megabyte-long reason phrase overflowed the stack.
+int status_of(std::string_view line)
+{
+  if (line.substr(0, 5) != "HTTP/") {
+    return 0;
+  }
+  std::size_t i = 5;
+  while (i < line.size() && (std::isdigit(static_cast<unsigned char>(line[i])) != 0 || line[i] == '.')) {
+    ++i;
+  }
+  if (i == 5 || i + 4 > line.size() || line[i] != ' ') {
+    return 0;
+  }
+  const auto code = line.substr(i + 1, 3);
+  if (!std::all_of(code.begin(), code.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+    return 0;
+  }
+  if (i + 4 < line.size() && line[i + 4] != ' ') {
+    return 0;
+  }
+  return (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+}
+
+// A line quoted in a message, cut to a readable length.
+std::string excerpt(const std::string& line)
+{
+  return line.size() <= 80 ? line : line.substr(0, 80) + fmt::format("... ({} bytes)", line.size());
+}
+
+} // namespace
+
 Result<void> load_headers(LoadState& state, const fs::path& file, const std::string& text)
 {
   const std::string name = file.string();
-  static const std::regex status_line(R"(^HTTP/[0-9.]+ ([0-9]{3})( .*)?$)");
   struct Header {
     std::string name;
     std::string value;
@@ -32,9 +66,8 @@ Result<void> load_headers(LoadState& state, const fs::path& file, const std::str
     if (!line.empty() && line.back() == '\r') {
       line.pop_back();
     }
-    std::smatch m;
-    if (std::regex_match(line, m, status_line)) {
-      status = std::stoi(m[1].str());
+    if (const int code = status_of(line); code != 0) {
+      status = code;
       status_line_number = number;
       headers.clear();
       in_headers = true;
@@ -49,7 +82,7 @@ Result<void> load_headers(LoadState& state, const fs::path& file, const std::str
     }
     const auto colon = line.find(':');
     if (colon == std::string::npos || colon == 0) {
-      return add_error(state, name, number, "headers", fmt::format("not a header line: \"{}\"", line));
+      return add_error(state, name, number, "headers", fmt::format("not a header line (expected NAME: VALUE): \"{}\"", excerpt(line)));
     }
     std::string header = line.substr(0, colon);
     std::transform(header.begin(), header.end(), header.begin(), ::tolower);

@@ -116,6 +116,8 @@ private:
   bool m_unterminated = false;
 };
 
+constexpr std::size_t max_block_depth = 100;
+
 // Parse a whole file into a tree; on error return the line and message.
 std::variant<std::vector<Node>, ParseError> parse(const std::string& text, const std::string& file)
 {
@@ -150,6 +152,11 @@ std::variant<std::vector<Node>, ParseError> parse(const std::string& text, const
     } else if (!quoted && token == "{") {
       if (!have_current) {
         return ParseError{line, "unexpected \"{\""};
+      }
+      // Real configurations nest a few levels; the tree is walked (and freed) recursively.
+      if (stack.size() > max_block_depth) {
+        return ParseError{line, fmt::format("blocks nested more than {} deep (expected at most {})", max_block_depth,
+                                            max_block_depth)};
       }
       current.block = true;
       stack.back().push_back(std::move(current));
@@ -296,7 +303,7 @@ private:
       TRY_VOID(m_state.db.insert("nginx_directives",
                                  {node.file, int64_t{node.line}, context, block,
                                   server ? Value{server} : Value{}, node.name,
-                                  nlohmann::json(node.args).dump(), join(node.args)}));
+                                  nlohmann::json(node.args).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), join(node.args)}));
       if (node.name == "include" && !node.block) {
         for (const auto& file : resolve_include(node)) {
           if (const auto* sub = TRY(tree(file))) {
@@ -383,7 +390,7 @@ private:
           ssl = true;
         }
         TRY_VOID(m_state.db.insert("nginx_server_settings",
-                                   {server.id, name, n->name, nlohmann::json(n->args).dump(), join(n->args),
+                                   {server.id, name, n->name, nlohmann::json(n->args).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), join(n->args),
                                     int64_t{inherited ? 1 : 0}, n->file, int64_t{n->line}}));
       }
       const std::string resource = "server " + name;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 
 namespace complycli::evidence {
 
@@ -41,25 +42,57 @@ std::map<std::string, int> address_lines(const std::string& text)
   return lines;
 }
 
+// The string `key` of `object`, `fallback` when absent or null; nullopt when it is another type
+// (nlohmann's value() would throw).
+std::optional<std::string> text_field(const nlohmann::json& object, const char* key, const char* fallback = "")
+{
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) {
+    return fallback;
+  }
+  if (!it->is_string()) {
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
 Result<void> add_module(LoadState& state, const std::string& file, const nlohmann::json& module,
                         const std::map<std::string, int>& lines, int depth)
 {
   if (!module.is_object() || depth > 32) {
     return {};
   }
-  const std::string module_address = module.value("address", "");
+  const auto module_address = text_field(module, "address");
+  if (!module_address) {
+    return add_error(state, file, 0, "terraform",
+                     fmt::format("expected a module's \"address\" to be a string, found {}", module["address"].type_name()));
+  }
   if (auto it = module.find("resources"); it != module.end() && it->is_array()) {
+    std::size_t index = 0;
     for (const auto& resource : *it) {
+      ++index;
       if (!resource.is_object()) {
         continue;
       }
-      const std::string address = resource.value("address", "");
-      const auto line = lines.find(address);
+      const auto address = text_field(resource, "address");
+      const auto mode = text_field(resource, "mode", "managed");
+      const auto type = text_field(resource, "type");
+      const auto name = text_field(resource, "name");
+      const auto provider = text_field(resource, "provider_name");
+      if (!address || !mode || !type || !name || !provider) {
+        const char* field = !address ? "address" : !mode ? "mode" : !type ? "type" : !name ? "name" : "provider_name";
+        const auto line = address ? lines.find(*address) : lines.end();
+        TRY_VOID(add_error(state, file, line == lines.end() ? 0 : line->second, "terraform",
+                           fmt::format("resource {} of module \"{}\": expected \"{}\" to be a string, found {}", index,
+                                       *module_address, field, resource[field].type_name())));
+        continue;
+      }
+      const auto line = lines.find(*address);
       const auto values = resource.contains("values") ? resource["values"] : nlohmann::json::object();
       TRY_VOID(state.db.insert("terraform_resources",
-                               {address, resource.value("mode", "managed"), resource.value("type", ""),
-                                resource.value("name", ""), module_address, resource.value("provider_name", ""),
-                                values.dump(), file, line == lines.end() ? Value{} : Value{int64_t{line->second}}}));
+                               {*address, *mode, *type, *name, *module_address, *provider,
+                                values.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), file,
+                                line == lines.end() ? Value{} : Value{int64_t{line->second}}}));
     }
   }
   if (auto it = module.find("child_modules"); it != module.end() && it->is_array()) {

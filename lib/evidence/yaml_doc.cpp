@@ -1,9 +1,12 @@
 #include "evidence/yaml_doc.hpp"
 
+#include "util/scalar.hpp"
+#include "util/yaml_message.hpp"
+
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
-#include <regex>
 
 namespace complycli::evidence {
 
@@ -31,9 +34,7 @@ nlohmann::json resolve_scalar(const YAML::Node& node)
   if (text == "false" || text == "False" || text == "FALSE") {
     return false;
   }
-  static const std::regex integer(R"([-+]?[0-9]+)");
-  static const std::regex real(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  if (std::regex_match(text, integer)) {
+  if (util::is_decimal_integer(text)) {
     long long value = 0;
     const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
     const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
@@ -42,7 +43,7 @@ nlohmann::json resolve_scalar(const YAML::Node& node)
     }
     return text;
   }
-  if (std::regex_match(text, real)) {
+  if (util::is_decimal_real(text)) {
     try {
       return std::stod(text);
     } catch (const std::exception&) {
@@ -116,7 +117,7 @@ Result<LinedDocument> parse_yaml_document(const std::string& text, const std::st
     const YAML::Node root = YAML::Load(text);
     doc.json = convert(root, "", doc, 0);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg);
+    return fail(Errc::parse, "{}:{}:{}: {}", file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
   }
   return doc;
 }

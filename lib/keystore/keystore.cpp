@@ -16,7 +16,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <map>
+#include <optional>
 #include <regex>
 #include <utility>
 
@@ -352,44 +354,77 @@ Result<MatterExport> export_from_json(std::string_view text, std::string_view fi
     return fail(Errc::parse, "{}: not a complycli matter export ({})", file_name, what);
   };
   if (doc.is_discarded() || !doc.is_object()) {
-    return bad("not JSON");
+    return bad("expected a JSON object, as `complycli matter export` writes");
   }
-  try {
-    if (doc.at("format") != "complycli-matter-export" || doc.at("schema_version") != 1) {
-      return bad("unknown format or schema_version");
-    }
-    MatterExport exported;
-    const auto& matter = doc.at("matter");
-    exported.name = matter.at("name").get<std::string>();
-    exported.created = matter.at("created").get<std::string>();
-    const auto id = util::from_hex(matter.at("id").get<std::string>());
-    if (!id || id->size() != exported.id.size()) {
-      return bad("matter.id must be 32 hex digits");
-    }
-    std::copy(id->begin(), id->end(), exported.id.begin());
-    auto recipient = parse_public_key(doc.at("recipient").get<std::string>());
-    if (!recipient) {
-      return bad("recipient");
-    }
-    exported.recipient = *recipient;
-    for (const auto& key : doc.at("key_versions")) {
-      ExportedKey entry;
-      entry.version = key.at("version").get<uint32_t>();
-      entry.created = key.at("created").get<std::string>();
-      auto sealed = from_base64(key.at("sealed").get<std::string>());
-      if (!sealed || entry.version == 0) {
-        return bad("key_versions");
-      }
-      entry.sealed = std::move(*sealed);
-      exported.keys.push_back(std::move(entry));
-    }
-    if (exported.keys.empty()) {
-      return bad("no key versions");
-    }
-    return exported;
-  } catch (const nlohmann::json::exception& e) {
-    return bad(e.what());
+  // Each field is checked for its type before it is read (nlohmann's at() and get() throw).
+  const auto field = [](const nlohmann::json& object, const char* key) -> const nlohmann::json* {
+    const auto it = object.find(key);
+    return it == object.end() ? nullptr : &*it;
+  };
+  const auto text_of = [&](const nlohmann::json& object, const char* key) -> std::optional<std::string> {
+    const auto* value = field(object, key);
+    return value && value->is_string() ? std::optional(value->get<std::string>()) : std::nullopt;
+  };
+  const auto* format = field(doc, "format");
+  const auto* version = field(doc, "schema_version");
+  if (!format || *format != "complycli-matter-export" || !version || *version != 1) {
+    return bad("expected \"format\": \"complycli-matter-export\" and \"schema_version\": 1");
   }
+  const auto* matter = field(doc, "matter");
+  if (!matter || !matter->is_object()) {
+    return bad("expected \"matter\" to be an object with name, id and created");
+  }
+  MatterExport exported;
+  const auto name = text_of(*matter, "name");
+  const auto created = text_of(*matter, "created");
+  const auto id_text = text_of(*matter, "id");
+  if (!name || !created || !id_text) {
+    return bad(fmt::format("expected matter.{} to be a string", !name ? "name" : !created ? "created" : "id"));
+  }
+  exported.name = *name;
+  exported.created = *created;
+  const auto id = util::from_hex(*id_text);
+  if (!id || id->size() != exported.id.size()) {
+    return bad("expected matter.id to be 32 hex digits");
+  }
+  std::copy(id->begin(), id->end(), exported.id.begin());
+  const auto recipient_text = text_of(doc, "recipient");
+  auto recipient = recipient_text ? parse_public_key(*recipient_text) : fail(Errc::parse, "not a string");
+  if (!recipient) {
+    return bad("expected recipient to be a public key complycli1...");
+  }
+  exported.recipient = *recipient;
+  const auto* keys = field(doc, "key_versions");
+  if (!keys || !keys->is_array()) {
+    return bad("expected key_versions to be a list");
+  }
+  std::size_t index = 0;
+  for (const auto& key : *keys) {
+    const auto where = fmt::format("key_versions[{}]", index++);
+    const auto* number = key.is_object() ? field(key, "version") : nullptr;
+    const auto key_created = key.is_object() ? text_of(key, "created") : std::nullopt;
+    const auto sealed_text = key.is_object() ? text_of(key, "sealed") : std::nullopt;
+    if (!number || !number->is_number_unsigned() || number->get<uint64_t>() == 0 ||
+        number->get<uint64_t>() > std::numeric_limits<uint32_t>::max()) {
+      return bad(fmt::format("expected {}.version to be a whole number from 1", where));
+    }
+    if (!key_created) {
+      return bad(fmt::format("expected {}.created to be a string", where));
+    }
+    auto sealed = sealed_text ? from_base64(*sealed_text) : std::nullopt;
+    if (!sealed) {
+      return bad(fmt::format("expected {}.sealed to be base64", where));
+    }
+    ExportedKey entry;
+    entry.version = static_cast<uint32_t>(number->get<uint64_t>());
+    entry.created = *key_created;
+    entry.sealed = std::move(*sealed);
+    exported.keys.push_back(std::move(entry));
+  }
+  if (exported.keys.empty()) {
+    return bad("expected at least one key version");
+  }
+  return exported;
 }
 
 // ---- Keystore -------------------------------------------------------------------------------------

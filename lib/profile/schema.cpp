@@ -1,12 +1,12 @@
 #include "profile/schema.hpp"
 
+#include "util/scalar.hpp"
 #include "util/time.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 namespace complycli::profile {
 
@@ -179,26 +179,23 @@ std::optional<std::string> check_text(Kind kind, std::string_view text)
   if (text.empty()) {
     return fmt::format("expected {}, got an empty string", describe(kind));
   }
-  static const std::regex date_shape{R"([0-9]{4}-[0-9]{2}-[0-9]{2})"};
-  static const std::regex email_shape{R"re([^@\s<>()",;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})re"};
-  static const std::regex url_shape{R"(https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]+)?([/?#][^\s]*)?)"};
-  const std::string value{text};
+  const std::string value = text.size() <= 200 ? std::string(text) : fmt::format("{}... ({} bytes)", text.substr(0, 200), text.size());
   switch (kind) {
   case date:
-    if (!std::regex_match(value, date_shape)) {
+    if (!util::is_date_shape(text)) {
       return fmt::format("expected a date YYYY-MM-DD, got \"{}\"", value);
     }
-    if (!util::parse_date(value)) {
+    if (!util::parse_date(std::string(text))) {
       return fmt::format("\"{}\" is not a real date (expected a date YYYY-MM-DD)", value);
     }
     return std::nullopt;
   case email:
-    if (!std::regex_match(value, email_shape)) {
+    if (!util::is_email_shape(text)) {
       return fmt::format("expected an email address like name@example.com, got \"{}\"", value);
     }
     return std::nullopt;
   case url:
-    if (!std::regex_match(value, url_shape)) {
+    if (!util::is_url_shape(text)) {
       return fmt::format("expected a URL starting with https:// or http://, got \"{}\"", value);
     }
     return std::nullopt;

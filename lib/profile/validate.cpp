@@ -6,6 +6,8 @@
 #include "profile/roster.hpp"
 #include "profile/schema.hpp"
 #include "util/file.hpp"
+#include "util/scalar.hpp"
+#include "util/yaml_message.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -36,23 +38,26 @@ Scalar resolve(const YAML::Node& node)
   }
   static const std::regex null_re{"~|null|Null|NULL"};
   static const std::regex bool_re{"true|True|TRUE|false|False|FALSE"};
-  static const std::regex int_re{"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"};
-  static const std::regex number_re{R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))"};
+  // Beyond the decimal forms (matched by hand: std::regex recurses per character), YAML 1.2's octal,
+  // hexadecimal, infinity and not-a-number; those are short or they are not numbers.
+  static const std::regex int_re{"0o[0-7]+|0x[0-9a-fA-F]+"};
+  static const std::regex number_re{R"([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))"};
+  const auto short_match = [](const std::string& s, const std::regex& re) { return s.size() <= 64 && std::regex_match(s, re); };
   const std::string& text = node.Scalar();
   // Most values are text: only these first characters can start a null, a boolean or a number.
   if (text.empty() || std::string_view("~nNtTfF0123456789+-.").find(text.front()) == std::string_view::npos) {
     return Scalar::string;
   }
-  if (std::regex_match(text, null_re)) {
+  if (short_match(text, null_re)) {
     return Scalar::null;
   }
-  if (std::regex_match(text, bool_re)) {
+  if (short_match(text, bool_re)) {
     return Scalar::boolean;
   }
-  if (std::regex_match(text, int_re)) {
+  if (util::is_decimal_integer(text) || short_match(text, int_re)) {
     return Scalar::integer;
   }
-  if (std::regex_match(text, number_re)) {
+  if (util::is_decimal_real(text) || short_match(text, number_re)) {
     return Scalar::number;
   }
   return Scalar::string;
@@ -357,13 +362,20 @@ Result<Validation> validate_text(const std::string& text, const std::string& nam
                                  const std::filesystem::path& base_dir)
 {
   Validation result;
+  // YAML may be UTF-16 or UTF-32 (yaml-cpp tells by the first bytes); anything else must be UTF-8.
+  if (!util::yaml_may_be_wide(text)) {
+    if (const auto problem = util::text_problem(text)) {
+      return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, problem->line, problem->column,
+                  problem->message);
+    }
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     const int line = valid_mark(e.mark) ? e.mark.line + 1 : 1;
     const int column = valid_mark(e.mark) ? e.mark.column + 1 : 1;
-    return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, line, column, e.msg);
+    return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, line, column, util::yaml_message(e.msg));
   }
   Walker walker{name, result.diagnostics};
   if (root.IsNull() || (root.IsScalar() && text.find_first_not_of(" \t\r\n") == std::string::npos)) {

@@ -1,11 +1,16 @@
 #include "render/csv.hpp"
 
+#include "util/scalar.hpp"
+
 namespace complycli::render {
 
 Result<std::vector<CsvRow>> parse_csv(std::string_view text, const std::string& name)
 {
   if (text.starts_with("\xEF\xBB\xBF")) {
     text.remove_prefix(3);
+  }
+  if (const auto problem = util::text_problem(text)) {
+    return fail(Errc::parse, "{}:{}:{}: not a CSV file: {}", name, problem->line, problem->column, problem->message);
   }
   std::vector<CsvRow> rows;
   std::size_t line = 1;

@@ -5,6 +5,7 @@
 #include "util/time.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace complycli::render {
@@ -726,6 +727,21 @@ Result<Answers> render_answers(const DocumentInputs& inputs, const std::string& 
   }
   if (!id_col || !question_col) {
     return fail(Errc::parse, "{}:1: row 1: the header needs columns id and question", questionnaire_name);
+  }
+  if (rows.size() == 1) {
+    return fail(Errc::parse, "{}:1: the questionnaire has no questions (expected a row per question below the header)",
+                questionnaire_name);
+  }
+  // Answers are keyed by id: two questions with one id could not be told apart.
+  std::map<std::string, std::size_t> first_line;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    if (*id_col < rows[r].fields.size()) {
+      const auto [it, added] = first_line.emplace(rows[r].fields[*id_col], rows[r].line);
+      if (!added) {
+        return fail(Errc::parse, "{}:{}: row {}: question id \"{}\" is already used on line {} (expected unique ids)",
+                    questionnaire_name, rows[r].line, rows[r].row, it->first, it->second);
+      }
+    }
   }
   const auto state = results_state(inputs);
   const std::string results_date = state.generated_date;

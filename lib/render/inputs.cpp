@@ -74,11 +74,14 @@ Result<LoadedFile> load_results(const std::filesystem::path& path)
     loaded.data = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     const auto [line, column] = line_col(text, e.byte == 0 ? 0 : e.byte - 1);
+    // "[json.exception.parse_error.101] parse error at line 1, column 67: syntax error ...; last read: '...'"
     std::string what = e.what();
-    if (const auto colon = what.rfind(": "); colon != std::string::npos) {
+    const auto position = what.find("column ");
+    if (const auto colon = what.find(": ", position == std::string::npos ? 0 : position); colon != std::string::npos) {
       what = what.substr(colon + 2);
     }
-    return fail(Errc::parse, "{}:{}:{}: {}", path.string(), line, column, what);
+    return fail(Errc::parse, "{}:{}:{}: not valid JSON: {} (expected the results JSON `complycli check --results` writes)",
+                path.string(), line, column, what);
   }
   if (!loaded.data.is_object() || !loaded.data.contains("checks") || !loaded.data["checks"].is_array()) {
     return fail(Errc::config, "{}: not a check results file (no \"checks\" list)", path.string());

@@ -1,9 +1,12 @@
 #include "render/yaml_json.hpp"
 
 #include "util/file.hpp"
+#include "util/scalar.hpp"
+#include "util/yaml_message.hpp"
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <regex>
@@ -21,8 +24,6 @@ nlohmann::json scalar_to_json(const YAML::Node& node)
   static const std::regex null_re("^(~|null|Null|NULL|)$");
   static const std::regex true_re("^(true|True|TRUE)$");
   static const std::regex false_re("^(false|False|FALSE)$");
-  static const std::regex int_re("^[-+]?[0-9]+$");
-  static const std::regex float_re(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
   if (std::regex_match(text, null_re)) {
     return nullptr;
   }
@@ -32,7 +33,7 @@ nlohmann::json scalar_to_json(const YAML::Node& node)
   if (std::regex_match(text, false_re)) {
     return false;
   }
-  if (std::regex_match(text, int_re)) {
+  if (util::is_decimal_integer(text)) {
     errno = 0;
     const long long value = std::strtoll(text.c_str(), nullptr, 10);
     if (errno == 0) {
@@ -40,7 +41,7 @@ nlohmann::json scalar_to_json(const YAML::Node& node)
     }
     return text;
   }
-  if (std::regex_match(text, float_re)) {
+  if (util::is_decimal_real(text)) {
     return std::strtod(text.c_str(), nullptr);
   }
   return text;
@@ -88,7 +89,7 @@ Result<nlohmann::json> parse_yaml(const std::string& text, const std::string& na
     const YAML::Node root = YAML::Load(text);
     return node_to_json(root, name);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1, e.msg);
+    return fail(Errc::parse, "{}:{}:{}: {}", name, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
   }
 }
 
