@@ -2,17 +2,23 @@
 #   make demo   install what is missing, build, run the main job on examples/northwind-legal
 #   make test   install what is missing, build, run every test (ctest)
 #   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz   build the libFuzzer targets (clang); FUZZ_SECONDS=600 also runs each that long
+#   make fuzz-smoke  build them and run each for FUZZ_SMOKE_SECONDS (CI)
 #   make install PREFIX=/usr/local   the binary, man pages, checks and templates
 #   make bench  the benchmarks under bench/ (installs hyperfine and age)
 #   make screenshot  the trust page in headless Chromium -> docs/trust-page.png (installs chromium)
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CXX ?= clang++-16
+FUZZ_SECONDS ?=
+FUZZ_SMOKE_SECONDS ?= 10
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test asan install bench screenshot clean
+.PHONY: all deps build demo test asan fuzz fuzz-build fuzz-smoke install bench screenshot clean
 
 all: build
 
@@ -38,6 +44,22 @@ asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# The fuzz targets of tests/fuzz (docs/fuzzing.md), seeded from the test fixtures.
+fuzz-build:
+	@scripts/install-deps --fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
+	  -DCOMPLYCLI_FUZZ=ON -DCOMPLYCLI_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) --target fuzz_targets -j $(JOBS)
+	python3 tests/fuzz/make_corpus.py . $(FUZZ_BUILD)/corpus
+
+fuzz: fuzz-build
+ifneq ($(FUZZ_SECONDS),)
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+endif
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
@@ -50,4 +72,4 @@ screenshot: build
 	tests/documents/html_render.sh $(BUILD)/cli/complycli . docs/trust-page.png
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

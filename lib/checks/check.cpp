@@ -3,6 +3,7 @@
 #include "evidence/database.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
+#include "util/utf8.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -92,6 +93,7 @@ Result<std::string> required_text(const YAML::Node& root, const char* key, const
 
 Result<Check> parse_check(const std::string& text, const std::string& file)
 {
+  TRY_VOID(util::check_utf8(text, file));
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -2,6 +2,7 @@
 
 #include "util/env.hpp"
 #include "util/file.hpp"
+#include "util/utf8.hpp"
 #include "util/time.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -84,8 +85,12 @@ std::unexpected<Error> at(const std::string& file, const YAML::Mark& mark, const
 
 Result<Waivers> load_waivers(const std::filesystem::path& path, const std::string& today)
 {
-  const std::string file = path.string();
-  const auto text = TRY(util::read_file(path));
+  return parse_waivers(TRY(util::read_file(path)), path.string(), today);
+}
+
+Result<Waivers> parse_waivers(const std::string& text, const std::string& file, const std::string& today)
+{
+  TRY_VOID(util::check_utf8(text, file));
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -3,6 +3,8 @@
 
 #include "evidence/loaders.hpp"
 
+#include "util/utf8.hpp"
+
 #include <algorithm>
 #include <regex>
 #include <sstream>
@@ -14,6 +16,9 @@ namespace fs = std::filesystem;
 Result<void> load_headers(LoadState& state, const fs::path& file, const std::string& text)
 {
   const std::string name = file.string();
+  if (const auto problem = util::find_invalid_utf8(text)) {
+    return add_error(state, name, problem->line, "headers", problem->message());
+  }
   static const std::regex status_line(R"(^HTTP/[0-9.]+ ([0-9]{3})( .*)?$)");
   struct Header {
     std::string name;

@@ -6,6 +6,7 @@
 #include "profile/roster.hpp"
 #include "profile/schema.hpp"
 #include "util/file.hpp"
+#include "util/utf8.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -347,6 +348,10 @@ void check_relations(nlohmann::json& document, Walker& walker, const std::filesy
       walker.error(walker.mark("people_roster"), "people_roster", text.error().message);
       return;
     }
+    if (auto utf8 = util::check_utf8(*text, shown); !utf8) {
+      walker.error(walker.mark("people_roster"), "people_roster", utf8.error().message);
+      return;
+    }
     document["people"] = read_roster(*text, shown, diagnostics);
   }
 }
@@ -356,6 +361,7 @@ void check_relations(nlohmann::json& document, Walker& walker, const std::filesy
 Result<Validation> validate_text(const std::string& text, const std::string& name,
                                  const std::filesystem::path& base_dir)
 {
+  TRY_VOID(util::check_utf8(text, name));
   Validation result;
   YAML::Node root;
   try {

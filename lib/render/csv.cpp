@@ -1,9 +1,12 @@
 #include "render/csv.hpp"
 
+#include "util/utf8.hpp"
+
 namespace complycli::render {
 
 Result<std::vector<CsvRow>> parse_csv(std::string_view text, const std::string& name)
 {
+  TRY_VOID(util::check_utf8(text, name));
   if (text.starts_with("\xEF\xBB\xBF")) {
     text.remove_prefix(3);
   }

@@ -1,6 +1,7 @@
 #include "render/yaml_json.hpp"
 
 #include "util/file.hpp"
+#include "util/utf8.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -84,6 +85,7 @@ Result<nlohmann::json> node_to_json(const YAML::Node& node, const std::string& n
 
 Result<nlohmann::json> parse_yaml(const std::string& text, const std::string& name)
 {
+  TRY_VOID(util::check_utf8(text, name));
   try {
     const YAML::Node root = YAML::Load(text);
     return node_to_json(root, name);

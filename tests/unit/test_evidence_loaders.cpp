@@ -274,3 +274,24 @@ TEST_CASE("evidence::collect never fails or crashes on damaged configs")
     fs::remove(t.path(name));
   }
 }
+
+// Found by the fuzz targets nginx and apache (tests/fuzz/regressions/): a Latin-1 byte in a directive
+// reached nlohmann_json, which threw (exit 4). Every loader now reports a file that is not UTF-8.
+TEST_CASE("evidence::collect a file that is not UTF-8 becomes an error row at its line")
+{
+  test::TestContext t;
+  write(t.path("nginx/nginx.conf"), "http {\n  server {\n    server_name caf\xE9.example;\n  }\n}\n");
+  write(t.path("apache/httpd.conf"), "ServerRoot \"/etc/httpd\"\nServerName caf\xE9\n");
+  write(t.path("ssh/sshd_config"), "PermitRootLogin no\nBanner /etc/\xFF\n");
+  write(t.path("pg/postgresql.conf"), "ssl = on\ncluster_name = 'caf\xC3'\n");
+  write(t.path("pg/pg_hba.conf"), "hostssl all all 0.0.0.0/0 scram-sha-256 # \xED\xA0\x80\n");
+  write(t.path("app.headers"), "HTTP/1.1 200 OK\nServer: caf\xE9\n\n");
+  write(t.path("doc.yaml"), "a: 1\nb: \"\xC0\xAF\"\n");
+  const auto e = load(t.dir());
+  CHECK(rows(e, "SELECT kind, line, message FROM evidence_errors ORDER BY kind") ==
+        std::vector<std::string>{"apache|2|not UTF-8 text (byte 0xE9)", "document|2|not UTF-8 text (byte 0xC0)",
+                                 "headers|2|not UTF-8 text (byte 0xE9)", "nginx|3|not UTF-8 text (byte 0xE9)",
+                                 "pg_hba|1|not UTF-8 text (byte 0xED)", "postgres|2|not UTF-8 text (byte 0xC3)",
+                                 "sshd|2|not UTF-8 text (byte 0xFF)"});
+  CHECK(rows(e, "SELECT count(*) FROM nginx_directives") == std::vector<std::string>{"0"});
+}
