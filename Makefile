@@ -3,6 +3,8 @@
 #   make test   install what is missing, build, run every test (ctest)
 #   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make tsan   the threaded encryption pipeline's tests under ThreadSanitizer
+#   make fuzz   build the libFuzzer targets (clang); FUZZ_SECONDS=600 also runs each that long
+#   make fuzz-smoke  build them and run each for FUZZ_SMOKE_SECONDS (CI)
 #   make install PREFIX=/usr/local   the binary, man pages, checks and templates
 #   make bench  the benchmarks under bench/ (installs hyperfine and age)
 #   make screenshot  the trust page in headless Chromium -> docs/trust-page.png (installs chromium)
@@ -10,11 +12,15 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CXX ?= clang++-16
+FUZZ_SECONDS ?=
+FUZZ_SMOKE_SECONDS ?= 10
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test asan tsan install bench screenshot clean
+.PHONY: all deps build demo test asan tsan fuzz fuzz-build fuzz-smoke install bench screenshot clean
 
 all: build
 
@@ -49,6 +55,22 @@ tsan: deps
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 setarch $$(uname -m) -R \
 	  $(TSAN_BUILD)/tests/unittest --test-case='crypto*,matter*' --test-case-exclude='crypto tamper loops'
 
+# The fuzz targets of tests/fuzz (docs/fuzzing.md), seeded from the test fixtures.
+fuzz-build:
+	@scripts/install-deps --fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
+	  -DCOMPLYCLI_FUZZ=ON -DCOMPLYCLI_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) --target fuzz_targets -j $(JOBS)
+	python3 tests/fuzz/make_corpus.py . $(FUZZ_BUILD)/corpus
+
+fuzz: fuzz-build
+ifneq ($(FUZZ_SECONDS),)
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+endif
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
@@ -61,4 +83,4 @@ screenshot: build
 	tests/documents/html_render.sh $(BUILD)/cli/complycli . docs/trust-page.png
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

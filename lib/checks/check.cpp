@@ -3,7 +3,7 @@
 #include "evidence/database.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
-#include "util/scalar.hpp"
+#include "util/utf8.hpp"
 #include "util/yaml_message.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -96,10 +96,8 @@ Result<std::string> required_text(const YAML::Node& root, const char* key, const
 
 Result<Check> parse_check(const std::string& text, const std::string& file)
 {
-  if (!util::yaml_may_be_wide(text)) {
-    if (const auto problem = util::text_problem(text)) {
-      return fail(Errc::parse, "{}:{}:{}: {}", file, problem->line, problem->column, problem->message);
-    }
+  if (!util::yaml_may_be_wide(text)) { // yaml-cpp reads UTF-16 and UTF-32 by their first bytes
+    TRY_VOID(util::check_utf8(text, file));
   }
   YAML::Node root;
   try {

@@ -2,7 +2,7 @@
 
 #include "util/env.hpp"
 #include "util/file.hpp"
-#include "util/scalar.hpp"
+#include "util/utf8.hpp"
 #include "util/time.hpp"
 #include "util/yaml_message.hpp"
 
@@ -86,12 +86,13 @@ std::unexpected<Error> at(const std::string& file, const YAML::Mark& mark, const
 
 Result<Waivers> load_waivers(const std::filesystem::path& path, const std::string& today)
 {
-  const std::string file = path.string();
-  const auto text = TRY(util::read_file(path));
-  if (!util::yaml_may_be_wide(text)) {
-    if (const auto problem = util::text_problem(text)) {
-      return fail(Errc::parse, "{}:{}:{}: {}", file, problem->line, problem->column, problem->message);
-    }
+  return parse_waivers(TRY(util::read_file(path)), path.string(), today);
+}
+
+Result<Waivers> parse_waivers(const std::string& text, const std::string& file, const std::string& today)
+{
+  if (!util::yaml_may_be_wide(text)) { // yaml-cpp reads UTF-16 and UTF-32 by their first bytes
+    TRY_VOID(util::check_utf8(text, file));
   }
   YAML::Node root;
   try {

@@ -68,6 +68,8 @@ struct Waivers {
 // file:line:column; an entry that is malformed or expired (before `today`) does not apply and is
 // listed in `problems`.
 Result<Waivers> load_waivers(const std::filesystem::path& file, const std::string& today);
+// The same for text already in memory; `file` names it in messages.
+Result<Waivers> parse_waivers(const std::string& text, const std::string& file, const std::string& today);
 
 // Mark failing and erroring findings that an active waiver covers as waived, and re-aggregate.
 // Returns the active waivers for checks in `results` that matched no finding (stale waivers).

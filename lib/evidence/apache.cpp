@@ -5,6 +5,7 @@
 #include "evidence/loaders.hpp"
 
 #include "util/file.hpp"
+#include "util/utf8.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -82,6 +83,10 @@ bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, 
   auto text = util::read_file(file);
   if (!text) {
     error = {name, 0, text.error().message};
+    return false;
+  }
+  if (const auto problem = util::text_problem(*text)) {
+    error = {name, problem->line, problem->message};
     return false;
   }
   files.insert(name);

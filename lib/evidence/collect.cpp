@@ -10,6 +10,7 @@
 #include "profile/profile.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
+#include "util/utf8.hpp"
 
 #include <openssl/evp.h>
 
@@ -55,6 +56,20 @@ Result<void> add_error(LoadState& state, const std::string& file, int line, cons
     return {}; // the same problem, found again through an include
   }
   return state.db.insert("evidence_errors", {file, line > 0 ? Value{int64_t{line}} : Value{}, kind, message});
+}
+
+Result<std::optional<std::string>> read_text(LoadState& state, const fs::path& file, const std::string& kind)
+{
+  auto text = util::read_file(file);
+  if (!text) {
+    TRY_VOID(add_error(state, file.string(), 0, kind, text.error().message));
+    return std::nullopt;
+  }
+  if (const auto problem = util::text_problem(*text)) {
+    TRY_VOID(add_error(state, file.string(), problem->line, kind, problem->message));
+    return std::nullopt;
+  }
+  return std::move(*text);
 }
 
 Result<void> add_input(LoadState& state, const std::string& file, const std::string& kind)
@@ -227,6 +242,7 @@ Result<void> load_profile_file(LoadState& state, const fs::path& file, bool stri
     }
     return add_error(state, file.string(), 0, "profile", text.error().message);
   }
+  TRY_VOID(util::check_utf8(*text, file.string()));
   auto doc = parse_yaml_document(*text, file.string());
   if (!doc) {
     return std::unexpected(doc.error());
@@ -323,9 +339,8 @@ Result<Evidence> collect(const Sources& sources)
       if (!profile_canonical.empty() && canonical_text(file) == profile_canonical) {
         continue;
       }
-      auto text = util::read_file(file);
+      const auto text = TRY(read_text(state, file, "document"));
       if (!text) {
-        TRY_VOID(add_error(state, file.string(), 0, "document", text.error().message));
         continue;
       }
       if (ext == ".json") {

@@ -1,6 +1,6 @@
 #include "evidence/database.hpp"
 
-#include "util/scalar.hpp"
+#include "util/utf8.hpp"
 
 #include <fmt/format.h>
 

@@ -3,6 +3,8 @@
 
 #include "evidence/loaders.hpp"
 
+#include "util/utf8.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -49,6 +51,9 @@ std::string excerpt(const std::string& line)
 Result<void> load_headers(LoadState& state, const fs::path& file, const std::string& text)
 {
   const std::string name = file.string();
+  if (const auto problem = util::text_problem(text)) {
+    return add_error(state, name, problem->line, "headers", problem->message);
+  }
   struct Header {
     std::string name;
     std::string value;

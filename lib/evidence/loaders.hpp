@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,6 +28,11 @@ struct LoadState {
 // Record that `file` could not be read or parsed.
 Result<void> add_error(LoadState& state, const std::string& file, int line, const std::string& kind,
                        const std::string& message);
+
+// Read a loader's input file. nullopt, after an error row, when it cannot be read or is not UTF-8
+// text (the row names the line of the first bad byte): nothing that is not UTF-8 reaches the evidence.
+Result<std::optional<std::string>> read_text(LoadState& state, const std::filesystem::path& file,
+                                             const std::string& kind);
 
 // Record a loaded input.
 Result<void> add_input(LoadState& state, const std::string& file, const std::string& kind);

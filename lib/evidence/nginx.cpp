@@ -218,9 +218,8 @@ public:
       return it->second.get();
     }
     m_cache[key] = nullptr;
-    auto text = util::read_file(file);
+    const auto text = TRY(read_text(m_state, file, "nginx"));
     if (!text) {
-      TRY_VOID(add_error(m_state, key, 0, "nginx", text.error().message));
       return nullptr;
     }
     auto parsed = parse(*text, key);

@@ -39,9 +39,9 @@ std::string trim(const std::string& text)
 Result<void> load_postgres(LoadState& state, const fs::path& file)
 {
   const std::string name = file.string();
-  auto text = util::read_file(file);
+  const auto text = TRY(read_text(state, file, "postgres"));
   if (!text) {
-    return add_error(state, name, 0, "postgres", text.error().message);
+    return {};
   }
   struct Setting {
     std::string value;
@@ -103,9 +103,9 @@ Result<void> load_postgres(LoadState& state, const fs::path& file)
 Result<void> load_pg_hba(LoadState& state, const fs::path& file)
 {
   const std::string name = file.string();
-  auto text = util::read_file(file);
+  const auto text = TRY(read_text(state, file, "pg_hba"));
   if (!text) {
-    return add_error(state, name, 0, "pg_hba", text.error().message);
+    return {};
   }
   struct Rule {
     std::vector<std::string> fields;

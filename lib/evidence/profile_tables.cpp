@@ -55,9 +55,9 @@ std::vector<std::string> split_csv(const std::string& line)
 
 Result<void> load_roster(LoadState& state, const fs::path& csv)
 {
-  auto text = util::read_file(csv);
+  const auto text = TRY(read_text(state, csv, "profile"));
   if (!text) {
-    return add_error(state, csv.string(), 0, "profile", text.error().message);
+    return {};
   }
   TRY_VOID(add_input(state, csv.string(), "people_roster"));
   std::istringstream in(*text);

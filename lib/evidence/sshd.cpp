@@ -83,9 +83,8 @@ std::vector<std::string> split_words(const std::string& line)
 Result<bool> read(LoadState& state, const fs::path& file, std::string& match, std::vector<Row>& rows, int depth)
 {
   const std::string name = file.string();
-  auto text = util::read_file(file);
+  const auto text = TRY(read_text(state, file, "sshd"));
   if (!text) {
-    TRY_VOID(add_error(state, name, 0, "sshd", text.error().message));
     return false;
   }
   std::istringstream in(*text);

@@ -1,7 +1,7 @@
 #include "profile/roster.hpp"
 
 #include "profile/schema.hpp"
-#include "util/scalar.hpp"
+#include "util/utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -79,7 +79,7 @@ nlohmann::json read_roster(const std::string& text, const std::string& file, std
 
   nlohmann::json people = nlohmann::json::array();
   if (const auto bad = util::text_problem(text)) {
-    problem(static_cast<int>(bad->line), static_cast<int>(bad->column), "not a CSV file: " + bad->message);
+    problem(bad->line, bad->column, "not a CSV file: " + bad->message);
     return people;
   }
   std::vector<const Field*> columns;

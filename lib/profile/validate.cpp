@@ -7,6 +7,7 @@
 #include "profile/schema.hpp"
 #include "util/file.hpp"
 #include "util/scalar.hpp"
+#include "util/utf8.hpp"
 #include "util/yaml_message.hpp"
 
 #include <fmt/format.h>

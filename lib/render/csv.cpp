@@ -1,6 +1,6 @@
 #include "render/csv.hpp"
 
-#include "util/scalar.hpp"
+#include "util/utf8.hpp"
 
 namespace complycli::render {
 

@@ -3,7 +3,7 @@
 #include "render/csv.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
-#include "util/scalar.hpp"
+#include "util/utf8.hpp"
 
 #include <kainjow/mustache.hpp>
 

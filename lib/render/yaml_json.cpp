@@ -2,6 +2,7 @@
 
 #include "util/file.hpp"
 #include "util/scalar.hpp"
+#include "util/utf8.hpp"
 #include "util/yaml_message.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -85,6 +86,7 @@ Result<nlohmann::json> node_to_json(const YAML::Node& node, const std::string& n
 
 Result<nlohmann::json> parse_yaml(const std::string& text, const std::string& name)
 {
+  TRY_VOID(util::check_utf8(text, name));
   try {
     const YAML::Node root = YAML::Load(text);
     return node_to_json(root, name);

@@ -126,3 +126,14 @@ TEST_CASE("checks::resolve_today")
   CHECK(checks::resolve_today("2026-01-02").value() == "2026-01-02");
   CHECK_FALSE(checks::resolve_today("2026-13-01"));
 }
+
+TEST_CASE("checks: check definitions and waivers that are not UTF-8 are parse errors")
+{
+  const auto check = checks::parse_check("id: x\ntitle: caf\xE9\n", "x.yaml");
+  REQUIRE_FALSE(check);
+  CHECK(check.error().code == Errc::parse);
+  CHECK(check.error().message.starts_with("x.yaml:2:11: byte 0xE9 is not UTF-8 (expected UTF-8 text"));
+  const auto waivers = checks::parse_waivers("- check: x\n  reason: \xFF\n", "w.yaml", "2026-01-01");
+  REQUIRE_FALSE(waivers);
+  CHECK(waivers.error().message.starts_with("w.yaml:2:11: byte 0xFF is not UTF-8 (expected UTF-8 text"));
+}

@@ -274,3 +274,24 @@ TEST_CASE("evidence::collect never fails or crashes on damaged configs")
     fs::remove(t.path(name));
   }
 }
+
+// Found by the fuzz targets nginx and apache (tests/fuzz/regressions/): a Latin-1 byte in a directive
+// reached nlohmann_json, which threw (exit 4). Every loader now reports a file that is not UTF-8.
+TEST_CASE("evidence::collect a file that is not UTF-8 becomes an error row at its line")
+{
+  test::TestContext t;
+  write(t.path("nginx/nginx.conf"), "http {\n  server {\n    server_name caf\xE9.example;\n  }\n}\n");
+  write(t.path("apache/httpd.conf"), "ServerRoot \"/etc/httpd\"\nServerName caf\xE9\n");
+  write(t.path("ssh/sshd_config"), "PermitRootLogin no\nBanner /etc/\xFF\n");
+  write(t.path("pg/postgresql.conf"), "ssl = on\ncluster_name = 'caf\xC3'\n");
+  write(t.path("pg/pg_hba.conf"), "hostssl all all 0.0.0.0/0 scram-sha-256 # \xED\xA0\x80\n");
+  write(t.path("app.headers"), "HTTP/1.1 200 OK\nServer: caf\xE9\n\n");
+  write(t.path("doc.yaml"), "a: 1\nb: \"\xC0\xAF\"\n");
+  const auto e = load(t.dir());
+  CHECK(rows(e, "SELECT kind, line, substr(message, 1, instr(message, ' (') - 1) FROM evidence_errors ORDER BY kind") ==
+        std::vector<std::string>{"apache|2|byte 0xE9 is not UTF-8", "document|2|byte 0xC0 is not UTF-8",
+                                 "headers|2|byte 0xE9 is not UTF-8", "nginx|3|byte 0xE9 is not UTF-8",
+                                 "pg_hba|1|byte 0xED is not UTF-8", "postgres|2|byte 0xC3 is not UTF-8",
+                                 "sshd|2|byte 0xFF is not UTF-8"});
+  CHECK(rows(e, "SELECT count(*) FROM nginx_directives") == std::vector<std::string>{"0"});
+}

@@ -525,3 +525,14 @@ TEST_CASE("docs/profile.schema.json matches the validator's schema")
   keys_in_schema(profile::to_json(*p), schema, "", problems);
   CHECK_MESSAGE(problems.empty(), fmt::format("{}", fmt::join(problems, "\n")));
 }
+
+// Found by the fuzz target profile (tests/fuzz/regressions/profile/): a valid profile with a Latin-1
+// byte in a string made to_json(...).dump() throw, so every JSON output of the profile crashed.
+TEST_CASE("profile::validate_text rejects text that is not UTF-8 at its line and column")
+{
+  const std::string text = "schema_version: 1\norganisation:\n  legal_name: Caf\xE9 Ltd\n";
+  const auto result = profile::validate_text(text, "p.yaml", ".");
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Errc::parse);
+  CHECK(result.error().message.starts_with("p.yaml:3:18: not valid YAML or JSON: byte 0xE9 is not UTF-8"));
+}

@@ -46,3 +46,11 @@ TEST_CASE("render::csv_field")
   REQUIRE(round);
   CHECK((*round)[0].fields[0] == "x, \"y\"\nz");
 }
+
+TEST_CASE("render::parse_csv rejects text that is not UTF-8")
+{
+  const auto rows = render::parse_csv("id,question\nA-1,caf\xE9?\n", "q.csv");
+  REQUIRE_FALSE(rows);
+  CHECK(rows.error().code == complycli::Errc::parse);
+  CHECK(rows.error().message.starts_with("q.csv:2:8: not a CSV file: byte 0xE9 is not UTF-8"));
+}

@@ -69,21 +69,3 @@ TEST_CASE("email, URL and date shapes")
   CHECK_FALSE(is_date_shape("2026-2-3"));
   CHECK_FALSE(is_date_shape("2026/02/03"));
 }
-
-TEST_CASE("text that is not UTF-8: where, and what was expected")
-{
-  CHECK_FALSE(text_problem("plain\nütf-8 ✓\n").has_value());
-  const auto latin1 = text_problem("line one\nna\xefve\n");
-  REQUIRE(latin1);
-  CHECK(latin1->line == 2);
-  CHECK(latin1->column == 3);
-  CHECK(latin1->message.find("byte 0xEF is not UTF-8 (expected UTF-8 text") == 0);
-  const auto nul = text_problem(std::string("ab\0c", 4));
-  REQUIRE(nul);
-  CHECK(nul->column == 3);
-  CHECK(nul->message.find("a NUL byte") == 0);
-  CHECK(text_problem("\xed\xa0\x80").has_value());     // a UTF-16 surrogate
-  CHECK(text_problem("\xc0\xaf").has_value());         // an overlong form
-  CHECK(text_problem("\xf4\x90\x80\x80").has_value()); // above U+10FFFF
-  CHECK(to_valid_utf8("a\xffz") == "a\xef\xbf\xbdz");
-}

@@ -1,0 +1,7 @@
+// libFuzzer target: the input is a file named pg_hba.conf, loaded as `complycli check` loads it.
+#include "fuzz_evidence.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size)
+{
+  return complycli::fuzz::collect_as("pg_hba.conf", data, size);
+}
