@@ -185,7 +185,10 @@ std::optional<BlockReader::Block> BlockReader::next(std::string &out)
       m_eof = true;
     }
   }
-  m_lines += std::count(out.begin(), out.end(), '\n');
+  for (const char *p = out.data(), *end = p + out.size();
+       (p = static_cast<const char *>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) != nullptr; ++p) {
+    ++m_lines;
+  }
   return block;
 }
 
