@@ -66,7 +66,10 @@ void CanonicalJsonWriter::start(bool object)
   }
 }
 
-void CanonicalJsonWriter::key(const std::string &key) { m_frames[m_depth - 1].key = key; }
+void CanonicalJsonWriter::key(const std::string &key)
+{
+  m_frames[m_depth - 1].key = key;
+}
 
 // Where the next value's text goes: a new member of the current object, or the current array's text.
 std::string &CanonicalJsonWriter::slot()
@@ -99,7 +102,10 @@ void CanonicalJsonWriter::serialize(const json &value, std::string &out)
   out += m_scratch;
 }
 
-void CanonicalJsonWriter::value(const json &scalar) { serialize(scalar, slot()); }
+void CanonicalJsonWriter::value(const json &scalar)
+{
+  serialize(scalar, slot());
+}
 
 void CanonicalJsonWriter::string(const std::string &value)
 {
@@ -186,7 +192,8 @@ std::optional<BlockReader::Block> BlockReader::next(std::string &out)
     }
   }
   for (const char *p = out.data(), *end = p + out.size();
-       (p = static_cast<const char *>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) != nullptr; ++p) {
+       (p = static_cast<const char *>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) != nullptr;
+       ++p) {
     ++m_lines;
   }
   return block;
@@ -250,12 +257,9 @@ Result<void> RecordParser::parse(std::string_view line, int64_t line_number, Imp
 
   ImportBatch::Record record;
   std::string &bytes = batch.bytes;
-  const std::string_view fields[] = {time ? std::string_view(*time) : std::string_view(m_now),
-                                     m_actor,
-                                     m_action,
-                                     m_target,
-                                     m_outcome,
-                                     m_has_details ? std::string_view(m_details.text()) : "{}"};
+  const std::string_view fields[] = {
+      time ? std::string_view(*time) : std::string_view(m_now), m_actor, m_action, m_target, m_outcome,
+      m_has_details ? std::string_view(m_details.text()) : "{}"};
   for (std::size_t i = 0; i < std::size(fields); ++i) {
     record.bounds[i] = bytes.size();
     bytes.append(fields[i]);
@@ -281,7 +285,10 @@ std::string *RecordParser::string_field()
                               : nullptr;
 }
 
-bool RecordParser::ignored() const { return m_key == "seq" || m_key == "hash" || m_key == "prev_hash"; }
+bool RecordParser::ignored() const
+{
+  return m_key == "seq" || m_key == "hash" || m_key == "prev_hash";
+}
 
 // A top-level value that is not a string for a string field, or a non-object for details.
 bool RecordParser::top_level_value(const char *type)

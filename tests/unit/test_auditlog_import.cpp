@@ -31,12 +31,30 @@ std::string reference_details(const std::string &details)
 // arrays, strings with escapes and non-ASCII text, integers and floats of every kind.
 std::string random_json(std::mt19937 &rng, int depth, bool object)
 {
-  static const char *keys[] = {"a", "b", "ab", "B", "\\u00e9", "\\u00e8", "z", "", " ", "a\\u0000", "\\ud83d\\ude00",
-                               "\\n", "aa"};
-  static const char *scalars[] = {"null", "true", "false", "0", "-0", "-1", "1.5", "1e2", "1E-7", "-0.0",
-                                  "0.1", "12345678901234567890", "-9223372036854775808", "3.141592653589793",
-                                  "\"\"", "\"x\"", "\"tab\\tq\\\"b\\\\s\\/\"", "\"\\u00fc\\u4e2d\"", "\"\\u001f\"",
-                                  "\"ümlaut ✓\"", "1.7976931348623157e308", "5e-324"};
+  static const char *keys[] = {
+      "a", "b", "ab", "B", "\\u00e9", "\\u00e8", "z", "", " ", "a\\u0000", "\\ud83d\\ude00", "\\n", "aa"};
+  static const char *scalars[] = {"null",
+                                  "true",
+                                  "false",
+                                  "0",
+                                  "-0",
+                                  "-1",
+                                  "1.5",
+                                  "1e2",
+                                  "1E-7",
+                                  "-0.0",
+                                  "0.1",
+                                  "12345678901234567890",
+                                  "-9223372036854775808",
+                                  "3.141592653589793",
+                                  "\"\"",
+                                  "\"x\"",
+                                  "\"tab\\tq\\\"b\\\\s\\/\"",
+                                  "\"\\u00fc\\u4e2d\"",
+                                  "\"\\u001f\"",
+                                  "\"ümlaut ✓\"",
+                                  "1.7976931348623157e308",
+                                  "5e-324"};
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   std::string out = object ? "{" : "[";
   const std::size_t members = pick(6);
@@ -71,8 +89,9 @@ TEST_CASE("auditlog::RecordParser details are what canonical_details writes")
   SUBCASE("chosen objects")
   {
     for (const std::string details :
-         {R"({})", R"({"a":1})", R"({"z":1,"a":2})", R"({"b":{"d":[1,2,{"y":null,"x":true}],"c":"s"},"a":[]})",
-          R"({"k":1,"k":2})", R"({"k":{"a":1},"k":[3]})", R"({"a":{"b":1,"a":2,"b":3}})",
+         {R"({})", R"({"a":1})", R"({"z":1,"a":2})",
+          R"({"b":{"d":[1,2,{"y":null,"x":true}],"c":"s"},"a":[]})", R"({"k":1,"k":2})",
+          R"({"k":{"a":1},"k":[3]})", R"({"a":{"b":1,"a":2,"b":3}})",
           R"({"u":"\u00e9\u4e2d\ud83d\ude00","e":"tab\tnl\n\"q\" \\ \/"})",
           R"({"f":1.5,"g":1e2,"h":-0.0,"i":1.0E-7,"j":12345678901234567890,"k":-9223372036854775808})",
           R"({"nested":{"deep":{"deeper":{"z":[[[]]],"a":{}}}}})", R"({"é":1,"e":2,"E":3,"~":4," ":5})",
@@ -104,8 +123,9 @@ TEST_CASE("auditlog::RecordParser fields, defaults and errors")
 {
   RecordParser parser("in.jsonl", "carol", "2026-01-01T00:00:00.000000Z");
   ImportBatch batch;
-  REQUIRE(parser.parse(R"({"seq":[1,{"a":2}],"hash":"x","action":"login","target":"web","time":"2026-02-03T04:05:06.5Z"})",
-                       1, batch));
+  REQUIRE(parser.parse(
+      R"({"seq":[1,{"a":2}],"hash":"x","action":"login","target":"web","time":"2026-02-03T04:05:06.5Z"})", 1,
+      batch));
   REQUIRE(parser.parse(R"({"action":"a","target":"t","actor":"bob","outcome":"denied"})", 2, batch));
   const auto one = batch.fields(batch.records[0], 7);
   CHECK(one.seq == 7);
