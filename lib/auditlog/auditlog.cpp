@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -631,15 +630,23 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
   // WAL into audit.db and syncs that: write audit.db back while it is being copied.
   wal_writeback.start();
   Writeback db_writeback(m_db.path());
-  std::atomic<bool> committed = false;
+  std::mutex flusher_mutex;
+  std::condition_variable flusher_wake;
+  bool committed = false;
   std::thread flusher([&] {
-    while (!committed.load()) {
+    std::unique_lock lock(flusher_mutex);
+    while (!flusher_wake.wait_for(lock, std::chrono::milliseconds(10), [&] { return committed; })) {
+      lock.unlock();
       db_writeback.start();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      lock.lock();
     }
   });
   auto commit = transaction.commit();
-  committed = true;
+  {
+    std::lock_guard lock(flusher_mutex);
+    committed = true;
+  }
+  flusher_wake.notify_one();
   flusher.join();
   TRY_VOID(commit);
   return count;
