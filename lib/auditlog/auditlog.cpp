@@ -1,11 +1,15 @@
 #include "auditlog/auditlog.hpp"
 
+#include "auditlog/import.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -59,6 +63,9 @@ CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
 
 constexpr const char *entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
 constexpr int trigger_count = 6;
+// An import inserts this many entries per INSERT statement.
+constexpr std::size_t import_group = 32;
+constexpr const char *insert_checkpoint_sql = "INSERT INTO checkpoints(size, time, note) VALUES (?1, ?2, ?3)";
 
 Error not_ours(const fs::path &path, std::string_view why)
 {
@@ -115,28 +122,6 @@ Result<LogKey> load_or_create_key(const fs::path &key_path)
     }
   }
   return load_key(key_path);
-}
-
-// Parse nlohmann's "... at line L, column C: detail" into column and detail.
-std::pair<std::size_t, std::string> parse_error_position(const nlohmann::json::parse_error &e)
-{
-  const std::string what = e.what();
-  std::size_t column = e.byte;
-  std::string detail = what;
-  if (const auto at = what.find("column "); at != std::string::npos) {
-    std::size_t value = 0;
-    const char *begin = what.data() + at + 7;
-    const auto [end, ec] = std::from_chars(begin, what.data() + what.size(), value);
-    if (ec == std::errc()) {
-      column = value;
-    }
-    if (const auto colon = what.find(": ", at); colon != std::string::npos) {
-      detail = what.substr(colon + 2);
-    }
-  } else if (const auto colon = what.find("] "); colon != std::string::npos) {
-    detail = what.substr(colon + 2);
-  }
-  return {column, detail};
 }
 
 // SQLite busy handler: sleep 0.2 to 2 ms (jittered, so that waiting processes do not wake in step)
@@ -292,16 +277,21 @@ Result<PublicKey> AuditLog::public_key()
   return key->public_key();
 }
 
-Result<void> AuditLog::store_checkpoint(int64_t size, const Hash &head)
+Result<void> AuditLog::store_checkpoint(int64_t size, const Hash &head, Statement *insert)
 {
   const auto *key = TRY(this->key());
   CheckpointBody body{key->public_key().name, size, head, util::now_rfc3339()};
   const auto note = sign_checkpoint(*key, body);
-  auto insert = TRY(m_db.prepare("INSERT INTO checkpoints(size, time, note) VALUES (?1, ?2, ?3)"));
-  insert.bind(1, size);
-  insert.bind(2, std::string_view(body.time));
-  insert.bind(3, std::string_view(note));
-  TRY(insert.step());
+  Statement own;
+  if (insert == nullptr) {
+    own = TRY(m_db.prepare(insert_checkpoint_sql));
+    insert = &own;
+  }
+  insert->bind(1, size);
+  insert->bind(2, std::string_view(body.time));
+  insert->bind(3, std::string_view(note));
+  TRY(insert->step());
+  sqlite3_reset(insert->get());
   return {};
 }
 
@@ -314,12 +304,12 @@ struct ScanResult {
   Hash last_hash{};
 };
 
-// An entry validated and ready to hash: the parse work an import does on its reader thread.
+namespace {
+
+// An entry validated and ready to hash (append).
 struct PreparedEntry {
   std::string time, actor, action, target, outcome, details;
 };
-
-namespace {
 
 Result<PreparedEntry> prepare_entry(NewEntry &&entry, const std::string &now)
 {
@@ -347,311 +337,171 @@ Result<PreparedEntry> prepare_entry(NewEntry &&entry, const std::string &now)
   return out;
 }
 
-const char *import_hint = "nothing was imported; fix the line and run the import again";
-
-// Reads one import line with nlohmann's SAX interface, without building a JSON tree for the top
-// level: the string fields go straight into a NewEntry, and only `details` becomes a json value.
-class RecordReader {
-public:
-  using json = nlohmann::json;
-
-  explicit RecordReader(NewEntry &entry) : m_entry(entry) {}
-
-  bool null() { return scalar(json(nullptr)); }
-  bool boolean(bool value) { return scalar(json(value)); }
-  bool number_integer(json::number_integer_t value) { return scalar(json(value)); }
-  bool number_unsigned(json::number_unsigned_t value) { return scalar(json(value)); }
-  bool number_float(json::number_float_t value, const json::string_t &) { return scalar(json(value)); }
-  bool binary(json::binary_t &) { return refuse("binary values are not JSON"); }
-  bool string(json::string_t &value)
-  {
-    if (!m_stack.empty()) {
-      add(json(std::move(value)));
-      return true;
-    }
-    if (!m_started) {
-      return refuse("expected a JSON object, found string");
-    }
-    if (auto *field = string_field()) {
-      *field = std::move(value);
-      m_has_target = m_has_target || m_key == "target";
-      return true;
-    }
-    return top_level_value("string");
-  }
-  bool start_object(std::size_t) { return start(json::object()); }
-  bool start_array(std::size_t) { return start(json::array()); }
-  bool key(json::string_t &key)
-  {
-    if (m_stack.empty()) {
-      // A field given twice would be ambiguous (JSON parsers differ on which one wins).
-      if (!m_seen.insert(key).second) {
-        return refuse(fmt::format("duplicate field \"{}\" (expected each field once)", key));
-      }
-      m_key = std::move(key);
-    } else {
-      m_nested_key = std::move(key);
-    }
-    return true;
-  }
-  bool end_object() { return end(); }
-  bool end_array() { return end(); }
-  bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &e)
-  {
-    const auto *parse = dynamic_cast<const json::parse_error *>(&e);
-    if (parse != nullptr) {
-      m_syntax = parse_error_position(*parse);
-    } else {
-      m_syntax = {1, e.what()};
-    }
-    return false;
-  }
-
-  // A syntax error (column, message), or a record that is valid JSON but not a valid entry (message).
-  const std::optional<std::pair<std::size_t, std::string>> &syntax_error() const { return m_syntax; }
-  const std::string &error() const { return m_error; }
-  bool has_target() const { return m_has_target; }
-
-private:
-  bool refuse(std::string message)
-  {
-    m_error = std::move(message);
-    return false;
-  }
-
-  std::string *string_field()
-  {
-    return m_key == "actor"     ? &m_entry.actor
-           : m_key == "action"  ? &m_entry.action
-           : m_key == "target"  ? &m_entry.target
-           : m_key == "outcome" ? &m_entry.outcome
-           : m_key == "time"    ? &m_entry.time
-                                : nullptr;
-  }
-  bool ignored() const { return m_key == "seq" || m_key == "hash" || m_key == "prev_hash"; }
-
-  // A top-level value that is not a string for a string field, or a non-object for details.
-  bool top_level_value(const char *type)
-  {
-    if (ignored()) {
-      return true;
-    }
-    if (m_key == "details") {
-      return refuse("details must be a JSON object");
-    }
-    if (string_field() != nullptr) {
-      return refuse(fmt::format("{} must be a string, not {}", m_key, type));
-    }
-    return refuse(
-        fmt::format("unknown field \"{}\" (known: actor, action, target, outcome, details, time)", m_key));
-  }
-
-  bool scalar(json &&value)
-  {
-    if (!m_stack.empty()) {
-      add(std::move(value));
-      return true;
-    }
-    if (!m_started) {
-      return refuse(fmt::format("expected a JSON object, found {}", value.type_name()));
-    }
-    return top_level_value(value.type_name());
-  }
-
-  json *add(json &&value)
-  {
-    json &container = *m_stack.back();
-    if (container.is_object()) {
-      json &slot = container[m_nested_key];
-      slot = std::move(value);
-      return &slot;
-    }
-    container.push_back(std::move(value));
-    return &container.back();
-  }
-
-  bool start(json &&container)
-  {
-    // The details are hashed and written out by recursive code: bound their depth.
-    if (m_stack.size() >= max_details_depth) {
-      return refuse(fmt::format("details nested more than {} levels deep (expected at most {})", max_details_depth,
-                                max_details_depth));
-    }
-    if (!m_stack.empty()) {
-      m_stack.push_back(add(std::move(container)));
-      return true;
-    }
-    if (!m_started) {
-      if (!container.is_object()) {
-        return refuse("expected a JSON object, found array");
-      }
-      m_started = true;
-      return true;
-    }
-    if (m_key == "details" && container.is_object()) {
-      m_entry.details = std::move(container);
-      m_stack.push_back(&m_entry.details);
-      return true;
-    }
-    if (ignored()) {
-      m_ignored = std::move(container);
-      m_stack.push_back(&m_ignored);
-      return true;
-    }
-    return top_level_value(container.type_name());
-  }
-
-  bool end()
-  {
-    if (!m_stack.empty()) {
-      m_stack.pop_back();
-    }
-    return true;
-  }
-
-  static constexpr std::size_t max_details_depth = 64;
-
-  NewEntry &m_entry;
-  std::set<std::string> m_seen;
-  bool m_started = false;
-  bool m_has_target = false;
-  std::string m_key, m_nested_key, m_error;
-  std::vector<json *> m_stack;
-  json m_ignored;
-  std::optional<std::pair<std::size_t, std::string>> m_syntax;
-};
-
-// Parse one JSON Lines record into a prepared entry; errors name source:line:column.
-Result<PreparedEntry> parse_record(const std::string &line, const std::string &source, int64_t line_number,
-                                   const std::string &default_actor, const std::string &now)
+// INSERT INTO entries of `rows` rows (parameters 9 * row + 1 to 9 * row + 9).
+std::string insert_entries_sql(std::size_t rows)
 {
-  auto bad = [&](std::string_view what) {
-    return fail_with_hint(Errc::parse, import_hint, "{}:{}:1: {}", source, line_number, what);
-  };
-  // nlohmann's parser stops at a NUL byte as at the end of the input: what follows would be ignored.
-  if (const auto nul = line.find('\0'); nul != std::string::npos) {
-    return fail_with_hint(Errc::parse, import_hint, "{}:{}:{}: a NUL byte (expected one JSON object a line, in UTF-8)",
-                          source, line_number, nul + 1);
+  std::string sql = fmt::format("INSERT INTO entries({}) VALUES ", entry_columns);
+  for (std::size_t row = 0; row < rows; ++row) {
+    const auto p = 9 * row;
+    sql += fmt::format("{}(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})", row == 0 ? "" : ", ", p + 1, p + 2,
+                       p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9);
   }
-  NewEntry entry;
-  entry.actor = default_actor;
-  RecordReader reader(entry);
-  if (!nlohmann::json::sax_parse(line, &reader)) {
-    if (const auto &syntax = reader.syntax_error()) {
-      return fail_with_hint(Errc::parse, import_hint, "{}:{}:{}: {}", source, line_number, syntax->first,
-                            syntax->second);
-    }
-    return bad(reader.error());
-  }
-  if (entry.action.empty()) {
-    return bad("action is missing");
-  }
-  if (!reader.has_target()) {
-    return bad("target is missing");
-  }
-  auto prepared = prepare_entry(std::move(entry), now);
-  if (!prepared) {
-    return bad(prepared.error().message);
-  }
-  return prepared;
+  return sql;
 }
 
-// A bounded queue of parsed batches between the reader thread and the writer (the caller's thread).
-struct Batch {
-  std::vector<PreparedEntry> entries;
-  std::optional<Error> error;
-  bool last = false;
-};
+// Bind an entry's columns to parameters offset + 1 to offset + 9 (without copies: the fields and
+// hashes must outlive the step).
+void bind_entry(Statement &insert, int offset, const EntryFields &fields, const Hash &prev_hash,
+                const Hash &hash)
+{
+  insert.bind(offset + 1, fields.seq);
+  insert.bind(offset + 2, fields.time);
+  insert.bind(offset + 3, fields.actor);
+  insert.bind(offset + 4, fields.action);
+  insert.bind(offset + 5, fields.target);
+  insert.bind(offset + 6, fields.outcome);
+  insert.bind(offset + 7, fields.details);
+  insert.bind_blob(offset + 8, prev_hash);
+  insert.bind_blob(offset + 9, hash);
+}
 
-class BatchQueue {
-public:
-  // Returns false when the consumer has given up.
-  bool push(Batch batch)
-  {
-    std::unique_lock lock(m_mutex);
-    m_not_full.wait(lock, [&] { return m_queue.size() < 4 || m_cancelled; });
-    if (m_cancelled) {
-      return false;
-    }
-    m_queue.push_back(std::move(batch));
-    m_not_empty.notify_one();
-    return true;
+Result<std::pair<int64_t, Hash>> read_head(Database &db)
+{
+  auto last = TRY(db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
+  std::pair<int64_t, Hash> head{0, Hash{}};
+  if (TRY(last.step())) {
+    head.first = last.int64(0);
+    copy_hash(head.second, last.blob(1));
   }
-  Batch pop()
+  return head;
+}
+
+// Batches between an import's parser threads, which fill them, and its writer (the caller's thread),
+// which hashes and inserts their entries in input order and gives them back for reuse.
+class BatchPipe {
+public:
+  explicit BatchPipe(int batches)
+  {
+    for (int i = 0; i < batches; ++i) {
+      m_free.push_back(std::make_unique<ImportBatch>());
+    }
+  }
+  // An empty batch to fill, or null when the writer has given up.
+  std::unique_ptr<ImportBatch> take_free()
+  {
+    std::unique_ptr<ImportBatch> batch;
+    {
+      std::unique_lock lock(m_mutex);
+      m_free_ready.wait(lock, [&] { return !m_free.empty() || m_cancelled; });
+      if (m_cancelled) {
+        return nullptr;
+      }
+      batch = std::move(m_free.back());
+      m_free.pop_back();
+    }
+    batch->clear();
+    return batch;
+  }
+  void send(std::unique_ptr<ImportBatch> batch)
+  {
+    std::lock_guard lock(m_mutex);
+    const auto index = batch->index;
+    m_full.emplace(index, std::move(batch));
+    m_full_ready.notify_one();
+  }
+  // The batch of block `index` (blocks are taken in order, so it always comes).
+  std::unique_ptr<ImportBatch> receive(int64_t index)
   {
     std::unique_lock lock(m_mutex);
-    m_not_empty.wait(lock, [&] { return !m_queue.empty(); });
-    Batch batch = std::move(m_queue.front());
-    m_queue.pop_front();
-    m_not_full.notify_one();
-    return batch;
+    m_full_ready.wait(lock, [&] { return m_full.contains(index); });
+    auto node = m_full.extract(index);
+    return std::move(node.mapped());
+  }
+  void give_back(std::unique_ptr<ImportBatch> batch)
+  {
+    std::lock_guard lock(m_mutex);
+    m_free.push_back(std::move(batch));
+    m_free_ready.notify_one();
   }
   void cancel()
   {
     std::lock_guard lock(m_mutex);
     m_cancelled = true;
-    m_not_full.notify_all();
+    m_free_ready.notify_all();
   }
 
 private:
   std::mutex m_mutex;
-  std::condition_variable m_not_full, m_not_empty;
-  std::deque<Batch> m_queue;
+  std::condition_variable m_free_ready, m_full_ready;
+  std::vector<std::unique_ptr<ImportBatch>> m_free;
+  std::map<int64_t, std::unique_ptr<ImportBatch>> m_full;
   bool m_cancelled = false;
 };
 
+// Starts the kernel's writeback of a file's dirty pages without waiting for it (sync_file_range), so
+// that a later fsync (SQLite's, at commit) finds them on disk already. Durability still comes from that
+// fsync; this only moves the disk writes earlier, overlapping them with work. Does nothing if the file
+// cannot be opened.
+class Writeback {
+public:
+  explicit Writeback(const fs::path &path) : m_fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  Writeback(const Writeback &) = delete;
+  Writeback &operator=(const Writeback &) = delete;
+  ~Writeback()
+  {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+  }
+  void start()
+  {
+    if (m_fd >= 0) {
+      ::sync_file_range(m_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+  }
+
+private:
+  int m_fd;
+};
+
+// How many threads parse an import's lines: parsing JSON is most of an import's work.
+int import_parser_threads()
+{
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1U, 4U));
+}
+
 } // namespace
 
-Result<Entry> AuditLog::insert_entry(PreparedEntry &&prepared, Statement &last, Statement &insert,
-                                     std::optional<std::pair<int64_t, Hash>> &head)
+Result<Hash> AuditLog::insert_row(const EntryFields &fields, const Hash &prev_hash, Statement &insert)
 {
-  if (!head) {
-    head.emplace(0, Hash{});
-    if (TRY(last.step())) {
-      head->first = last.int64(0);
-      copy_hash(head->second, last.blob(1));
-    }
-    last.reset();
-  }
-  Entry out;
-  out.seq = head->first + 1;
-  out.time = std::move(prepared.time);
-  out.actor = std::move(prepared.actor);
-  out.action = std::move(prepared.action);
-  out.target = std::move(prepared.target);
-  out.outcome = std::move(prepared.outcome);
-  out.details = std::move(prepared.details);
-  out.prev_hash = head->second;
-  out.hash = m_hasher->hash(
-      EntryFields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details},
-      out.prev_hash);
-  insert.bind(1, out.seq);
-  insert.bind(2, std::string_view(out.time));
-  insert.bind(3, std::string_view(out.actor));
-  insert.bind(4, std::string_view(out.action));
-  insert.bind(5, std::string_view(out.target));
-  insert.bind(6, std::string_view(out.outcome));
-  insert.bind(7, std::string_view(out.details));
-  insert.bind_blob(8, out.prev_hash);
-  insert.bind_blob(9, out.hash);
+  const Hash hash = m_hasher->hash(fields, prev_hash);
+  bind_entry(insert, 0, fields, prev_hash, hash);
   TRY(insert.step());
-  insert.reset();
-  *head = {out.seq, out.hash};
-  if (out.seq % checkpoint_interval == 0) {
-    TRY_VOID(store_checkpoint(out.seq, out.hash));
-  }
-  return out;
+  sqlite3_reset(insert.get()); // every parameter is bound again for the next row
+  return hash;
 }
 
 Result<Entry> AuditLog::append(const NewEntry &entry)
 {
   auto prepared = TRY(prepare_entry(NewEntry(entry), util::now_rfc3339()));
   auto transaction = TRY(Transaction::begin_immediate(m_db));
-  auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
-  auto insert = TRY(m_db.prepare(
-      fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", entry_columns)));
-  std::optional<std::pair<int64_t, Hash>> head;
-  auto out = TRY(insert_entry(std::move(prepared), last, insert, head));
+  const auto head = TRY(read_head(m_db));
+  auto insert = TRY(m_db.prepare(insert_entries_sql(1)));
+  Entry out;
+  out.seq = head.first + 1;
+  out.time = std::move(prepared.time);
+  out.actor = std::move(prepared.actor);
+  out.action = std::move(prepared.action);
+  out.target = std::move(prepared.target);
+  out.outcome = std::move(prepared.outcome);
+  out.details = std::move(prepared.details);
+  out.prev_hash = head.second;
+  out.hash = TRY(
+      insert_row(EntryFields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details},
+                 out.prev_hash, insert));
+  if (out.seq % checkpoint_interval == 0) {
+    TRY_VOID(store_checkpoint(out.seq, out.hash));
+  }
   TRY_VOID(transaction.commit());
   return out;
 }
@@ -662,74 +512,143 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
   // Entries without a time get the import's time (one transaction, one moment).
   const std::string now = util::now_rfc3339();
   auto transaction = TRY(Transaction::begin_immediate(m_db));
-  TRY_VOID(m_db.exec("PRAGMA cache_size=-131072"));
-  auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
-  auto insert = TRY(m_db.prepare(
-      fmt::format("INSERT INTO entries({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", entry_columns)));
+  auto [seq, prev_hash] = TRY(read_head(m_db));
+  auto insert = TRY(m_db.prepare(insert_entries_sql(1)));
+  auto insert_group = TRY(m_db.prepare(insert_entries_sql(import_group)));
+  auto insert_checkpoint = TRY(m_db.prepare(insert_checkpoint_sql));
+  std::array<Hash, import_group + 1> chain{}; // a group's previous hash and its entries' hashes
 
-  // A reader thread parses and validates lines while this thread hashes and inserts.
-  BatchQueue queue;
-  std::thread reader([&] {
-    std::string line;
-    int64_t line_number = 0;
-    Batch batch;
-    batch.entries.reserve(4096);
-    while (std::getline(input, line)) {
-      ++line_number;
-      if (!line.empty() && line.back() == '\r') {
-        line.pop_back();
-      }
-      if (line.find_first_not_of(" \t") == std::string::npos) {
-        continue;
-      }
-      auto prepared = parse_record(line, source_name, line_number, default_actor, now);
-      if (!prepared) {
-        batch.error = std::move(prepared.error());
-        batch.last = true;
-        queue.push(std::move(batch));
+  // The WAL this transaction writes sits in the page cache until the commit syncs it: have the kernel
+  // write it back meanwhile, so that the commit's sync has little left to wait for.
+  Writeback wal_writeback(fs::path(m_db.path().string() + "-wal"));
+
+  // Parser threads take blocks of lines in turn and parse and validate them, while this thread hashes
+  // and inserts the entries in input order.
+  BlockReader blocks(input);
+  const int parsers = import_parser_threads();
+  BatchPipe pipe(2 * parsers + 2);
+  auto parse_blocks = [&] {
+    RecordParser parser(source_name, default_actor, now);
+    while (true) {
+      auto batch = pipe.take_free();
+      if (!batch) {
         return;
       }
-      batch.entries.push_back(std::move(*prepared));
-      if (batch.entries.size() == 4096) {
-        if (!queue.push(std::move(batch))) {
-          return;
+      const auto block = blocks.next(batch->input);
+      if (!block) {
+        return;
+      }
+      batch->index = block->index;
+      batch->last = block->last;
+      int64_t line_number = block->lines_before;
+      std::string_view rest = batch->input;
+      while (!rest.empty()) {
+        const auto newline = rest.find('\n');
+        std::string_view line = rest.substr(0, newline);
+        rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
+        ++line_number;
+        if (!line.empty() && line.back() == '\r') {
+          line.remove_suffix(1);
         }
-        batch = Batch{};
-        batch.entries.reserve(4096);
+        if (line.find_first_not_of(" \t") == std::string_view::npos) {
+          continue;
+        }
+        if (auto parsed = parser.parse(line, line_number, *batch); !parsed) {
+          batch->error = std::move(parsed.error());
+          batch->last = true;
+          blocks.stop();
+          break;
+        }
+      }
+      if (!batch->error && block->failed) {
+        batch->error = Error{Errc::io, fmt::format("cannot read {}", source_name), {}};
+      }
+      const bool last = batch->last;
+      pipe.send(std::move(batch));
+      if (last) {
+        return;
       }
     }
-    if (input.bad()) {
-      batch.error = Error{Errc::io, fmt::format("cannot read {}", source_name), {}};
-    }
-    batch.last = true;
-    queue.push(std::move(batch));
-  });
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < parsers; ++i) {
+    threads.emplace_back(parse_blocks);
+  }
 
-  std::optional<std::pair<int64_t, Hash>> head;
   int64_t count = 0;
   std::optional<Error> failure;
-  while (!failure) {
-    Batch batch = queue.pop();
-    for (auto &prepared : batch.entries) {
-      if (auto inserted = insert_entry(std::move(prepared), last, insert, head); !inserted) {
-        failure = std::move(inserted.error());
+  bool last = false;
+  for (int64_t index = 0; !failure && !last; ++index) {
+    auto batch = pipe.receive(index);
+    const auto &records = batch->records;
+    for (std::size_t i = 0; i < records.size() && !failure;) {
+      // Whole groups with one multi-row INSERT (SQLite's per-statement work, once per group), the
+      // rest row by row.
+      const std::size_t rows = records.size() - i >= import_group ? import_group : 1;
+      Statement &statement = rows == import_group ? insert_group : insert;
+      chain[0] = prev_hash;
+      for (std::size_t r = 0; r < rows; ++r) {
+        const auto fields = batch->fields(records[i + r], seq + 1 + static_cast<int64_t>(r));
+        chain[r + 1] = m_hasher->hash(fields, chain[r]);
+        bind_entry(statement, static_cast<int>(9 * r), fields, chain[r], chain[r + 1]);
+      }
+      if (auto stepped = statement.step(); !stepped) {
+        failure = std::move(stepped.error());
         break;
       }
-      ++count;
+      sqlite3_reset(statement.get());
+      for (std::size_t r = 0; r < rows; ++r) {
+        ++seq;
+        if (seq % checkpoint_interval == 0) {
+          if (auto stored = store_checkpoint(seq, chain[r + 1], &insert_checkpoint); !stored) {
+            failure = std::move(stored.error());
+            break;
+          }
+        }
+      }
+      prev_hash = chain[rows];
+      count += static_cast<int64_t>(rows);
+      i += rows;
     }
-    if (!failure && batch.error) {
-      failure = std::move(batch.error);
+    if (!failure && batch->error) {
+      failure = std::move(batch->error);
     }
-    if (batch.last) {
-      break;
+    last = batch->last;
+    pipe.give_back(std::move(batch));
+    if (index % 4 == 3) {
+      wal_writeback.start();
     }
   }
-  queue.cancel();
-  reader.join();
+  pipe.cancel();
+  for (auto &thread : threads) {
+    thread.join();
+  }
   if (failure) {
     return std::unexpected(std::move(*failure));
   }
-  TRY_VOID(transaction.commit());
+  // The commit writes the rest of the WAL and syncs it, then SQLite's automatic checkpoint copies the
+  // WAL into audit.db and syncs that: write audit.db back while it is being copied.
+  wal_writeback.start();
+  Writeback db_writeback(m_db.path());
+  std::mutex flusher_mutex;
+  std::condition_variable flusher_wake;
+  bool committed = false;
+  std::thread flusher([&] {
+    std::unique_lock lock(flusher_mutex);
+    while (!flusher_wake.wait_for(lock, std::chrono::milliseconds(10), [&] { return committed; })) {
+      lock.unlock();
+      db_writeback.start();
+      lock.lock();
+    }
+  });
+  auto commit = transaction.commit();
+  {
+    std::lock_guard lock(flusher_mutex);
+    committed = true;
+  }
+  flusher_wake.notify_one();
+  flusher.join();
+  TRY_VOID(commit);
   return count;
 }
 

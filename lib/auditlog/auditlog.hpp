@@ -99,8 +99,6 @@ struct Stats {
   int64_t file_bytes = 0;
 };
 
-struct PreparedEntry;
-
 class AuditLog {
 public:
   // Open the workspace's audit.db, creating it (mode 0600) and the log key (mode 0600) on first use.
@@ -145,9 +143,10 @@ private:
   {
   }
   Result<const LogKey *> key();
-  Result<Entry> insert_entry(PreparedEntry &&entry, Statement &last, Statement &insert,
-                             std::optional<std::pair<int64_t, Hash>> &head);
-  Result<void> store_checkpoint(int64_t size, const Hash &head);
+  // Hash an entry and insert it with `insert` (the prepared INSERT INTO entries); returns its hash.
+  Result<Hash> insert_row(const EntryFields &fields, const Hash &prev_hash, Statement &insert);
+  // Sign and store a checkpoint (with `insert`, a prepared INSERT INTO checkpoints, when given).
+  Result<void> store_checkpoint(int64_t size, const Hash &head, Statement *insert = nullptr);
   Result<std::string> meta(const char *key);
 
   Database m_db;
