@@ -79,7 +79,7 @@ def listing(root):
 
 
 def work_base():
-    """COMPLYCLI_FAULT_TMPDIR, else /dev/shm when it is a writable tmpfs, else the system temp folder.
+    """COMPLYCLI_FAULT_TMPDIR, else /dev/shm when it is writable with room, else the system temp folder.
 
     A kill is about what the process leaves behind, not about the disk: the page cache survives SIGKILL,
     so a tmpfs (where fsync costs nothing) checks the same thing several times faster."""
@@ -87,7 +87,9 @@ def work_base():
     if chosen:
         return chosen
     if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
-        return "/dev/shm"
+        free = os.statvfs("/dev/shm")
+        if free.f_bavail * free.f_frsize >= 256 << 20:  # a container's default 64 MiB is too tight
+            return "/dev/shm"
     return None
 
 
