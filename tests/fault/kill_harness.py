@@ -307,8 +307,10 @@ class Harness:
         except CheckFailed as e:
             print(f"fault.{self.operation}: FAILED after the last run: {e}", file=sys.stderr)
             return 1
+        window = (f", {self.stats['window']} killed between link and rename (complete hidden copy left)"
+                  if "window" in self.stats else "")
         print(f"fault.{self.operation}: {self.runs} runs passed ({self.stats['killed']} killed, "
-              f"{self.stats['finished']} finished before the kill), {self.processes} processes, "
+              f"{self.stats['finished']} finished before the kill{window}), {self.processes} processes, "
               f"{time.monotonic() - started:.1f} s")
         return 0
 
@@ -552,6 +554,7 @@ class ReencryptRecursive(Operation):
 
     def check(self, i, killed):
         h = self.h
+        self.replace_window(killed)
         h.check_no_strays(self.dir, self.dir_listing)
         unchanged = 0
         for name in self.digests:
@@ -564,6 +567,24 @@ class ReencryptRecursive(Operation):
 
     def extra_files(self):
         return [(os.path.join(self.dir, name), d) for name, d in self.digests.items()]
+
+    def replace_window(self, killed):
+        """Replacing a file is linkat(unnamed file -> .NAME.tmp-XXXXXX) then rename(-> NAME): Linux
+        cannot rename an unnamed file over another. A kill between those two calls leaves the hidden
+        name: allowed only in exactly that state (the hidden file is the complete new version, and
+        the target is still the old one), counted, and removed before the next run."""
+        for entry in os.listdir(self.dir):
+            match = re.fullmatch(r"\.(.+)\.tmp-[A-Za-z0-9]{6}", entry)
+            if not killed or not match or match.group(1) not in self.digests:
+                continue
+            name, hidden = match.group(1), os.path.join(self.dir, entry)
+            if sha256_file(os.path.join(self.dir, name)) != self.v1[name]:
+                raise CheckFailed(f"{hidden} was left behind, and {name} was replaced too")
+            plain = self.h.cli("--quiet", "decrypt", "--identity", self.h.identity, "-o", "-", hidden).stdout
+            if hashlib.sha256(plain).hexdigest() != self.digests[name]:
+                raise CheckFailed(f"{hidden} was left behind, and it is not the complete new version")
+            os.remove(hidden)
+            self.h.stats["window"] = self.h.stats.get("window", 0) + 1
 
     def reset(self):
         shutil.rmtree(self.dir)
