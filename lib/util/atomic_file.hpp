@@ -36,8 +36,6 @@ public:
   Result<void> write(std::string_view text);
 
   // fsync the data, move it to the target path, fsync the folder. After this the file is final.
-  // An unnamed file is linked at the target (Overwrite::no), or linked at a hidden name and renamed
-  // over the target (Overwrite::yes): a kill between those two calls leaves that complete hidden file.
   Result<void> commit();
 
   // Remove the temporary file now (the destructor does it too).
