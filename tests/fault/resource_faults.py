@@ -41,6 +41,10 @@ def write_random(path, size, rng):
 
 
 def run(argv, check=True):
+    if shutil.which(argv[0]) is None:  # no mount(8): as if the mount failed
+        if check:
+            raise Failed(f"{argv[0]} is not installed")
+        return subprocess.CompletedProcess(argv, 127, b"", b"")
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if check and proc.returncode != 0:
         raise Failed(f"{' '.join(argv)}: {proc.stderr.decode(errors='replace')}")
@@ -114,13 +118,12 @@ class Setup:
 
 def mount_tmpfs(path, size):
     os.makedirs(path, exist_ok=True)
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", path],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode == 0
+    return run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", path], check=False).returncode == 0
 
 
 def umount(path):
-    if subprocess.run(["umount", path], stderr=subprocess.DEVNULL).returncode != 0:
-        subprocess.run(["umount", "-l", path], stderr=subprocess.DEVNULL)
+    if run(["umount", path], check=False).returncode != 0:
+        run(["umount", "-l", path], check=False)
 
 
 def fill(folder):
