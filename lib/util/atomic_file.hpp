@@ -3,7 +3,8 @@
 // A file that appears at its target path complete or not at all: written to a temporary file in the
 // target's folder, fsynced, then linked to (or renamed over) the target by `commit()`. The temporary
 // file is unnamed (O_TMPFILE) where the file system allows it, so that even SIGKILL or a power cut
-// leaves nothing behind; elsewhere it is a hidden `.NAME.tmp-XXXXXX` file. Destroying an uncommitted
+// leaves nothing behind (but for one window when replacing a file: see commit() in atomic_file.cpp);
+// elsewhere it is a hidden `.NAME.tmp-XXXXXX` file. Destroying an uncommitted
 // AtomicFile removes the temporary file, and so does an interrupt (see util/cleanup.hpp).
 
 #include "core/error.hpp"
