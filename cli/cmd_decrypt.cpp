@@ -70,7 +70,7 @@ Result<void> run_decrypt(const DecryptOptions& o, const Context& ctx)
         if (output == "-" && report.error().code == Errc::auth_failed) {
           report.error().hint = "anything already written to standard output must be discarded";
         }
-        return std::unexpected(report.error());
+        return std::unexpected(name_stream_files(report.error(), path, output));
       }
       add_stream_details(details, report->matter, report->header, report->stats, report->digest);
       if (output != "-") {

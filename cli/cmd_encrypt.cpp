@@ -125,10 +125,14 @@ Result<void> run_encrypt(const EncryptOptions& o, const Context& ctx)
         details["matter"] = matter.name;
         details["output"] = job.output;
         Progress progress(ctx, fmt::format("encrypting {}", job.input), file_size_or_zero(job.input));
-        const auto report = TRY(matter::encrypt_file(
+        auto encrypted = matter::encrypt_file(
             job.input, job.output, matter, keyring, o.force ? util::Overwrite::yes : util::Overwrite::no,
             o.remove_source ? matter::RemoveSource::yes : matter::RemoveSource::no,
-            o.sha256 ? crypto::Digest::sha256 : crypto::Digest::none, [&progress](uint64_t n) { progress.update(n); }));
+            o.sha256 ? crypto::Digest::sha256 : crypto::Digest::none, [&progress](uint64_t n) { progress.update(n); });
+        if (!encrypted) {
+          return std::unexpected(name_stream_files(std::move(encrypted).error(), job.input, job.output));
+        }
+        const auto& report = *encrypted;
         add_stream_details(details, report.matter, report.header, report.stats, report.digest);
         details["source_removed"] = o.remove_source;
         if (job.output != "-") {

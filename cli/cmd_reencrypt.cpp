@@ -47,7 +47,11 @@ Result<void> run_reencrypt(const ReencryptOptions& o, const Context& ctx)
   for (const auto& file : files) {
     auto one = audited(ctx, workspace, "reencrypt", file, [&](nlohmann::json& details) -> Result<void> {
       Progress progress(ctx, fmt::format("re-encrypting {}", file), file_size_or_zero(file));
-      const auto report = TRY(matter::reencrypt_file(file, keyring, [&progress](uint64_t n) { progress.update(n); }));
+      auto reencrypted = matter::reencrypt_file(file, keyring, [&progress](uint64_t n) { progress.update(n); });
+      if (!reencrypted) {
+        return std::unexpected(name_stream_files(std::move(reencrypted).error(), file, file));
+      }
+      const auto& report = *reencrypted;
       add_stream_details(details, report.matter, report.header, report.stats, report.digest);
       details["from_key_version"] = report.from_version;
       details["unchanged"] = report.unchanged;

@@ -187,6 +187,19 @@ Result<void> audited(const Context& ctx, const core::Workspace& workspace, const
   return result;
 }
 
+Error name_stream_files(Error error, const std::string& input, const std::string& output)
+{
+  const auto name = [](const std::string& path, const char* stdio) { return path == "-" ? std::string(stdio) : path; };
+  for (const auto& [generic, path] : {std::pair{std::string_view("the output"), name(output, "standard output")},
+                                      std::pair{std::string_view("the input"), name(input, "standard input")}}) {
+    const auto at = error.message.find(generic);
+    if (at != std::string::npos && error.message.compare(0, 7, "cannot ") == 0) {
+      error.message.replace(at, generic.size(), path);
+    }
+  }
+  return error;
+}
+
 Progress::Progress(const Context& ctx, std::string label, uint64_t total)
     : m_enabled(!ctx.quiet && ::isatty(STDERR_FILENO) != 0), m_label(std::move(label)), m_total(total),
       m_start(std::chrono::steady_clock::now())

@@ -75,6 +75,10 @@ private:
   std::mutex m_mutex;
 };
 
+// Name the files in an error from the encryption streams, which know only file descriptors:
+// "cannot write the output: No space left on device" -> "cannot write out/a.pdf.cmply: No space ...".
+Error name_stream_files(Error error, const std::string& input, const std::string& output);
+
 // "1.5 MiB" etc.
 std::string human_size(uint64_t bytes);
 

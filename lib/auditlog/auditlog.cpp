@@ -511,6 +511,10 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
 {
   // Entries without a time get the import's time (one transaction, one moment).
   const std::string now = util::now_rfc3339();
+  // Move what the WAL holds into the database first (a passive checkpoint: it waits for nobody), so
+  // that if the import fails on a full disk, its rollback can give all of the WAL's space back
+  // without writing anything (see roll_back in sqlite.cpp).
+  sqlite3_wal_checkpoint_v2(m_db.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   auto transaction = TRY(Transaction::begin_immediate(m_db));
   auto [seq, prev_hash] = TRY(read_head(m_db));
   auto insert = TRY(m_db.prepare(insert_entries_sql(1)));

@@ -1,6 +1,30 @@
 #include "auditlog/sqlite.hpp"
 
+#include <cstring>
+
 namespace complycli::auditlog {
+
+namespace {
+
+// SQLite's message, with the operating system's reason when it has one: "disk I/O error" alone does
+// not say that the disk is full or read-only.
+std::string message_of(sqlite3 *db)
+{
+  std::string message = sqlite3_errmsg(db);
+  const int primary = sqlite3_errcode(db) & 0xff;
+  const int system = sqlite3_system_errno(db);
+  if ((primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN ||
+       primary == SQLITE_READONLY) &&
+      system != 0) {
+    const std::string reason = std::strerror(system);
+    if (message.find(reason) == std::string::npos) {
+      message += fmt::format(" ({})", reason);
+    }
+  }
+  return message;
+}
+
+} // namespace
 
 Statement &Statement::operator=(Statement &&other) noexcept
 {
@@ -23,7 +47,7 @@ Result<bool> Statement::step()
   }
   sqlite3 *db = sqlite3_db_handle(m_stmt);
   const char *file = sqlite3_db_filename(db, "main");
-  return fail(Errc::io, "{}: {}", file == nullptr ? "database" : file, sqlite3_errmsg(db));
+  return fail(Errc::io, "{}: {}", file == nullptr ? "database" : file, message_of(db));
 }
 
 Database &Database::operator=(Database &&other) noexcept
@@ -45,7 +69,7 @@ Result<Database> Database::open(const std::filesystem::path &path)
       sqlite3_open_v2(path.c_str(), &db.m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     return fail(Errc::io, "cannot open {}: {}", path.string(),
-                db.m_db != nullptr ? sqlite3_errmsg(db.m_db) : sqlite3_errstr(rc));
+                db.m_db != nullptr ? message_of(db.m_db) : sqlite3_errstr(rc));
   }
   sqlite3_extended_result_codes(db.m_db, 1);
   return db;
@@ -53,7 +77,7 @@ Result<Database> Database::open(const std::filesystem::path &path)
 
 Error Database::error(std::string_view what) const
 {
-  return Error{Errc::io, fmt::format("{}: {}: {}", m_path.string(), what, sqlite3_errmsg(m_db)), {}};
+  return Error{Errc::io, fmt::format("{}: {}: {}", m_path.string(), what, message_of(m_db)), {}};
 }
 
 Result<void> Database::exec(const char *sql)
@@ -85,10 +109,26 @@ Result<Transaction> Transaction::begin_read(Database &db)
   return Transaction(&db);
 }
 
+namespace {
+
+// Roll back. If the transaction failed because the disk is full, also give back the space its pages
+// took in the WAL (which this log keeps between processes, SQLITE_FCNTL_PERSIST_WAL): a failed large
+// import would otherwise leave the file system full, and the keystore beside it unable to open.
+void roll_back(sqlite3 *db)
+{
+  const bool full = (sqlite3_errcode(db) & 0xff) == SQLITE_FULL;
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (full) {
+    sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+}
+
+} // namespace
+
 Transaction::~Transaction()
 {
   if (m_db != nullptr) {
-    sqlite3_exec(m_db->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    roll_back(m_db->get());
   }
 }
 
@@ -98,7 +138,7 @@ Result<void> Transaction::commit()
   m_db = nullptr;
   if (sqlite3_exec(db->get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
     auto err = db->error("cannot commit");
-    sqlite3_exec(db->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    roll_back(db->get());
     return std::unexpected(err);
   }
   return {};

@@ -37,6 +37,23 @@ constexpr std::size_t tag_size = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 
 // ---- SQLite helpers -------------------------------------------------------------------------------
 
+// SQLite's message, with the operating system's reason when it has one: "disk I/O error" alone does
+// not say that the disk is full or read-only.
+std::string sqlite_message(sqlite3* db)
+{
+  std::string message = sqlite3_errmsg(db);
+  const int primary = sqlite3_errcode(db) & 0xff;
+  const int system = sqlite3_system_errno(db);
+  if ((primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN ||
+       primary == SQLITE_READONLY) && system != 0) {
+    const std::string reason = std::strerror(system);
+    if (message.find(reason) == std::string::npos) {
+      message += fmt::format(" ({})", reason);
+    }
+  }
+  return message;
+}
+
 class Statement {
 public:
   Statement(sqlite3* db, const char* sql) : m_db(db)
@@ -78,7 +95,7 @@ public:
     if (rc == SQLITE_DONE) {
       return false;
     }
-    return fail(Errc::io, "keystore: {}", sqlite3_errmsg(m_db));
+    return fail(Errc::io, "keystore: {}", sqlite_message(m_db));
   }
   Result<void> run()
   {
@@ -118,7 +135,7 @@ public:
   Result<void> begin()
   {
     if (sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return fail(Errc::io, "keystore: cannot start a transaction: {}", sqlite3_errmsg(m_db));
+      return fail(Errc::io, "keystore: cannot start a transaction: {}", sqlite_message(m_db));
     }
     m_open = true;
     return {};
@@ -126,7 +143,7 @@ public:
   Result<void> commit()
   {
     if (sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return fail(Errc::io, "keystore: cannot commit: {}", sqlite3_errmsg(m_db));
+      return fail(Errc::io, "keystore: cannot commit: {}", sqlite_message(m_db));
     }
     m_open = false;
     return {};
@@ -461,8 +478,8 @@ Result<void> Keystore::exec(const char* sql) const
 {
   char* message = nullptr;
   if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string text = message != nullptr ? message : "unknown error";
     sqlite3_free(message);
+    const std::string text = sqlite_message(m_db);
     return fail(Errc::io, "keystore {}: {}", m_path.string(), text);
   }
   return {};
@@ -479,7 +496,7 @@ Result<Keystore> Keystore::open(const fs::path& path)
   ::close(fd);
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
-    std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    std::string message = db != nullptr ? sqlite_message(db) : "out of memory";
     sqlite3_close(db);
     return fail(Errc::io, "cannot open the keystore {}: {}", path.string(), message);
   }

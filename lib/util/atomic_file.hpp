@@ -1,8 +1,11 @@
 #pragma once
 
 // A file that appears at its target path complete or not at all: written to a temporary file in the
-// target's folder, fsynced, then renamed over (or linked to) the target by `commit()`. Destroying an
-// uncommitted AtomicFile removes the temporary file, and so does an interrupt (see util/cleanup.hpp).
+// target's folder, fsynced, then linked to (or renamed over) the target by `commit()`. The temporary
+// file is unnamed (O_TMPFILE) where the file system allows it, so that even SIGKILL or a power cut
+// leaves nothing behind (but for one window when replacing a file: see commit() in atomic_file.cpp);
+// elsewhere it is a hidden `.NAME.tmp-XXXXXX` file. Destroying an uncommitted
+// AtomicFile removes the temporary file, and so does an interrupt (see util/cleanup.hpp).
 
 #include "core/error.hpp"
 
@@ -40,17 +43,23 @@ public:
   void discard() noexcept;
 
   const std::filesystem::path& target() const { return m_target; }
+  // A path that opens the temporary file (/proc/self/fd/N for an unnamed one), until commit.
   const std::filesystem::path& temporary_path() const { return m_temporary; }
   int fd() const { return m_fd; }
 
 private:
-  AtomicFile(std::filesystem::path target, std::filesystem::path temporary, int fd, Overwrite overwrite);
+  enum class Naming { unnamed, named };
+  AtomicFile(std::filesystem::path target, std::filesystem::path temporary, int fd, Overwrite overwrite,
+             Naming naming);
+  Result<void> link_unnamed();
+  Result<void> move_into_place(const std::string& from);
 
   std::filesystem::path m_target;
   std::filesystem::path m_temporary;
   int m_fd = -1;
   int m_cleanup_slot = -1;
   Overwrite m_overwrite;
+  Naming m_naming;
   bool m_committed = false;
 };
 
