@@ -221,6 +221,7 @@ Result<void> RecordParser::parse(std::string_view line, int64_t line_number, Imp
   m_time.clear();
   m_started = m_has_target = m_has_details = false;
   m_details_depth = m_skip_depth = 0;
+  m_fields_seen = 0;
   m_key.clear();
   m_error.clear();
   m_syntax.reset();
@@ -228,6 +229,11 @@ Result<void> RecordParser::parse(std::string_view line, int64_t line_number, Imp
   auto bad = [&](std::string_view what) {
     return fail_with_hint(Errc::parse, import_hint, "{}:{}:1: {}", m_source, line_number, what);
   };
+  // nlohmann's parser stops at a NUL byte as at the end of the input: what follows would be ignored.
+  if (const auto nul = line.find('\0'); nul != std::string_view::npos) {
+    return fail_with_hint(Errc::parse, import_hint, "{}:{}:{}: a NUL byte (expected one JSON object a line, in UTF-8)",
+                          m_source, line_number, nul + 1);
+  }
   if (!json::sax_parse(line.data(), line.data() + line.size(), this)) {
     if (m_syntax) {
       return fail_with_hint(Errc::parse, import_hint, "{}:{}:{}: {}", m_source, line_number, m_syntax->first,
@@ -335,6 +341,18 @@ bool RecordParser::key(json::string_t &key)
     m_details.key(key);
     return true;
   }
+  // A field given twice would be ambiguous (JSON parsers differ on which one wins). Unknown fields are
+  // refused at their value.
+  static constexpr std::string_view known[] = {"actor", "action", "target", "outcome", "details",
+                                               "time",  "seq",    "hash",   "prev_hash"};
+  for (std::size_t i = 0; i < std::size(known); ++i) {
+    if (key == known[i]) {
+      if ((m_fields_seen & (1U << i)) != 0) {
+        return refuse(fmt::format("duplicate field \"{}\" (expected each field once)", key));
+      }
+      m_fields_seen |= 1U << i;
+    }
+  }
   m_key = key;
   return true;
 }
@@ -361,6 +379,11 @@ bool RecordParser::start(bool object)
     return true;
   }
   if (m_details_depth > 0) {
+    // The details are hashed and written out by recursive code elsewhere: bound their depth.
+    if (m_details_depth >= max_details_depth) {
+      return refuse(fmt::format("details nested more than {} levels deep (expected at most {})", max_details_depth,
+                                max_details_depth));
+    }
     m_details.start(object);
     ++m_details_depth;
     return true;
@@ -372,7 +395,7 @@ bool RecordParser::start(bool object)
     m_started = true;
     return true;
   }
-  if (m_key == "details" && object) { // a later details replaces an earlier one
+  if (m_key == "details" && object) {
     m_details.begin();
     m_details_depth = 1;
     m_has_details = false;

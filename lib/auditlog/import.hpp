@@ -135,8 +135,8 @@ private:
 
 // Parses one JSON Lines import record at a time into an ImportBatch: a line is an object with action
 // and target (required), actor (default `default_actor`), outcome (default ok), details (an object),
-// time (default `now`); seq, hash and prev_hash are ignored. Errors are Errc::parse naming
-// source:line:column.
+// time (default `now`); seq, hash and prev_hash are ignored. A field given twice, a NUL byte and
+// details nested more than 64 levels deep are errors. Errors are Errc::parse naming source:line:column.
 class RecordParser {
 public:
   using json = nlohmann::json;
@@ -177,7 +177,9 @@ private:
   bool m_started = false;
   bool m_has_target = false;
   bool m_has_details = false;
+  static constexpr int max_details_depth = 64;
   int m_details_depth = 0; // > 0 inside details
+  unsigned m_fields_seen = 0; // top-level fields seen, as bits
   int m_skip_depth = 0;    // > 0 inside an ignored field's array or object
   std::string m_key, m_error;
   std::optional<std::pair<std::size_t, std::string>> m_syntax;

@@ -109,13 +109,33 @@ TEST_CASE("auditlog::RecordParser details are what canonical_details writes")
     }
   }
 
-  SUBCASE("a later details object replaces an earlier one; no details is {}")
+  SUBCASE("details given twice are an error; no details is {}")
   {
     ImportBatch batch;
-    REQUIRE(parser.parse(R"({"details":{"b":1},"action":"a","details":{"c":[2]},"target":"t"})", 1, batch));
+    const auto twice = parser.parse(R"({"details":{"b":1},"action":"a","details":{"c":[2]},"target":"t"})", 1, batch);
+    REQUIRE_FALSE(twice);
+    CHECK(twice.error().message == R"(x:1:1: duplicate field "details" (expected each field once))");
     REQUIRE(parser.parse(R"({"action":"a","target":"t"})", 2, batch));
-    CHECK(batch.fields(batch.records[0], 1).details == R"({"c":[2]})");
-    CHECK(batch.fields(batch.records[1], 2).details == "{}");
+    CHECK(batch.fields(batch.records[0], 2).details == "{}");
+  }
+  SUBCASE("a NUL byte, a field given twice and details nested too deeply are errors")
+  {
+    ImportBatch batch;
+    const auto nul = parser.parse(std::string_view("{\"action\":\"a\",\0\"target\":\"t\"}", 29), 3, batch);
+    REQUIRE_FALSE(nul);
+    CHECK(nul.error().message == "x:3:15: a NUL byte (expected one JSON object a line, in UTF-8)");
+    const auto dup = parser.parse(R"({"action":"a","target":"t","action":"b"})", 4, batch);
+    REQUIRE_FALSE(dup);
+    CHECK(dup.error().message == R"(x:4:1: duplicate field "action" (expected each field once))");
+    const auto too_deep = parser.parse(R"({"action":"a","target":"t","details":{"x":)" + std::string(64, '[') +
+                                           std::string(64, ']') + "}}",
+                                       5, batch);
+    REQUIRE_FALSE(too_deep);
+    CHECK(too_deep.error().message == "x:5:1: details nested more than 64 levels deep (expected at most 64)");
+    REQUIRE(parser.parse(R"({"action":"a","target":"t","details":{"x":)" + std::string(63, '[') +
+                             std::string(63, ']') + "}}",
+                         6, batch));
+    CHECK(batch.records.size() == 1);
   }
 }
 
