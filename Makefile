@@ -47,7 +47,8 @@ asan: deps
 	  ctest --output-on-failure -j $(JOBS)
 
 # The unit tests of the streaming pipeline (reader, workers, hasher, writer threads) and of the code
-# that drives it (the tamper loops are left out: small files take the single-threaded path). setarch -R: ThreadSanitizer's fixed memory layout needs address randomisation off.
+# that drives it (the tamper loops are left out: small files take the single-threaded path).
+# setarch -R: ThreadSanitizer's fixed memory layout needs address randomisation off.
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMPLYCLI_WARNINGS_AS_ERRORS=ON \
 	  -DENABLE_SANITIZER_THREAD=ON -DCOMPLYCLI_BUILD_BENCH=OFF $(CMAKE_FLAGS)
@@ -55,11 +56,12 @@ tsan: deps
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 setarch $$(uname -m) -R \
 	  $(TSAN_BUILD)/tests/unittest --test-case='crypto*,matter*' --test-case-exclude='crypto tamper loops'
 
-# The fuzz targets of tests/fuzz (docs/fuzzing.md), seeded from the test fixtures.
+# The fuzz targets of tests/fuzz (docs/fuzzing.md), seeded from the test fixtures. -O1 and line tables
+# only (no NDEBUG: assertions stay on) keep the clang build short for CI.
 fuzz-build:
 	@scripts/install-deps --fuzz
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
-	  -DCOMPLYCLI_FUZZ=ON -DCOMPLYCLI_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DCOMPLYCLI_FUZZ=ON -DCOMPLYCLI_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(FUZZ_BUILD) --target fuzz_targets -j $(JOBS)
 	python3 tests/fuzz/make_corpus.py . $(FUZZ_BUILD)/corpus
 

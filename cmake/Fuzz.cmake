@@ -8,7 +8,8 @@ if(COMPLYCLI_FUZZ)
   # libstdc++ 12 offers <expected> only when __cpp_concepts >= 202002L. Clang 16 implements what
   # <expected> needs (P0848, conditionally trivial special members) but still reports 201907L.
   add_compile_options(-U__cpp_concepts -D__cpp_concepts=202002L)
+  # _GLIBCXX_ASSERTIONS: bounds checks in std containers, so that an out-of-range index is a finding.
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-                      -fno-omit-frame-pointer)
+                      -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS)
   add_link_options(-fsanitize=address,undefined)
 endif()

@@ -34,19 +34,25 @@ inline std::string text_of(const uint8_t* data, std::size_t size)
   return std::string(reinterpret_cast<const char*>(data), size);
 }
 
-// A folder of this process's own, emptied on first use: /dev/shm when there is one (cheap writes).
+// A folder of this process's own, emptied on first use and removed at exit: /dev/shm when there is
+// one (cheap writes).
 inline const std::filesystem::path& scratch_dir()
 {
-  static const std::filesystem::path dir = [] {
+  // Never destroyed: the handler that removes the folder at exit runs after static destructors.
+  static const std::filesystem::path* const dir = [] {
     std::error_code ec;
     std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
                                                                                 : std::filesystem::temp_directory_path();
-    auto path = base / ("complycli-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path, ec);
-    std::filesystem::create_directories(path);
+    auto* path = new std::filesystem::path(base / ("complycli-fuzz-" + std::to_string(::getpid())));
+    std::filesystem::remove_all(*path, ec);
+    std::filesystem::create_directories(*path);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(scratch_dir(), ignored);
+    });
     return path;
   }();
-  return dir;
+  return *dir;
 }
 
 // Write `text` to `name` in a fresh sub-folder of the scratch folder (a loader that follows includes
