@@ -140,6 +140,20 @@ int busy_wait(void *, int count)
   return 1;
 }
 
+// The WAL stays between processes (PERSIST_WAL, no checkpoint on close), and every process that opens
+// the log reads it back to rebuild its index, and, not knowing what an earlier process checkpointed,
+// never restarts it: left alone it grew with every append (and so did the time of every command). Once
+// it is over 1 MiB, copy it into the database and truncate it. A busy log (another process writing or
+// reading) is left for the next one.
+void truncate_large_wal(Database &db)
+{
+  constexpr off_t limit = off_t{1} << 20;
+  struct stat st {};
+  if (::stat((db.path().string() + "-wal").c_str(), &st) == 0 && st.st_size > limit) {
+    sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+}
+
 } // namespace
 
 Result<AuditLog> AuditLog::open(const core::Workspace &workspace)
@@ -237,6 +251,7 @@ Result<AuditLog> AuditLog::open(const fs::path &db_path, const fs::path &key_pat
     }
   }
   TRY_VOID(db.exec("PRAGMA synchronous=FULL"));
+  truncate_large_wal(db);
   return AuditLog(std::move(db), key_path);
 }
 
@@ -653,6 +668,7 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
   flusher_wake.notify_one();
   flusher.join();
   TRY_VOID(commit);
+  truncate_large_wal(m_db);
   return count;
 }
 
