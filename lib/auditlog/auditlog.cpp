@@ -453,10 +453,8 @@ private:
   bool m_cancelled = false;
 };
 
-// Starts the kernel's writeback of a file's dirty pages without waiting for it (sync_file_range), so
-// that a later fsync (SQLite's, at commit) finds them on disk already. Durability still comes from that
-// fsync; this only moves the disk writes earlier, overlapping them with work. Does nothing if the file
-// cannot be opened.
+// util::start_writeback for a file SQLite writes (the WAL, the database), by path: SQLite's fsync at
+// commit then finds the pages on disk already. Does nothing if the file cannot be opened.
 class Writeback {
 public:
   explicit Writeback(const fs::path &path) : m_fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
@@ -468,12 +466,7 @@ public:
       ::close(m_fd);
     }
   }
-  void start()
-  {
-    if (m_fd >= 0) {
-      ::sync_file_range(m_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-    }
-  }
+  void start() { util::start_writeback(m_fd); }
 
 private:
   int m_fd;

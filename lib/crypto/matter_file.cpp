@@ -1,6 +1,7 @@
 #include "crypto/matter_file.hpp"
 
 #include "crypto/cobblestone.hpp"
+#include "util/file.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -128,8 +129,8 @@ std::optional<RegularFile> regular_file(int fd)
   return RegularFile{static_cast<uint64_t>(offset), static_cast<uint64_t>(st.st_size)};
 }
 
-// Starts the kernel writing a file's finished parts to disk while the rest is still being produced,
-// so that the fsync before the commit has little left to wait for (and dirty pages do not pile up).
+// Starts the kernel writing a file's finished parts to disk (util::start_writeback) every 8 MiB while
+// the rest is still being produced, so that the fsync before the commit has little left to wait for.
 class Writeback {
 public:
   Writeback(int fd, uint64_t offset) : m_fd(fd), m_started_to(offset), m_written_to(offset) {}
@@ -138,8 +139,7 @@ public:
   {
     m_written_to += size;
     if (m_written_to - m_started_to >= window) {
-      ::sync_file_range(m_fd, static_cast<off_t>(m_started_to), static_cast<off_t>(m_written_to - m_started_to),
-                        SYNC_FILE_RANGE_WRITE);
+      util::start_writeback(m_fd, m_started_to, m_written_to - m_started_to);
       m_started_to = m_written_to;
     }
   }

@@ -48,4 +48,11 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::string_vi
   return file.commit();
 }
 
+void start_writeback(int fd, uint64_t offset, uint64_t length)
+{
+  if (fd >= 0) {
+    ::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+  }
+}
+
 } // namespace complycli::util

@@ -54,27 +54,8 @@ MatterFileHeader test_header()
   return header;
 }
 
-int memfd_with(std::span<const uint8_t> data)
-{
-  const int fd = ::memfd_create("test", MFD_CLOEXEC);
-  REQUIRE(fd >= 0);
-  if (!data.empty()) {
-    REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
-  }
-  REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
-  return fd;
-}
-
-std::vector<uint8_t> contents(int fd)
-{
-  const off_t size = ::lseek(fd, 0, SEEK_END);
-  REQUIRE(size >= 0);
-  std::vector<uint8_t> data(static_cast<std::size_t>(size));
-  if (!data.empty()) {
-    REQUIRE(::pread(fd, data.data(), data.size(), 0) == static_cast<ssize_t>(data.size()));
-  }
-  return data;
-}
+using test::contents;
+using test::memfd_with;
 
 std::array<uint8_t, 32> sha256(std::span<const uint8_t> data)
 {

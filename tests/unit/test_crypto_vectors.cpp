@@ -67,29 +67,8 @@ std::string sha512_hex(std::span<const uint8_t> data)
   return util::to_hex(digest);
 }
 
-// An anonymous in-memory file holding `data`, positioned at its start.
-int memfd_with(std::span<const uint8_t> data)
-{
-  const int fd = ::memfd_create("vector", MFD_CLOEXEC);
-  REQUIRE(fd >= 0);
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    REQUIRE(n > 0);
-    done += static_cast<std::size_t>(n);
-  }
-  REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
-  return fd;
-}
-
-std::vector<uint8_t> contents(int fd)
-{
-  const off_t size = ::lseek(fd, 0, SEEK_END);
-  REQUIRE(size >= 0);
-  std::vector<uint8_t> data(static_cast<std::size_t>(size));
-  REQUIRE(::pread(fd, data.data(), data.size(), 0) == static_cast<ssize_t>(data.size()));
-  return data;
-}
+using test::contents;
+using test::memfd_with;
 
 } // namespace
 
