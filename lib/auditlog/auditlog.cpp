@@ -480,15 +480,6 @@ int import_parser_threads()
 
 } // namespace
 
-Result<Hash> AuditLog::insert_row(const EntryFields &fields, const Hash &prev_hash, Statement &insert)
-{
-  const Hash hash = m_hasher->hash(fields, prev_hash);
-  bind_entry(insert, 0, fields, prev_hash, hash);
-  TRY(insert.step());
-  sqlite3_reset(insert.get()); // every parameter is bound again for the next row
-  return hash;
-}
-
 Result<Entry> AuditLog::append(const NewEntry &entry)
 {
   auto prepared = TRY(prepare_entry(NewEntry(entry), util::now_rfc3339()));
@@ -504,9 +495,10 @@ Result<Entry> AuditLog::append(const NewEntry &entry)
   out.outcome = std::move(prepared.outcome);
   out.details = std::move(prepared.details);
   out.prev_hash = head.second;
-  out.hash = TRY(
-      insert_row(EntryFields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details},
-                 out.prev_hash, insert));
+  const EntryFields fields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details};
+  out.hash = EntryHasher(HashEngine::single).hash(fields, out.prev_hash);
+  bind_entry(insert, 0, fields, out.prev_hash, out.hash);
+  TRY(insert.step());
   if (out.seq % checkpoint_interval == 0) {
     TRY_VOID(store_checkpoint(out.seq, out.hash));
   }
@@ -529,6 +521,7 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
   auto insert_group = TRY(m_db.prepare(insert_entries_sql(import_group)));
   auto insert_checkpoint = TRY(m_db.prepare(insert_checkpoint_sql));
   std::array<Hash, import_group + 1> chain{}; // a group's previous hash and its entries' hashes
+  EntryHasher hasher;
 
   // The WAL this transaction writes sits in the page cache until the commit syncs it: have the kernel
   // write it back meanwhile, so that the commit's sync has little left to wait for.
@@ -601,7 +594,7 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
       chain[0] = prev_hash;
       for (std::size_t r = 0; r < rows; ++r) {
         const auto fields = batch->fields(records[i + r], seq + 1 + static_cast<int64_t>(r));
-        chain[r + 1] = m_hasher->hash(fields, chain[r]);
+        chain[r + 1] = hasher.hash(fields, chain[r]);
         bind_entry(statement, static_cast<int>(9 * r), fields, chain[r], chain[r + 1]);
       }
       if (auto stepped = statement.step(); !stepped) {
@@ -939,7 +932,8 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
 
   ScanResult scanned;
   if (max_seq < options.parallel_threshold || max_seq < 2) {
-    scanned = TRY(scan(m_db, *m_hasher, 1, max_seq, Hash{}));
+    EntryHasher hasher;
+    scanned = TRY(scan(m_db, hasher, 1, max_seq, Hash{}));
   } else {
     // Two halves at once, each with its own connection: every entry's hash depends only on its own
     // row, so only the link between the halves waits for both.
@@ -953,7 +947,8 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
       EntryHasher hasher;
       second = scan(second_db, hasher, mid + 1, max_seq, std::nullopt);
     });
-    auto first = scan(m_db, *m_hasher, 1, mid, Hash{});
+    EntryHasher hasher;
+    auto first = scan(m_db, hasher, 1, mid, Hash{});
     worker.join();
     TRY_VOID(second_transaction.commit());
     if (!first) {

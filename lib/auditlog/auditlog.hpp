@@ -143,8 +143,6 @@ private:
   {
   }
   Result<const LogKey *> key();
-  // Hash an entry and insert it with `insert` (the prepared INSERT INTO entries); returns its hash.
-  Result<Hash> insert_row(const EntryFields &fields, const Hash &prev_hash, Statement &insert);
   // Sign and store a checkpoint (with `insert`, a prepared INSERT INTO checkpoints, when given).
   Result<void> store_checkpoint(int64_t size, const Hash &head, Statement *insert = nullptr);
   Result<std::string> meta(const char *key);
@@ -152,7 +150,6 @@ private:
   Database m_db;
   std::filesystem::path m_key_path;
   std::optional<LogKey> m_key;
-  std::unique_ptr<EntryHasher> m_hasher = std::make_unique<EntryHasher>();
 };
 
 } // namespace complycli::auditlog

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <sodium.h>
 #include <stdexcept>
 
 namespace complycli::auditlog {
@@ -62,10 +63,14 @@ void encode_entry(std::string &out, const EntryFields &fields, std::span<const u
   out.append(reinterpret_cast<const char *>(prev_hash.data()), prev_hash.size());
 }
 
-EntryHasher::EntryHasher() : m_md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), m_ctx(EVP_MD_CTX_new())
+EntryHasher::EntryHasher(HashEngine engine)
 {
-  if (m_md == nullptr || m_ctx == nullptr) {
-    throw std::runtime_error("OpenSSL cannot provide SHA-256");
+  if (engine == HashEngine::bulk) {
+    m_md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    m_ctx = EVP_MD_CTX_new();
+    if (m_md == nullptr || m_ctx == nullptr) {
+      throw std::runtime_error("OpenSSL cannot provide SHA-256");
+    }
   }
   m_buffer.reserve(4096);
 }
@@ -81,9 +86,13 @@ Hash EntryHasher::hash(const EntryFields &fields, std::span<const uint8_t, 32> p
   m_buffer.clear();
   encode_entry(m_buffer, fields, prev_hash);
   Hash out{};
+  const auto *data = reinterpret_cast<const unsigned char *>(m_buffer.data());
+  if (m_md == nullptr) {
+    crypto_hash_sha256(out.data(), data, m_buffer.size());
+    return out;
+  }
   unsigned int size = 0;
-  if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 ||
-      EVP_DigestUpdate(m_ctx, m_buffer.data(), m_buffer.size()) != 1 ||
+  if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 || EVP_DigestUpdate(m_ctx, data, m_buffer.size()) != 1 ||
       EVP_DigestFinal_ex(m_ctx, out.data(), &size) != 1 || size != out.size()) {
     throw std::runtime_error("OpenSSL SHA-256 failed");
   }
