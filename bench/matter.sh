@@ -5,7 +5,9 @@
 #
 # Targets (issue 3): to /dev/null at least 2x age's throughput; to a file at most 1.3x cp's wall time
 # (complycli fsyncs before it renames the file into place, cp does not; cp+sync is shown too; the
-# --sha256 rows show the cost of the optional ciphertext digest);
+# --sha256 rows show the cost of the optional ciphertext digest). The disk's own floor for a durable
+# write of the same size is measured with fio (direct I/O, 8 writes in flight, fsync at the end, no
+# reading and no encryption): no program that makes the file durable can beat it;
 # peak RSS under 32 MiB for 1 GiB and for 10 GiB. The matter is unlocked with an X25519 identity, so no
 # Argon2id run is timed; the RSS of a passphrase unlock (Argon2id MODERATE: 256 MiB by design) is
 # printed separately.
@@ -17,7 +19,7 @@ set -euo pipefail
 binary=$(realpath "$1")
 size_mib=${MATTER_BENCH_MIB:-1024}
 runs=${MATTER_BENCH_RUNS:-5}
-for tool in hyperfine age age-keygen python3 /usr/bin/time; do
+for tool in hyperfine age age-keygen python3 /usr/bin/time fio; do
   command -v "$tool" >/dev/null || { echo "matter.sh: $tool is missing (scripts/install-deps --bench)" >&2; exit 3; }
 done
 
@@ -70,6 +72,17 @@ bench enc_file --prepare "$prep" -n complycli "$ours_enc -o out.cmply plain" -n 
 bench dec_file --prepare "$prep" -n complycli "$ours_dec -o out.plain plain.cmply" -n cp "cp plain.cmply out.copy" \
   -n cp+sync "cp plain.cmply out.copy && sync" -n complycli--sha256 "$ours_dec --sha256 -o out.plain plain.cmply"
 rm -f out.*
+# The disk floor: fio's median job runtime over $runs runs (its start-up and file layout excluded).
+floor_runs=()
+for _ in $(seq "$runs"); do
+  rm -f out.fio
+  sync
+  fio --name=floor --filename=out.fio --size="${size_mib}M" --rw=write --bs=1M --direct=1 --ioengine=libaio \
+    --iodepth=8 --end_fsync=1 --output-format=json > fio.json
+  floor_runs+=("$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][0]["job_runtime"] / 1000)' fio.json)")
+done
+rm -f out.fio fio.json
+floor=$(printf '%s\n' "${floor_runs[@]}" | sort -g | python3 -c 'import sys; v=[float(x) for x in sys.stdin]; print("%.3f" % v[len(v) // 2])')
 for op in enc dec; do
   ours=$(median ${op}_file.json complycli)
   hashed=$(median ${op}_file.json complycli--sha256)
@@ -78,7 +91,12 @@ for op in enc dec; do
   printf '   %-8s complycli %ss  cp %ss  cp+sync %ss  ratio to cp %sx (target <= 1.3x), to cp+sync %sx\n' \
     "${op}rypt" "$ours" "$cp_time" "$cp_sync" "$(ratio "$ours" "$cp_time")" "$(ratio "$ours" "$cp_sync")"
   printf '   %-8s with --sha256 %ss (ratio to cp %sx)\n' "" "$hashed" "$(ratio "$hashed" "$cp_time")"
+  printf '   %-8s ratio to the disk floor %sx\n' "" "$(ratio "$ours" "$floor")"
 done
+printf '   disk floor: fio durable write of %s MiB %ss (%s) = %sx cp (median of the encrypt and decrypt cp runs)\n' \
+  "$size_mib" "$floor" "$(rate "$floor")" \
+  "$(ratio "$floor" "$(python3 -c 'import sys; print((float(sys.argv[1]) + float(sys.argv[2])) / 2)' \
+      "$(median enc_file.json cp)" "$(median dec_file.json cp)")")"
 
 echo
 echo "== peak RSS (/usr/bin/time -f %M; target < 32 MiB)"
