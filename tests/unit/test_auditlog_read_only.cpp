@@ -47,7 +47,7 @@ struct Fixture {
   {
     sqlite3 *handle = nullptr;
     REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
-    REQUIRE(sqlite3_wal_checkpoint_v2(handle, "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(handle, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(handle);
     fs::remove(db.string() + "-wal");
     fs::remove(db.string() + "-shm");
@@ -86,7 +86,10 @@ struct Fixture {
     }
     CHECK(log.public_key());
     // Writes are refused, and reach no file.
-    NewEntry entry{"alice", "a", "b"};
+    NewEntry entry;
+    entry.actor = "alice";
+    entry.action = "a";
+    entry.target = "b";
     auto appended = log.append(entry);
     REQUIRE_FALSE(appended);
     CHECK(appended.error().code == Errc::internal);
