@@ -500,9 +500,22 @@ Result<Keystore> Keystore::open(const fs::path& path, util::Access access)
     // A keystore that does not exist yet holds no matter: read an empty one from memory.
     std::error_code ec;
     const bool exists = fs::exists(path, ec);
-    const std::string uri = exists ? TRY(util::sqlite_read_only_uri(path)) : std::string("file::memory:");
+    // In a folder that takes writes, a read-write connection that runs no writing statement
+    // (query_only): unlike a SQLITE_OPEN_READONLY one, it removes the -wal and -shm files it made when it
+    // closes, as every other keystore connection does (left behind, they would hold disk space: a full
+    // disk would then free it only at the next write). Elsewhere, SQLite's read-only mode.
+    const bool in_writable_folder =
+        exists && util::folder_takes_writes(path.has_parent_path() ? path.parent_path() : fs::path("."));
+    std::string uri = "file::memory:";
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
+    if (in_writable_folder) {
+      uri = path.string();
+      flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+    } else if (exists) {
+      uri = TRY(util::sqlite_read_only_uri(path));
+      flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
+    }
     sqlite3* db = nullptr;
-    const int flags = (exists ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(uri.c_str(), &db, flags, nullptr) != SQLITE_OK) {
       std::string message = db != nullptr ? sqlite_message(db) : "out of memory";
       sqlite3_close(db);
@@ -510,7 +523,8 @@ Result<Keystore> Keystore::open(const fs::path& path, util::Access access)
     }
     Keystore store(db, path);
     sqlite3_busy_timeout(db, 5000);
-    TRY_VOID(store.exec("PRAGMA foreign_keys = ON;"));
+    TRY_VOID(store.exec(in_writable_folder ? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;"
+                                           : "PRAGMA foreign_keys = ON;"));
     if (exists) {
       Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'matters'");
       auto row = tables.step();

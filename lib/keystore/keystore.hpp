@@ -103,8 +103,9 @@ Result<MatterExport> export_from_json(std::string_view text, std::string_view fi
 class Keystore {
 public:
   // Open (creating, mode 0600, if missing) the keystore at `path`. With util::Access::read_only (commands
-  // that only read), write no file at all (see util::sqlite_read_only_uri); a missing or empty keystore is
-  // then an empty one held in memory. The methods that change the keystore fail on a read-only one.
+  // that only read): create nothing and run no statement that writes; in a folder that takes no writes,
+  // write no file at all (see util::sqlite_read_only_uri). A missing or empty keystore is then an empty
+  // one held in memory. The methods that change the keystore fail on a read-only one.
   static Result<Keystore> open(const std::filesystem::path& path, util::Access access = util::Access::read_write);
 
   Keystore(Keystore&&) noexcept;
