@@ -62,8 +62,8 @@ Result<std::string> sqlite_read_only_uri(const fs::path &path)
     return uri + "&readonly_shm=1";
   }
   return fail_with_hint(Errc::io,
-                        "copy the whole folder (with its -wal and -shm files) to a writable place and run complycli "
-                        "there, e.g. cp -a FOLDER /tmp/copy && complycli --home /tmp/copy ...",
+                        "copy the whole folder to a writable place, where SQLite rebuilds the -shm file, and run "
+                        "complycli there, e.g. cp -a FOLDER /tmp/copy && complycli --home /tmp/copy ...",
                         "cannot read {} from a read-only folder: its write-ahead log {} holds changes, and SQLite "
                         "reads them only with {}, which is missing and cannot be created here",
                         path.string(), wal, shm);
