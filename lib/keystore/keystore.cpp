@@ -530,8 +530,9 @@ Result<Keystore> Keystore::open(const fs::path& path, util::Access access)
       auto row = tables.step();
       if (!row) {
         return std::unexpected(Error{
-            Errc::io, fmt::format("cannot read the keystore {} read-only: {}", path.string(), sqlite_message(db)),
-            "copy the workspace folder to a writable place and run complycli there"});
+            Errc::io, fmt::format("cannot read the keystore {}: {}", path.string(), sqlite_message(db)),
+            in_writable_folder ? std::string() : "if it reads in a copy, copy the workspace folder to a writable "
+                                                 "place and run complycli there"});
       }
       if (*row && tables.integer(0) == 1) {
         store.m_read_only = true;
