@@ -66,10 +66,11 @@ private:
   std::string m_buffer;
 };
 
-Result<AuditLog> open_log(const Context &ctx)
+// Commands that only read the log open it read-only: they work on a workspace on read-only media.
+Result<AuditLog> open_log(const Context &ctx, util::Access access)
 {
   const auto workspace = TRY(ctx.workspace());
-  return AuditLog::open(workspace);
+  return AuditLog::open(workspace, access);
 }
 
 // "--details:1:7: message" from a JSON parse error of a one-line argument.
@@ -169,7 +170,7 @@ Result<void> run_append(const AppendOptions &o, const Context &ctx)
   if (!o.details.empty()) {
     entry.details = TRY(parse_details(o.details));
   }
-  auto log = TRY(open_log(ctx));
+  auto log = TRY(open_log(ctx, util::Access::read_write));
   const auto appended = TRY(log.append(entry));
   ctx.info(fmt::format("Recorded entry {}", appended.seq));
   return {};
@@ -179,7 +180,7 @@ Result<void> run_append(const AppendOptions &o, const Context &ctx)
 
 Result<void> run_import(const std::string &input, const Context &ctx)
 {
-  auto log = TRY(open_log(ctx));
+  auto log = TRY(open_log(ctx, util::Access::read_write));
   int64_t count = 0;
   if (input == "-") {
     std::ios::sync_with_stdio(false);
@@ -208,7 +209,7 @@ Result<void> run_log(const LogOptions &o, const Context &ctx)
     return fail(Errc::usage, "--format must be table, json or jsonl, not {}", o.format);
   }
   const auto filter = TRY(make_filter(o.filter));
-  auto log = TRY(open_log(ctx));
+  auto log = TRY(open_log(ctx, util::Access::read_only));
   auto sink = TRY(Sink::open("-", false));
   if (o.format == "jsonl") {
     TRY_VOID(log.for_each(filter, [&](const auditlog::Entry &e) {
@@ -245,7 +246,7 @@ Result<void> run_log(const LogOptions &o, const Context &ctx)
 Result<void> run_show(int64_t seq, const std::string &format, const Context &ctx)
 {
   const auto fmt_choice = TRY(parse_format(format));
-  auto log = TRY(open_log(ctx));
+  auto log = TRY(open_log(ctx, util::Access::read_only));
   const auto entry = TRY(log.get(seq));
   if (!entry) {
     auto stats = TRY(log.stats());
@@ -297,7 +298,7 @@ Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
   for (const auto &path : o.anchors) {
     options.anchors.push_back({path, TRY(util::read_file(path))});
   }
-  auto log = TRY(open_log(ctx));
+  auto log = TRY(open_log(ctx, util::Access::read_only));
   const auto report = TRY(log.verify(options));
   if (!report.triggers_present) {
     ctx.warn("the append-only triggers of audit.db are missing: someone changed its schema");
@@ -330,7 +331,7 @@ Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
 
 Result<void> run_checkpoint(const std::string &output, bool force, const Context &ctx)
 {
-  auto log = TRY(open_log(ctx));
+  auto log = TRY(open_log(ctx, util::Access::read_write));
   // Refuse an existing output file before signing anything.
   auto sink = TRY(Sink::open(output, force));
   const auto checkpoint = TRY(log.checkpoint());
@@ -365,7 +366,7 @@ Result<void> run_export(const ExportOptions &o, const Context &ctx)
     return fail(Errc::usage, "--format must be jsonl, csv or cef, not {}", o.format);
   }
   const auto filter = TRY(make_filter(o.filter));
-  auto log = TRY(open_log(ctx));
+  auto log = TRY(open_log(ctx, util::Access::read_only));
   auto sink = TRY(Sink::open(o.output, o.force));
   TRY_VOID(sink.write(auditlog::export_header(format)));
   int64_t count = 0;
@@ -385,7 +386,7 @@ Result<void> run_export(const ExportOptions &o, const Context &ctx)
 Result<void> run_stats(const std::string &format, const Context &ctx)
 {
   const auto fmt_choice = TRY(parse_format(format));
-  auto log = TRY(open_log(ctx));
+  auto log = TRY(open_log(ctx, util::Access::read_only));
   const auto s = TRY(log.stats());
   if (fmt_choice == core::Format::json) {
     nlohmann::ordered_json out;
@@ -428,7 +429,7 @@ Result<void> run_stats(const std::string &format, const Context &ctx)
 
 Result<void> run_pubkey(const Context &ctx)
 {
-  auto log = TRY(open_log(ctx));
+  auto log = TRY(open_log(ctx, util::Access::read_only));
   const auto key = TRY(log.public_key());
   return emit("-", key.vkey() + "\n", util::Overwrite::no);
 }

@@ -48,7 +48,9 @@ Result<std::string> output_for(const DecryptOptions& o, const std::string& path)
 Result<void> run_decrypt(const DecryptOptions& o, const Context& ctx)
 {
   const auto workspace = TRY(ctx.workspace());
-  const auto store = TRY(open_keystore(workspace));
+  // Fail closed: a decryption the audit log cannot record (a read-only workspace) is not done at all.
+  TRY_VOID(require_audit_log(workspace, "decrypt"));
+  const auto store = TRY(open_keystore(workspace, util::Access::read_only));
   if (std::count(o.paths.begin(), o.paths.end(), "-") > 1) {
     return fail(Errc::usage, "standard input (-) can be read only once");
   }

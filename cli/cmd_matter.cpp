@@ -114,7 +114,7 @@ Result<void> run_list(const MatterOptions& options, const Context& ctx)
 {
   const auto format = TRY(parse_format(options.format));
   const auto workspace = TRY(ctx.workspace());
-  const auto store = TRY(open_keystore(workspace));
+  const auto store = TRY(open_keystore(workspace, util::Access::read_only));
   const auto matters = store.list();
   if (format == core::Format::json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -142,7 +142,7 @@ Result<void> run_show(const MatterOptions& options, const Context& ctx)
 {
   const auto format = TRY(parse_format(options.format));
   const auto workspace = TRY(ctx.workspace());
-  const auto store = TRY(open_keystore(workspace));
+  const auto store = TRY(open_keystore(workspace, util::Access::read_only));
   const auto matter = TRY(store.find(options.name));
   if (format == core::Format::json) {
     auto doc = matter_json(matter);

@@ -1,5 +1,6 @@
 #include "matter_support.hpp"
 
+#include "auditlog/auditlog.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
@@ -168,9 +169,22 @@ keystore::Unlock Credentials::unlock()
   return unlock;
 }
 
-Result<keystore::Keystore> open_keystore(const core::Workspace& workspace)
+Result<keystore::Keystore> open_keystore(const core::Workspace& workspace, util::Access access)
 {
-  return keystore::Keystore::open(workspace.keystore_path());
+  return keystore::Keystore::open(workspace.keystore_path(), access);
+}
+
+Result<void> require_audit_log(const core::Workspace& workspace, std::string_view action)
+{
+  auto writable = auditlog::AuditLog::check_writable(workspace);
+  if (!writable) {
+    return fail_with_hint(Errc::io,
+                          fmt::format("every {0} is recorded in the workspace's audit log, so {0} refuses to run "
+                                      "unrecorded; copy the workspace to a writable folder (cp -a) and run it there",
+                                      action),
+                          "refusing to {}: {}", action, writable.error().message);
+  }
+  return {};
 }
 
 Result<void> audited(const Context& ctx, const core::Workspace& workspace, const std::string& action,

@@ -47,8 +47,13 @@ private:
   std::optional<crypto::SecretBytes> m_passphrase;
 };
 
-// The workspace's keystore.
-Result<keystore::Keystore> open_keystore(const core::Workspace& workspace);
+// The workspace's keystore (commands that only read it open it read-only).
+Result<keystore::Keystore> open_keystore(const core::Workspace& workspace,
+                                         util::Access access = util::Access::read_write);
+
+// For commands that must not run unrecorded (decrypt): Errc::io, before any work, when the workspace's
+// audit log cannot record `action` (a read-only workspace). See docs/robustness.md.
+Result<void> require_audit_log(const core::Workspace& workspace, std::string_view action);
 
 // Run `body(details)`, then record `action` on `target` in the audit log: ok, denied (authentication
 // failed) or error, with `details` (and the error message).

@@ -156,42 +156,92 @@ void truncate_large_wal(Database &db)
 
 } // namespace
 
-Result<AuditLog> AuditLog::open(const core::Workspace &workspace)
+Result<AuditLog> AuditLog::open(const core::Workspace &workspace, util::Access access)
 {
-  return open(workspace.audit_db_path(), workspace.log_key_path());
+  return open(workspace.audit_db_path(), workspace.log_key_path(), access);
 }
 
-Result<AuditLog> AuditLog::open(const fs::path &db_path, const fs::path &key_path)
+Result<void> AuditLog::check_writable(const core::Workspace &workspace)
 {
-  // SQLite would create the file with the umask's mode; create it first so that it (and the -wal and
-  // -shm files, which SQLite gives the database's mode) is private.
-  const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return fail(Errc::io, "cannot open {}: {}", db_path.string(), std::strerror(errno));
+  const fs::path db_path = workspace.audit_db_path();
+  const fs::path folder = db_path.has_parent_path() ? db_path.parent_path() : fs::path(".");
+  auto refuse = [](const fs::path &path, int error) -> Result<void> {
+    return fail(Errc::io, "the audit log cannot record anything: {}: {}", path.string(), std::strerror(error));
+  };
+  // The folder must take new files (the log's -wal and -shm files, the key of a new log), and every file
+  // of the log that exists must be writable.
+  if (!util::folder_takes_writes(folder)) {
+    return refuse(folder, ::access(folder.c_str(), W_OK) != 0 ? errno : EACCES);
   }
-  ::close(fd);
-  auto db = TRY(Database::open(db_path));
+  for (const auto &path : {db_path, fs::path(db_path.string() + "-wal"), fs::path(db_path.string() + "-shm")}) {
+    if (::access(path.c_str(), W_OK) != 0 && errno != ENOENT) {
+      return refuse(path, errno);
+    }
+  }
+  return {};
+}
+
+Result<void> AuditLog::check_read_write(std::string_view what) const
+{
+  if (m_db.read_only()) {
+    return fail(Errc::internal, "cannot {}: the audit log {} was opened read-only", what, m_db.path().string());
+  }
+  return {};
+}
+
+Result<AuditLog> AuditLog::open(const fs::path &db_path, const fs::path &key_path, util::Access access)
+{
+  const bool read_only = access == util::Access::read_only;
+  Database db;
+  if (read_only) {
+    std::error_code ec;
+    if (!fs::exists(db_path, ec)) {
+      return fail_with_hint(Errc::io,
+                            "commands that record events create it; if this workspace had a log, restore audit.db "
+                            "(with audit.db-wal and audit.db-shm) from a backup",
+                            "there is no audit log: {} does not exist", db_path.string());
+    }
+    db = TRY(Database::open_read_only(db_path));
+  } else {
+    // SQLite would create the file with the umask's mode; create it first so that it (and the -wal and
+    // -shm files, which SQLite gives the database's mode) is private.
+    const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return fail(Errc::io, "cannot open {}: {}", db_path.string(), std::strerror(errno));
+    }
+    ::close(fd);
+    db = TRY(Database::open(db_path));
+  }
   // Wait for other writers in short, jittered sleeps (SQLite's default handler sleeps up to 100 ms at a
   // time, which wastes most of the lock's free time when many processes append at once).
   sqlite3_busy_handler(db.get(), busy_wait, nullptr);
-  // Each complycli process is short-lived: leave the WAL in place and its checkpointing to the
-  // automatic checkpoint, instead of checkpointing and deleting it on every close (three more fsyncs).
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  int persist = 1;
-  sqlite3_file_control(db.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  if (!read_only) {
+    // Each complycli process is short-lived: leave the WAL in place and its checkpointing to the
+    // automatic checkpoint, instead of checkpointing and deleting it on every close (three more fsyncs).
+    sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    int persist = 1;
+    sqlite3_file_control(db.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  }
 
   auto read_app_id = [&]() -> Result<int64_t> {
     auto stmt = db.prepare("PRAGMA application_id");
-    if (!stmt) {
-      return std::unexpected(not_ours(db_path, sqlite3_errmsg(db.get())));
+    auto row = stmt ? stmt->step() : Result<bool>(std::unexpected(stmt.error()));
+    if (!row && read_only && (sqlite3_errcode(db.get()) & 0xff) != SQLITE_NOTADB) {
+      return fail_with_hint(Errc::io, "copy the workspace folder to a writable place and run complycli there",
+                            "cannot read {} read-only: {}", db_path.string(), sqlite3_errmsg(db.get()));
     }
-    auto row = stmt->step();
     if (!row) {
       return std::unexpected(not_ours(db_path, sqlite3_errmsg(db.get())));
     }
     return *row ? stmt->int64(0) : 0;
   };
   int64_t app_id = TRY(read_app_id());
+  if (app_id == 0 && read_only) {
+    return fail_with_hint(Errc::io,
+                          "copy audit.db together with audit.db-wal and audit.db-shm: the newest entries, and in a "
+                          "young log all of it, are in audit.db-wal",
+                          "{} holds no audit log (an empty database)", db_path.string());
+  }
   if (app_id == 0) {
     {
       auto count = TRY(db.prepare("SELECT count(*) FROM sqlite_master"));
@@ -250,8 +300,10 @@ Result<AuditLog> AuditLog::open(const fs::path &db_path, const fs::path &key_pat
                             db_path.string(), found, schema_version);
     }
   }
-  TRY_VOID(db.exec("PRAGMA synchronous=FULL"));
-  truncate_large_wal(db);
+  if (!read_only) {
+    TRY_VOID(db.exec("PRAGMA synchronous=FULL"));
+    truncate_large_wal(db);
+  }
   return AuditLog(std::move(db), key_path);
 }
 
@@ -482,6 +534,7 @@ int import_parser_threads()
 
 Result<Entry> AuditLog::append(const NewEntry &entry)
 {
+  TRY_VOID(check_read_write("append"));
   auto prepared = TRY(prepare_entry(NewEntry(entry), util::now_rfc3339()));
   auto transaction = TRY(Transaction::begin_immediate(m_db));
   const auto head = TRY(read_head(m_db));
@@ -509,6 +562,7 @@ Result<Entry> AuditLog::append(const NewEntry &entry)
 Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_name,
                                  const std::string &default_actor)
 {
+  TRY_VOID(check_read_write("import"));
   // Entries without a time get the import's time (one transaction, one moment).
   const std::string now = util::now_rfc3339();
   // Move what the WAL holds into the database first (a passive checkpoint: it waits for nobody), so
@@ -701,6 +755,7 @@ Result<std::optional<Entry>> AuditLog::get(int64_t seq)
 
 Result<StoredCheckpoint> AuditLog::checkpoint()
 {
+  TRY_VOID(check_read_write("store a checkpoint"));
   auto transaction = TRY(Transaction::begin_immediate(m_db));
   auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
   int64_t size = 0;
@@ -938,7 +993,7 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
     // Two halves at once, each with its own connection: every entry's hash depends only on its own
     // row, so only the link between the halves waits for both.
     const int64_t mid = max_seq / 2;
-    auto second_db = TRY(Database::open(m_db.path()));
+    auto second_db = TRY(m_db.open_again());
     sqlite3_busy_handler(second_db.get(), busy_wait, nullptr);
     auto second_transaction = TRY(Transaction::begin_read(second_db));
     TRY_VOID(second_db.exec("PRAGMA mmap_size=1073741824"));

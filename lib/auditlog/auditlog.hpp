@@ -8,6 +8,7 @@
 #include "auditlog/sqlite.hpp"
 #include "core/error.hpp"
 #include "core/workspace.hpp"
+#include "util/sqlite_read_only.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -104,9 +105,17 @@ public:
   // Open the workspace's audit.db, creating it (mode 0600) and the log key (mode 0600) on first use.
   // Errc::io for a file that is not a complycli audit database, a newer schema, or a missing key
   // for an existing log.
-  static Result<AuditLog> open(const core::Workspace &workspace);
+  // With util::Access::read_only (commands that only read): open an existing log without writing any
+  // file (not even SQLite's -wal and -shm files in a folder that takes no writes, see
+  // util::sqlite_read_only_uri); Errc::io when there is no log. append, import and checkpoint then fail.
+  static Result<AuditLog> open(const core::Workspace &workspace, util::Access access = util::Access::read_write);
   // The same with explicit paths (tests).
-  static Result<AuditLog> open(const std::filesystem::path &db_path, const std::filesystem::path &key_path);
+  static Result<AuditLog> open(const std::filesystem::path &db_path, const std::filesystem::path &key_path,
+                               util::Access access = util::Access::read_write);
+
+  // Errc::io, naming the file and the reason, when an append to the workspace's log cannot succeed because
+  // the log (or its folder) is read-only; commands that must not run unrecorded check this first.
+  static Result<void> check_writable(const core::Workspace &workspace);
 
   // Append one entry durably (BEGIN IMMEDIATE, synchronous=FULL); returns it with its hash.
   Result<Entry> append(const NewEntry &entry);
@@ -146,6 +155,8 @@ private:
   // Sign and store a checkpoint (with `insert`, a prepared INSERT INTO checkpoints, when given).
   Result<void> store_checkpoint(int64_t size, const Hash &head, Statement *insert = nullptr);
   Result<std::string> meta(const char *key);
+  // Errc::internal for a write to a log opened read-only.
+  Result<void> check_read_write(std::string_view what) const;
 
   Database m_db;
   std::filesystem::path m_key_path;

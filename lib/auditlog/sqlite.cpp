@@ -1,5 +1,7 @@
 #include "auditlog/sqlite.hpp"
 
+#include "util/sqlite_read_only.hpp"
+
 #include <cstring>
 
 namespace complycli::auditlog {
@@ -56,6 +58,7 @@ Database &Database::operator=(Database &&other) noexcept
     sqlite3_close_v2(m_db);
     m_db = other.m_db;
     m_path = std::move(other.m_path);
+    m_read_only_uri = std::move(other.m_read_only_uri);
     other.m_db = nullptr;
   }
   return *this;
@@ -69,6 +72,32 @@ Result<Database> Database::open(const std::filesystem::path &path)
       sqlite3_open_v2(path.c_str(), &db.m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     return fail(Errc::io, "cannot open {}: {}", path.string(),
+                db.m_db != nullptr ? message_of(db.m_db) : sqlite3_errstr(rc));
+  }
+  sqlite3_extended_result_codes(db.m_db, 1);
+  return db;
+}
+
+Result<Database> Database::open_read_only(const std::filesystem::path &path)
+{
+  Database db;
+  db.m_path = path;
+  db.m_read_only_uri = TRY(util::sqlite_read_only_uri(path));
+  return db.open_again();
+}
+
+Result<Database> Database::open_again() const
+{
+  if (!read_only()) {
+    return open(m_path);
+  }
+  Database db;
+  db.m_path = m_path;
+  db.m_read_only_uri = m_read_only_uri;
+  const int rc = sqlite3_open_v2(db.m_read_only_uri.c_str(), &db.m_db,
+                                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    return fail(Errc::io, "cannot open {}: {}", m_path.string(),
                 db.m_db != nullptr ? message_of(db.m_db) : sqlite3_errstr(rc));
   }
   sqlite3_extended_result_codes(db.m_db, 1);

@@ -66,9 +66,14 @@ class Database {
 public:
   // Open an existing file read-write (never creates it: the caller creates it with the right mode).
   static Result<Database> open(const std::filesystem::path &path);
+  // Open an existing file read-only, writing no file at all (see util::sqlite_read_only_uri).
+  static Result<Database> open_read_only(const std::filesystem::path &path);
+  // Another connection to the same file, opened the same way.
+  Result<Database> open_again() const;
 
   Database() = default;
-  Database(Database &&other) noexcept : m_db(other.m_db), m_path(std::move(other.m_path))
+  Database(Database &&other) noexcept
+      : m_db(other.m_db), m_path(std::move(other.m_path)), m_read_only_uri(std::move(other.m_read_only_uri))
   {
     other.m_db = nullptr;
   }
@@ -83,10 +88,12 @@ public:
   Error error(std::string_view what) const;
   sqlite3 *get() const { return m_db; }
   const std::filesystem::path &path() const { return m_path; }
+  bool read_only() const { return !m_read_only_uri.empty(); }
 
 private:
   sqlite3 *m_db = nullptr;
   std::filesystem::path m_path;
+  std::string m_read_only_uri; // empty for a read-write connection
 };
 
 // A write transaction taken with BEGIN IMMEDIATE; rolled back unless committed.

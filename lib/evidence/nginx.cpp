@@ -9,10 +9,15 @@
 #include <nlohmann/json.hpp>
 
 #include <glob.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <memory>
+#include <set>
+#include <utility>
 
 namespace complycli::evidence {
 
@@ -232,8 +237,10 @@ public:
     return m_cache[key].get();
   }
 
-  // The files an include directive in `from` names, sorted.
-  std::vector<fs::path> resolve_include(const Node& node)
+  // The files an include directive in `from` names, sorted. A glob that matches nothing names no file
+  // (nginx accepts it); a plain path that does not exist is an error row at the include (nginx refuses
+  // to start: "open() ... failed").
+  Result<std::vector<fs::path>> resolve_include(const Node& node)
   {
     std::vector<fs::path> out;
     if (node.args.empty()) {
@@ -242,6 +249,18 @@ public:
     fs::path pattern = node.args[0];
     if (pattern.is_relative()) {
       pattern = fs::path(node.file).parent_path() / pattern;
+    }
+    if (node.args[0].find_first_of("*?[") == std::string::npos) {
+      struct stat st {};
+      if (::stat(pattern.c_str(), &st) != 0) {
+        const int error = errno;
+        if (m_missing_reported.insert({node.file, node.line}).second) {
+          TRY_VOID(add_error(m_state, node.file, node.line, "nginx",
+                             fmt::format("include \"{}\": cannot open {}: {}", node.args[0],
+                                         pattern.lexically_normal().string(), std::strerror(error))));
+        }
+        return out;
+      }
     }
     glob_t matches{};
     if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
@@ -262,7 +281,7 @@ public:
     }
     for (const auto& node : nodes) {
       if (node.name == "include") {
-        for (const auto& file : resolve_include(node)) {
+        for (const auto& file : TRY(resolve_include(node))) {
           if (included.insert(file.string()).second) {
             if (const auto* sub = TRY(tree(file))) {
               TRY_VOID(collect_includes(*sub, included, depth + 1));
@@ -304,7 +323,7 @@ private:
                                   server ? Value{server} : Value{}, node.name,
                                   nlohmann::json(node.args).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), join(node.args)}));
       if (node.name == "include" && !node.block) {
-        for (const auto& file : resolve_include(node)) {
+        for (const auto& file : TRY(resolve_include(node))) {
           if (const auto* sub = TRY(tree(file))) {
             TRY_VOID(walk(*sub, context, block, server, http_scope, servers, depth + 1, own));
           }
@@ -426,6 +445,7 @@ private:
 
   LoadState& m_state;
   std::map<std::string, std::unique_ptr<std::vector<Node>>> m_cache;
+  std::set<std::pair<std::string, int>> m_missing_reported; // includes of a missing file already reported
 };
 
 } // namespace

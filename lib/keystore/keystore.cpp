@@ -449,7 +449,7 @@ Result<MatterExport> export_from_json(std::string_view text, std::string_view fi
 Keystore::Keystore(sqlite3* db, fs::path path) : m_db(db), m_path(std::move(path)) {}
 
 Keystore::Keystore(Keystore&& other) noexcept
-    : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path))
+    : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path)), m_read_only(other.m_read_only)
 {
 }
 
@@ -461,6 +461,7 @@ Keystore& Keystore::operator=(Keystore&& other) noexcept
     }
     m_db = std::exchange(other.m_db, nullptr);
     m_path = std::move(other.m_path);
+    m_read_only = other.m_read_only;
   }
   return *this;
 }
@@ -485,8 +486,67 @@ Result<void> Keystore::exec(const char* sql) const
   return {};
 }
 
-Result<Keystore> Keystore::open(const fs::path& path)
+Result<void> Keystore::check_read_write(std::string_view what) const
 {
+  if (m_read_only) {
+    return fail(Errc::internal, "cannot {}: the keystore {} was opened read-only", what, m_path.string());
+  }
+  return {};
+}
+
+Result<Keystore> Keystore::open(const fs::path& path, util::Access access)
+{
+  if (access == util::Access::read_only) {
+    // A keystore that does not exist yet holds no matter: read an empty one from memory.
+    std::error_code ec;
+    const bool exists = fs::exists(path, ec);
+    // In a folder that takes writes, a read-write connection that runs no writing statement
+    // (query_only): unlike a SQLITE_OPEN_READONLY one, it removes the -wal and -shm files it made when it
+    // closes, as every other keystore connection does (left behind, they would hold disk space: a full
+    // disk would then free it only at the next write). Elsewhere, SQLite's read-only mode.
+    const bool in_writable_folder =
+        exists && util::folder_takes_writes(path.has_parent_path() ? path.parent_path() : fs::path("."));
+    std::string uri = "file::memory:";
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
+    if (in_writable_folder) {
+      uri = path.string();
+      flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+    } else if (exists) {
+      uri = TRY(util::sqlite_read_only_uri(path));
+      flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
+    }
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(uri.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+      std::string message = db != nullptr ? sqlite_message(db) : "out of memory";
+      sqlite3_close(db);
+      return fail(Errc::io, "cannot open the keystore {}: {}", path.string(), message);
+    }
+    Keystore store(db, path);
+    sqlite3_busy_timeout(db, 5000);
+    TRY_VOID(store.exec(in_writable_folder ? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;"
+                                           : "PRAGMA foreign_keys = ON;"));
+    if (exists) {
+      Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'matters'");
+      auto row = tables.step();
+      if (!row) {
+        return std::unexpected(Error{
+            Errc::io, fmt::format("cannot read the keystore {}: {}", path.string(), sqlite_message(db)),
+            in_writable_folder ? std::string() : "if it reads in a copy, copy the workspace folder to a writable "
+                                                 "place and run complycli there"});
+      }
+      if (*row && tables.integer(0) == 1) {
+        store.m_read_only = true;
+        return store;
+      }
+      // An empty file (a keystore that was never written): no matter.
+      auto empty = TRY(Keystore::open(fs::path(), util::Access::read_only));
+      empty.m_path = path;
+      return empty;
+    }
+    TRY_VOID(store.exec(schema));
+    store.m_read_only = true;
+    return store;
+  }
   // Create the file ourselves so that it (and SQLite's -wal and -shm files, which copy its mode) is 0600.
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -649,6 +709,7 @@ std::string matter_label(const Matter& matter)
 Result<Matter> Keystore::create_matter(const std::string& name, const SecretBytes* passphrase,
                                        const std::vector<PublicKey>& recipients, const KdfParams& kdf)
 {
+  TRY_VOID(check_read_write("create a matter"));
   if (!valid_name(name)) {
     return fail(Errc::usage, "matter names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or"
                              " digit, not \"{}\"",
@@ -770,6 +831,7 @@ Result<SecretBytes> Keystore::unwrap(const Matter& matter, uint32_t version, con
 
 Result<uint32_t> Keystore::rotate(const Matter& matter, const Unlock& unlock)
 {
+  TRY_VOID(check_read_write("rotate a matter"));
   if (matter.shredded_at) {
     return fail(Errc::usage, "matter {} was shredded on {}", matter_label(matter), *matter.shredded_at);
   }
@@ -797,6 +859,7 @@ Result<uint32_t> Keystore::rotate(const Matter& matter, const Unlock& unlock)
 
 Result<void> Keystore::rewrap(const Matter& matter, const Unlock& unlock, const Rewrap& change)
 {
+  TRY_VOID(check_read_write("rewrap a matter"));
   if (matter.shredded_at) {
     return fail(Errc::usage, "matter {} was shredded on {}", matter_label(matter), *matter.shredded_at);
   }
@@ -872,6 +935,7 @@ Result<void> Keystore::rewrap(const Matter& matter, const Unlock& unlock, const 
 
 Result<void> Keystore::shred(const Matter& matter)
 {
+  TRY_VOID(check_read_write("shred a matter"));
   if (matter.shredded_at) {
     return fail(Errc::usage, "matter {} was already shredded on {}", matter_label(matter), *matter.shredded_at);
   }
@@ -920,6 +984,7 @@ Result<MatterExport> Keystore::export_matter(const Matter& matter, const Unlock&
 Result<Matter> Keystore::import_matter(const MatterExport& exported, const Identity& identity,
                                        const SecretBytes* passphrase, const KdfParams& kdf)
 {
+  TRY_VOID(check_read_write("import a matter"));
   if (exported.recipient != identity.public_key) {
     return fail(Errc::auth_failed, "the export is sealed to {}, not to this identity ({})",
                 encode_public_key(exported.recipient), encode_public_key(identity.public_key));

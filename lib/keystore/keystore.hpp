@@ -14,6 +14,7 @@
 #include "crypto/matter_file.hpp"
 #include "crypto/secret.hpp"
 #include "keystore/identity.hpp"
+#include "util/sqlite_read_only.hpp"
 
 #include <array>
 #include <cstdint>
@@ -101,8 +102,11 @@ Result<MatterExport> export_from_json(std::string_view text, std::string_view fi
 
 class Keystore {
 public:
-  // Open (creating, mode 0600, if missing) the keystore at `path`.
-  static Result<Keystore> open(const std::filesystem::path& path);
+  // Open (creating, mode 0600, if missing) the keystore at `path`. With util::Access::read_only (commands
+  // that only read): create nothing and run no statement that writes; in a folder that takes no writes,
+  // write no file at all (see util::sqlite_read_only_uri). A missing or empty keystore is then an empty
+  // one held in memory. The methods that change the keystore fail on a read-only one.
+  static Result<Keystore> open(const std::filesystem::path& path, util::Access access = util::Access::read_write);
 
   Keystore(Keystore&&) noexcept;
   Keystore& operator=(Keystore&&) noexcept;
@@ -145,9 +149,12 @@ public:
 private:
   explicit Keystore(sqlite3* db, std::filesystem::path path);
   Result<void> exec(const char* sql) const;
+  // Errc::internal for a change to a keystore opened read-only.
+  Result<void> check_read_write(std::string_view what) const;
 
   sqlite3* m_db = nullptr;
   std::filesystem::path m_path;
+  bool m_read_only = false;
 };
 
 } // namespace complycli::keystore

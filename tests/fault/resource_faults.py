@@ -6,8 +6,10 @@ nothing is lost (docs/robustness.md, "Fault injection").
                 workspace itself, on it (encrypt, encrypt -r, decrypt, audit import, matter rotate).
                 Exits 77 (skipped) when not root or when the mount fails.
 --case readonly the workspace read-only: a read-only bind mount when root (chmod does not stop root),
-                chmod a-w otherwise. Every state-changing command must fail with exit status 3 and
-                leave every workspace file byte-identical.
+                chmod a-w otherwise. Every state-changing command must fail with exit status 3, and
+                decrypt too (it cannot record the decryption: it fails closed); every command that only
+                reads (audit verify, log, show, stats, pubkey, export -o elsewhere, matter list, show,
+                inspect) must work; every workspace file, SQLite's -wal and -shm too, stays byte-identical.
 """
 
 import argparse
@@ -234,6 +236,47 @@ def case_enospc(s):
         umount(full)
 
 
+def all_files(home):
+    """Every file of a workspace, SQLite's -wal and -shm too: name -> (size, mtime, SHA-256)."""
+    files = {}
+    for name in sorted(os.listdir(home)):
+        st = os.stat(os.path.join(home, name))
+        files[name] = (st.st_size, st.st_mtime_ns, sha256_file(os.path.join(home, name)))
+    return files
+
+
+def read_only_commands(s, home, out, fixed, entries):
+    """The commands that only read work on the read-only workspace (an auditor's copy on read-only media)."""
+    def ok(*args):
+        proc = s.cli(*args)
+        err = proc.stderr.decode(errors="replace")
+        if "warning" in err or "error" in err:
+            raise Failed(f"`complycli {' '.join(args)}` complained:\n{err}")
+        print(f"  ok: complycli {' '.join(args)} -> exit 0")
+        return proc.stdout.decode(errors="replace")
+
+    text = ok("audit", "verify")
+    if f"verified {entries} entries" not in text:
+        raise Failed(f"audit verify on the read-only workspace: {text}")
+    lines = ok("audit", "log", "--format", "jsonl").splitlines()
+    if len(lines) != entries:
+        raise Failed(f"audit log printed {len(lines)} entries, not {entries}")
+    if json.loads(ok("audit", "show", "1", "--format", "json"))["seq"] != 1:
+        raise Failed("audit show 1 did not show entry 1")
+    ok("audit", "stats")
+    ok("audit", "pubkey")
+    exported = os.path.join(out, "audit.jsonl")
+    ok("audit", "export", "-o", exported)
+    with open(exported) as f:
+        if len(f.read().splitlines()) != entries:
+            raise Failed("audit export did not write every entry")
+    os.remove(exported)
+    names = [m["name"] for m in json.loads(ok("matter", "list", "--format", "json"))["matters"]]
+    if names != ["t"]:
+        raise Failed(f"matter list on the read-only workspace: {names}")
+    ok("matter", "show", "t")
+    ok("inspect", fixed[0][0])
+
 def case_readonly(s):
     s.cli("init")
     home = os.path.join(s.project, ".complycli")
@@ -263,6 +306,7 @@ def case_readonly(s):
     os.makedirs(out)
     entries = s.check_workspace(None, {"t": 1}, fixed)
     snapshot = s.workspace_files(home)
+    every_file = all_files(home)
 
     root = os.geteuid() == 0
     if root:
@@ -296,9 +340,16 @@ def case_readonly(s):
         ]
         for args in commands:
             s.expect_io_error(args, readonly)
+        # decrypt reads only, but records every decryption: with a log that cannot record it, it refuses
+        # before decrypting anything (fails closed).
+        s.expect_io_error(["decrypt", "--identity", s.identity, "-o", os.path.join(out, "small.txt"), fixed[0][0]],
+                          r"refusing to decrypt: the audit log cannot record anything: .*(" + readonly + ")")
         s.no_strays(out)
+        read_only_commands(s, home, out, fixed, entries)
         if sha256_file(plain) != plain_digest or sha256_file(fixed[0][0]) != fixed_file_digest:
             raise Failed("a source file changed")
+        if all_files(home) != every_file:
+            raise Failed("a workspace file (or SQLite's -wal or -shm file) changed while the workspace was read-only")
     finally:
         if root:
             umount(home)
@@ -309,7 +360,7 @@ def case_readonly(s):
     if s.workspace_files(home) != snapshot:
         raise Failed("a workspace file changed while the workspace was read-only")
     s.check_workspace(None, {"t": 1}, fixed, entries + len(fixed))  # + the decrypt the check records
-    print("readonly: every command failed cleanly, nothing changed")
+    print("readonly: every command that writes failed cleanly, every command that reads worked, nothing changed")
     return 0
 
 

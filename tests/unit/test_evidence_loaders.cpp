@@ -106,6 +106,28 @@ TEST_CASE("evidence::collect a file that does not parse becomes an error row")
                                  "sshd|1|PermitRootLogin: missing argument"});
 }
 
+TEST_CASE("evidence::collect nginx include of a missing file is an error row; an empty glob is not")
+{
+  test::TestContext t;
+  const auto dir = t.path("nginx");
+  write(dir / "nginx.conf", "http {\n"
+                            "  include conf.d/*.conf;\n"
+                            "  include missing.conf;\n"
+                            "  include sites/site.conf;\n"
+                            "}\n");
+  write(dir / "sites/site.conf", "server {\n  include /nonexistent/complycli/snippet.conf;\n  server_name a.example;\n}\n");
+  const auto e = load(dir);
+  CHECK(rows(e, "SELECT file, line, kind, message FROM evidence_errors ORDER BY file, line") ==
+        std::vector<std::string>{
+            (dir / "nginx.conf").string() + "|3|nginx|include \"missing.conf\": cannot open " +
+                (dir / "missing.conf").string() + ": No such file or directory",
+            (dir / "sites/site.conf").string() +
+                "|2|nginx|include \"/nonexistent/complycli/snippet.conf\": cannot open "
+                "/nonexistent/complycli/snippet.conf: No such file or directory"});
+  // The rest of the configuration is still read.
+  CHECK(rows(e, "SELECT server_name FROM nginx_servers") == std::vector<std::string>{"a.example"});
+}
+
 TEST_CASE("evidence::collect sshd_config")
 {
   test::TestContext t;
