@@ -3,10 +3,7 @@
 #include "evidence/database.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
-#include "util/utf8.hpp"
-#include "util/yaml_message.hpp"
-
-#include <yaml-cpp/yaml.h>
+#include "yaml/node.hpp"
 
 #include <algorithm>
 #include <map>
@@ -96,15 +93,7 @@ Result<std::string> required_text(const YAML::Node& root, const char* key, const
 
 Result<Check> parse_check(const std::string& text, const std::string& file)
 {
-  if (!util::yaml_may_be_wide(text)) { // yaml-cpp reads UTF-16 and UTF-32 by their first bytes
-    TRY_VOID(util::check_utf8(text, file));
-  }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
-  }
+  const YAML::Node root = TRY(yaml::load_node(text, file));
   if (!root.IsMap()) {
     return at(file, root.Mark(), "a check must be a mapping with id, title, severity, rationale, remediation, controls, query");
   }
