@@ -107,6 +107,9 @@ private:
     std::map<std::string, int> seen; // key -> 1-based line
     for (const auto& item : node) {
       const YAML::Node& key = item.first;
+      if (key.IsNull()) {
+        return at(key.Mark(), "a mapping key must be text, not null");
+      }
       if (!key.IsScalar()) {
         return at(key.Mark(), "a mapping key must be a plain value, not a list or a mapping");
       }
