@@ -67,8 +67,8 @@ public:
 
   Result<nlohmann::json> convert(const YAML::Node& node, const std::string& path, int depth)
   {
-    if (depth > max_depth) {
-      return at(node.Mark(), "nested too deeply (expected at most a few hundred levels of lists and mappings)");
+    if (depth >= max_depth) { // the root is level 1
+      return at(node.Mark(), fmt::format("nested too deeply (expected at most {} levels of lists and mappings)", max_depth));
     }
     if (++m_count > m_budget) {
       return at(node.Mark(), fmt::format("aliases expand the document past {} values (expected at most a few times "

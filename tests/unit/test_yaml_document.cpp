@@ -210,7 +210,11 @@ TEST_CASE("an alias bomb stops instead of expanding")
   const auto message = error_of(bomb);
   CHECK(message.find("aliases expand the document past 100000 values") != std::string::npos);
   // A list that holds itself.
-  CHECK(error_of("a: &a [*a]\n").find("nested too deeply") != std::string::npos);
+  CHECK(error_of("a: &a [*a]\n").find("nested too deeply (expected at most 200 levels") != std::string::npos);
+  // Deep nesting without aliases: the same limit.
+  const std::string deep = std::string(201, '[') + std::string(201, ']');
+  CHECK(error_of(deep).find("nested too deeply (expected at most 200 levels") != std::string::npos);
+  CHECK(error_of(std::string(200, '[') + std::string(200, ']')).empty());
 }
 
 TEST_CASE("parse_lined keeps every node's line and the flattened scalars")
