@@ -98,16 +98,9 @@ Result<Check> parse_check(const std::string& text, const std::string& file)
     return at(file, root.Mark(), "a check must be a mapping with id, title, severity, rationale, remediation, controls, query");
   }
   static const std::set<std::string> known = {"id", "title", "severity", "rationale", "remediation", "controls", "query", "examples"};
-  std::map<std::string, int> seen; // key -> line
-  for (const auto& item : root) {
+  for (const auto& item : root) { // (a key given twice is refused by load_node)
     if (!item.first.IsScalar() || !known.count(item.first.Scalar())) {
       return at(file, item.first.Mark(), fmt::format("unknown key \"{}\"", item.first.IsScalar() ? item.first.Scalar() : "?"));
-    }
-    // yaml-cpp keeps both; root[key] would silently read the first.
-    const auto [it, added] = seen.emplace(item.first.Scalar(), item.first.Mark().line + 1);
-    if (!added) {
-      return at(file, item.first.Mark(),
-                fmt::format("duplicate key \"{}\" (already given on line {}; expected each key once)", it->first, it->second));
     }
   }
   Check check;

@@ -328,7 +328,8 @@ Result<Validation> validate_text(const std::string& text, const std::string& nam
                                  const std::filesystem::path& base_dir)
 {
   Validation result;
-  const YAML::Node root = TRY(yaml::load_node(text, name, "not valid YAML or JSON: "));
+  const YAML::Node root = TRY(yaml::load_node(text, name, "not valid YAML or JSON: ", yaml::DuplicateKeys::leave));
+  // (Duplicate keys are left to the walker, which reports them with every other problem.)
   Walker walker{name, result.diagnostics};
   if (root.IsNull() || (root.IsScalar() && text.find_first_not_of(" \t\r\n") == std::string::npos)) {
     result.diagnostics.push_back(

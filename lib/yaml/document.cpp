@@ -200,7 +200,7 @@ private:
 
 Result<nlohmann::json> convert(const std::string& text, const std::string& name, LinedDocument* lined)
 {
-  const YAML::Node root = TRY(load_node(text, name));
+  const YAML::Node root = TRY(load_node(text, name, {}, DuplicateKeys::leave)); // converted below
   // Without aliases a document has at most about one value per byte; an alias bomb has billions.
   const std::size_t budget = std::max<std::size_t>(4 * text.size(), 100'000);
   return Converter(name, budget, lined).convert(root, "", 0);

@@ -2,7 +2,11 @@
 
 #include "util/utf8.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <vector>
 
 namespace complycli::yaml {
@@ -30,9 +34,46 @@ bool is_core_tag(const std::string& tag)
          tag == "tag:yaml.org,2002:float";
 }
 
+struct Duplicate {
+  std::string key;
+  int first_line = 0;
+  YAML::Mark mark; // of the second
+};
+
+// The first key given twice in `node` or below it. At most `budget` nodes are visited: aliases repeat
+// what they name, and an alias bomb would not end.
+std::optional<Duplicate> first_duplicate(const YAML::Node& node, int depth, std::size_t& budget)
+{
+  if (depth > 200 || budget == 0) {
+    return std::nullopt;
+  }
+  --budget;
+  if (node.IsSequence()) {
+    for (const auto& item : node) {
+      if (auto found = first_duplicate(item, depth + 1, budget)) {
+        return found;
+      }
+    }
+  } else if (node.IsMap()) {
+    std::map<std::string, int> seen; // key -> 1-based line
+    for (const auto& item : node) {
+      if (item.first.IsScalar()) {
+        if (const auto [it, added] = seen.emplace(item.first.Scalar(), item.first.Mark().line + 1); !added) {
+          return Duplicate{it->first, it->second, item.first.Mark()};
+        }
+      }
+      if (auto found = first_duplicate(item.second, depth + 1, budget)) {
+        return found;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
-Result<YAML::Node> load_node(const std::string& text, const std::string& name, std::string_view prefix)
+Result<YAML::Node> load_node(const std::string& text, const std::string& name, std::string_view prefix,
+                             DuplicateKeys duplicates)
 {
   if (!may_be_wide(text)) {
     if (const auto problem = util::text_problem(text)) {
@@ -51,7 +92,19 @@ Result<YAML::Node> load_node(const std::string& text, const std::string& name, s
     return fail(Errc::parse, "{}:{}:{}: {}a second document starts here (expected one document per file)", name,
                 std::max(mark.line, 0) + 1, std::max(mark.column, 0) + 1, prefix);
   }
-  return documents.empty() ? YAML::Node(YAML::NodeType::Null) : documents.front();
+  if (documents.empty()) {
+    return YAML::Node(YAML::NodeType::Null);
+  }
+  if (duplicates == DuplicateKeys::reject) {
+    std::size_t budget = std::max<std::size_t>(4 * text.size(), 100'000);
+    if (const auto found = first_duplicate(documents.front(), 0, budget)) {
+      const std::string_view whole = found->key;
+      const std::string key = whole.size() > 40 ? fmt::format("{}...", whole.substr(0, 37)) : found->key;
+      return fail(Errc::parse, "{}:{}:{}: {}duplicate key \"{}\" (already given on line {}; expected each key once)", name,
+                  found->mark.line + 1, found->mark.column + 1, prefix, key, found->first_line);
+    }
+  }
+  return documents.front();
 }
 
 Type scalar_type(const YAML::Node& scalar)

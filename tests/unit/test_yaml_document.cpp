@@ -183,6 +183,19 @@ TEST_CASE("duplicate keys are errors: a security tool does not silently take the
   CHECK(error_of("- a: 1\n- a: 2\n").empty());
 }
 
+TEST_CASE("load_node refuses a key given twice at any depth, unless the caller reports it")
+{
+  const std::string text = "a:\n  - b: 1\n    c: 2\n    b: 3\n";
+  auto node = yaml::load_node(text, "t.yaml");
+  REQUIRE_FALSE(node);
+  CHECK(node.error().message == "t.yaml:4:5: duplicate key \"b\" (already given on line 2; expected each key once)");
+  auto left = yaml::load_node(text, "t.yaml", {}, yaml::DuplicateKeys::leave);
+  REQUIRE(left);
+  CHECK((*left)["a"][0].size() == 3);
+  // The same message as parse().
+  CHECK(error_of(text) == node.error().message);
+}
+
 TEST_CASE("keys are text; list and mapping keys, merge keys and second documents are errors")
 {
   auto doc = yaml::parse("1: one\ntrue: yes\n'~': tilde\n", "t.yaml");
