@@ -3,10 +3,7 @@
 #include "evidence/database.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
-#include "util/utf8.hpp"
-#include "util/yaml_message.hpp"
-
-#include <yaml-cpp/yaml.h>
+#include "yaml/node.hpp"
 
 #include <algorithm>
 #include <map>
@@ -96,29 +93,14 @@ Result<std::string> required_text(const YAML::Node& root, const char* key, const
 
 Result<Check> parse_check(const std::string& text, const std::string& file)
 {
-  if (!util::yaml_may_be_wide(text)) { // yaml-cpp reads UTF-16 and UTF-32 by their first bytes
-    TRY_VOID(util::check_utf8(text, file));
-  }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
-  }
+  const YAML::Node root = TRY(yaml::load_node(text, file));
   if (!root.IsMap()) {
     return at(file, root.Mark(), "a check must be a mapping with id, title, severity, rationale, remediation, controls, query");
   }
   static const std::set<std::string> known = {"id", "title", "severity", "rationale", "remediation", "controls", "query", "examples"};
-  std::map<std::string, int> seen; // key -> line
-  for (const auto& item : root) {
+  for (const auto& item : root) { // (a key given twice is refused by load_node)
     if (!item.first.IsScalar() || !known.count(item.first.Scalar())) {
       return at(file, item.first.Mark(), fmt::format("unknown key \"{}\"", item.first.IsScalar() ? item.first.Scalar() : "?"));
-    }
-    // yaml-cpp keeps both; root[key] would silently read the first.
-    const auto [it, added] = seen.emplace(item.first.Scalar(), item.first.Mark().line + 1);
-    if (!added) {
-      return at(file, item.first.Mark(),
-                fmt::format("duplicate key \"{}\" (already given on line {}; expected each key once)", it->first, it->second));
     }
   }
   Check check;

@@ -2,11 +2,8 @@
 
 #include "util/env.hpp"
 #include "util/file.hpp"
-#include "util/utf8.hpp"
 #include "util/time.hpp"
-#include "util/yaml_message.hpp"
-
-#include <yaml-cpp/yaml.h>
+#include "yaml/node.hpp"
 
 #include <fnmatch.h>
 
@@ -91,15 +88,7 @@ Result<Waivers> load_waivers(const std::filesystem::path& path, const std::strin
 
 Result<Waivers> parse_waivers(const std::string& text, const std::string& file, const std::string& today)
 {
-  if (!util::yaml_may_be_wide(text)) { // yaml-cpp reads UTF-16 and UTF-32 by their first bytes
-    TRY_VOID(util::check_utf8(text, file));
-  }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return fail(Errc::parse, "{}:{}:{}: {}", file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, util::yaml_message(e.msg));
-  }
+  const YAML::Node root = TRY(yaml::load_node(text, file));
   YAML::Node list = root;
   if (root.IsMap()) {
     list = root["waivers"];

@@ -242,8 +242,7 @@ Result<void> load_profile_file(LoadState& state, const fs::path& file, bool stri
     }
     return add_error(state, file.string(), 0, "profile", text.error().message);
   }
-  TRY_VOID(util::check_utf8(*text, file.string()));
-  auto doc = parse_yaml_document(*text, file.string());
+  auto doc = yaml::parse_lined(*text, file.string()); // also refuses text that is not UTF-8
   if (!doc) {
     return std::unexpected(doc.error());
   }
@@ -350,7 +349,7 @@ Result<Evidence> collect(const Sources& sources)
           continue;
         }
       }
-      auto doc = parse_yaml_document(*text, file.string());
+      auto doc = yaml::parse_lined(*text, file.string());
       if (!doc) {
         // "FILE:LINE:COLUMN: message" -> an error row at that line.
         static const std::regex located(R"(^.*:([0-9]+):[0-9]+: (.*)$)");

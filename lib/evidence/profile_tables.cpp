@@ -90,7 +90,7 @@ Result<void> load_roster(LoadState& state, const fs::path& csv)
 
 } // namespace
 
-Result<void> load_profile_tables(LoadState& state, const fs::path& file, const LinedDocument& doc)
+Result<void> load_profile_tables(LoadState& state, const fs::path& file, const yaml::LinedDocument& doc)
 {
   const std::string name = file.string();
   const auto& json = doc.json;
@@ -156,7 +156,7 @@ Result<void> load_profile_tables(LoadState& state, const fs::path& file, const L
   return {};
 }
 
-Result<void> load_document(LoadState& state, const fs::path& file, const LinedDocument& doc)
+Result<void> load_document(LoadState& state, const fs::path& file, const yaml::LinedDocument& doc)
 {
   const std::string name = file.string();
   TRY_VOID(add_input(state, name, "document"));

@@ -6,9 +6,7 @@
 #include "profile/roster.hpp"
 #include "profile/schema.hpp"
 #include "util/file.hpp"
-#include "util/scalar.hpp"
-#include "util/utf8.hpp"
-#include "util/yaml_message.hpp"
+#include "yaml/node.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -17,51 +15,18 @@
 #include <cctype>
 #include <charconv>
 #include <map>
-#include <regex>
 #include <set>
 
 namespace complycli::profile {
 
 namespace {
 
-enum class Scalar { null, boolean, integer, number, string };
+using yaml::Type;
 
-// The type a scalar resolves to under the YAML 1.2 core schema (which JSON is a subset of):
-// quoted scalars are strings; plain ones may be null, booleans or numbers.
-Scalar resolve(const YAML::Node& node)
+// The type a scalar resolves to: the YAML 1.2 core schema, as everywhere else (yaml/node.hpp).
+Type resolve(const YAML::Node& node)
 {
-  if (node.IsNull()) {
-    return Scalar::null;
-  }
-  const std::string& tag = node.Tag();
-  if (tag != "?") {
-    return Scalar::string; // "!" (quoted) or an explicit tag such as !!str
-  }
-  static const std::regex null_re{"~|null|Null|NULL"};
-  static const std::regex bool_re{"true|True|TRUE|false|False|FALSE"};
-  // Beyond the decimal forms (matched by hand: std::regex recurses per character), YAML 1.2's octal,
-  // hexadecimal, infinity and not-a-number; those are short or they are not numbers.
-  static const std::regex int_re{"0o[0-7]+|0x[0-9a-fA-F]+"};
-  static const std::regex number_re{R"([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))"};
-  const auto short_match = [](const std::string& s, const std::regex& re) { return s.size() <= 64 && std::regex_match(s, re); };
-  const std::string& text = node.Scalar();
-  // Most values are text: only these first characters can start a null, a boolean or a number.
-  if (text.empty() || std::string_view("~nNtTfF0123456789+-.").find(text.front()) == std::string_view::npos) {
-    return Scalar::string;
-  }
-  if (short_match(text, null_re)) {
-    return Scalar::null;
-  }
-  if (short_match(text, bool_re)) {
-    return Scalar::boolean;
-  }
-  if (util::is_decimal_integer(text) || short_match(text, int_re)) {
-    return Scalar::integer;
-  }
-  if (util::is_decimal_real(text) || short_match(text, number_re)) {
-    return Scalar::number;
-  }
-  return Scalar::string;
+  return node.IsNull() ? Type::null : yaml::scalar_type(node);
 }
 
 // What a node is, for "got ..." in messages.
@@ -74,11 +39,11 @@ std::string found(const YAML::Node& node)
     return "a list";
   }
   switch (resolve(node)) {
-  case Scalar::null: return "nothing";
-  case Scalar::boolean: return node.Scalar();
-  case Scalar::integer:
-  case Scalar::number: return fmt::format("the number {}", node.Scalar());
-  case Scalar::string: break;
+  case Type::null: return "nothing";
+  case Type::boolean: return node.Scalar();
+  case Type::integer:
+  case Type::real: return fmt::format("the number {}", node.Scalar());
+  case Type::string: break;
   }
   std::string text = node.Scalar();
   if (text.size() > 40) {
@@ -186,8 +151,8 @@ public:
     case Kind::date:
     case Kind::email:
     case Kind::url: {
-      if (!node.IsScalar() || resolve(node) != Scalar::string) {
-        const bool quotable = node.IsScalar() && resolve(node) != Scalar::null && field.kind == Kind::string;
+      if (!node.IsScalar() || resolve(node) != Type::string) {
+        const bool quotable = node.IsScalar() && resolve(node) != Type::null && field.kind == Kind::string;
         return wrong(quotable ? fmt::format(" (quote it if it is text: \"{}\")", node.Scalar()) : "");
       }
       if (auto why = check_text(field.kind, node.Scalar())) {
@@ -197,7 +162,7 @@ public:
       return node.Scalar();
     }
     case Kind::integer: {
-      if (!node.IsScalar() || resolve(node) != Scalar::integer) {
+      if (!node.IsScalar() || resolve(node) != Type::integer) {
         return wrong();
       }
       const std::string& text = node.Scalar();
@@ -214,13 +179,13 @@ public:
       return number;
     }
     case Kind::boolean:
-      if (!node.IsScalar() || resolve(node) != Scalar::boolean) {
+      if (!node.IsScalar() || resolve(node) != Type::boolean) {
         return wrong();
       }
       return std::tolower(static_cast<unsigned char>(node.Scalar()[0])) == 't';
     case Kind::string_list: {
       if (!node.IsSequence()) {
-        return wrong(node.IsScalar() && resolve(node) == Scalar::string
+        return wrong(node.IsScalar() && resolve(node) == Type::string
                          ? fmt::format(" (write [{}] for a single item)", node.Scalar())
                          : std::string());
       }
@@ -363,21 +328,8 @@ Result<Validation> validate_text(const std::string& text, const std::string& nam
                                  const std::filesystem::path& base_dir)
 {
   Validation result;
-  // YAML may be UTF-16 or UTF-32 (yaml-cpp tells by the first bytes); anything else must be UTF-8.
-  if (!util::yaml_may_be_wide(text)) {
-    if (const auto problem = util::text_problem(text)) {
-      return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, problem->line, problem->column,
-                  problem->message);
-    }
-  }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    const int line = valid_mark(e.mark) ? e.mark.line + 1 : 1;
-    const int column = valid_mark(e.mark) ? e.mark.column + 1 : 1;
-    return fail(Errc::parse, "{}:{}:{}: not valid YAML or JSON: {}", name, line, column, util::yaml_message(e.msg));
-  }
+  const YAML::Node root = TRY(yaml::load_node(text, name, "not valid YAML or JSON: ", yaml::DuplicateKeys::leave));
+  // (Duplicate keys are left to the walker, which reports them with every other problem.)
   Walker walker{name, result.diagnostics};
   if (root.IsNull() || (root.IsScalar() && text.find_first_not_of(" \t\r\n") == std::string::npos)) {
     result.diagnostics.push_back(

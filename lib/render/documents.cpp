@@ -1,8 +1,8 @@
 #include "render/documents.hpp"
 
 #include "render/csv.hpp"
-#include "render/yaml_json.hpp"
 #include "util/time.hpp"
+#include "yaml/document.hpp"
 
 #include <algorithm>
 #include <map>
@@ -277,7 +277,7 @@ bool type_or_absent(const json& entry, const char* key, json::value_t type)
 Result<json> load_claims(const DocumentInputs& inputs)
 {
   const auto path = TRY(inputs.dirs.find("claims.yaml"));
-  auto config = TRY(load_yaml_file(path));
+  auto config = TRY(yaml::load_file(path));
   if (!config.is_object() || !config.contains("claims") || !config["claims"].is_array()) {
     return fail(Errc::config, "{}: needs a \"claims\" list", path.string());
   }
@@ -683,7 +683,7 @@ Result<Answers> render_answers(const DocumentInputs& inputs, const std::string& 
                                DocFormat format)
 {
   json data = TRY(document_data(inputs));
-  const json mapping = TRY(load_yaml_file(mapping_path));
+  const json mapping = TRY(yaml::load_file(mapping_path));
   const std::string mapping_name = mapping_path.string();
   if (!mapping.is_object() || !mapping.contains("questions") || !mapping["questions"].is_object() ||
       !mapping.contains("reasons") || !mapping["reasons"].is_object()) {

@@ -15,7 +15,7 @@ import re
 import sys
 
 TARGETS = ["apache", "audit_import", "check", "headers", "matter_file", "nginx", "pg_hba", "postgres",
-           "profile", "questionnaire", "sshd", "template", "terraform", "waivers"]
+           "profile", "questionnaire", "sshd", "template", "terraform", "waivers", "yaml"]
 MAX_SIZE = 256 * 1024
 
 
@@ -44,6 +44,8 @@ def targets_for(name: str, parent: str, text: bytes) -> list:
         out.append("check")
     if ext in (".yaml", ".yml") and (b"waiver" in name.encode() or re.search(rb"(^|\n)waivers:", text)):
         out.append("waivers")
+    if ext in (".yaml", ".yml"):
+        out.append("yaml")
     if ext in (".jsonl", ".ndjson") or (name.endswith(".log") and head.startswith(b"{")):
         out.append("audit_import")
     if ext == ".csv":
