@@ -89,15 +89,13 @@ Result<Waivers> load_waivers(const std::filesystem::path& path, const std::strin
 Result<Waivers> parse_waivers(const std::string& text, const std::string& file, const std::string& today)
 {
   const YAML::Node root = TRY(yaml::load_node(text, file));
-  YAML::Node list = root;
-  if (root.IsMap()) {
-    list = root["waivers"];
-    if (!list) {
-      return at(file, root.Mark(), "a waiver file is a list of waivers, or a mapping with a \"waivers\" list");
-    }
-  }
   if (root.IsNull()) {
     return Waivers{};
+  }
+  // No assignment to a yaml-cpp node here: assigning a missing key of a const node throws (found by fuzzing).
+  const YAML::Node list = root.IsMap() ? root["waivers"] : root;
+  if (!list) {
+    return at(file, root.Mark(), "a waiver file is a list of waivers, or a mapping with a \"waivers\" list");
   }
   if (!list.IsSequence()) {
     return at(file, list.Mark(), "a waiver file is a list of waivers, or a mapping with a \"waivers\" list");

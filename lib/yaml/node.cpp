@@ -4,14 +4,51 @@
 
 #include <fmt/format.h>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 namespace complycli::yaml {
 
 namespace {
+
+// Parser events of the documents of a file; remembers where the second document's first node is.
+class SecondDocument : public YAML::EventHandler {
+public:
+  std::optional<YAML::Mark> start;
+
+  void OnDocumentStart(const YAML::Mark&) override { ++m_documents; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override
+  {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override
+  {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override
+  {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+private:
+  void node(const YAML::Mark& mark)
+  {
+    if (m_documents == 2 && !start) {
+      start = mark;
+    }
+  }
+  int m_documents = 0;
+};
 
 // yaml-cpp (0.7) stops a document nested more than a few hundred levels deep with YAML::DeepRecursion,
 // whose message is "bad file".
@@ -80,31 +117,37 @@ Result<YAML::Node> load_node(const std::string& text, const std::string& name, s
       return fail(Errc::parse, "{}:{}:{}: {}{}", name, problem->line, problem->column, prefix, problem->message);
     }
   }
-  std::vector<YAML::Node> documents;
+  // Not YAML::LoadAll: on some malformed inputs yaml-cpp 0.7's parser reports empty documents without
+  // end, and LoadAll never returns (found by fuzzing). Load the first document, then ask the parser
+  // for at most two.
+  YAML::Node document;
+  std::optional<YAML::Mark> second;
   try {
-    documents = YAML::LoadAll(text);
+    document = YAML::Load(text);
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    SecondDocument finder;
+    if (parser.HandleNextDocument(finder) && parser.HandleNextDocument(finder)) {
+      second = finder.start.value_or(YAML::Mark());
+    }
   } catch (const YAML::Exception& e) {
     return fail(Errc::parse, "{}:{}:{}: {}{}", name, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1,
                 prefix, readable(e.msg));
   }
-  if (documents.size() > 1) {
-    const auto mark = documents[1].Mark();
+  if (second) {
     return fail(Errc::parse, "{}:{}:{}: {}a second document starts here (expected one document per file)", name,
-                std::max(mark.line, 0) + 1, std::max(mark.column, 0) + 1, prefix);
-  }
-  if (documents.empty()) {
-    return YAML::Node(YAML::NodeType::Null);
+                std::max(second->line, 0) + 1, std::max(second->column, 0) + 1, prefix);
   }
   if (duplicates == DuplicateKeys::reject) {
     std::size_t budget = std::max<std::size_t>(4 * text.size(), 100'000);
-    if (const auto found = first_duplicate(documents.front(), 0, budget)) {
+    if (const auto found = first_duplicate(document, 0, budget)) {
       const std::string_view whole = found->key;
       const std::string key = whole.size() > 40 ? fmt::format("{}...", whole.substr(0, 37)) : found->key;
       return fail(Errc::parse, "{}:{}:{}: {}duplicate key \"{}\" (already given on line {}; expected each key once)", name,
                   found->mark.line + 1, found->mark.column + 1, prefix, key, found->first_line);
     }
   }
-  return documents.front();
+  return document;
 }
 
 Type scalar_type(const YAML::Node& scalar)
