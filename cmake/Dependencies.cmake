@@ -6,7 +6,7 @@
 # statically. Only glibc stays shared. Why: complycli is a short-lived process that scripts call many
 # times (one `audit append` per event), and resolving the symbols of eight shared libraries took
 # longer than the work itself: `complycli --version` took 3.1 ms dynamically linked and 1.9 ms
-# statically (docs/audit-log.md, "Speed"). Sanitizer and fuzz builds keep the shared libraries, as
+# statically (docs/audit-log.md, "What a single append costs"). Sanitizer and fuzz builds keep the shared libraries, as
 # the sanitizer runtimes expect.
 if(ENABLE_SANITIZER_ADDRESS OR ENABLE_SANITIZER_UNDEFINED_BEHAVIOR OR ENABLE_SANITIZER_THREAD
    OR COMPLYCLI_FUZZ)
