@@ -573,11 +573,13 @@ class ReencryptRecursive(Operation):
         cannot rename an unnamed file over another. A kill between those two calls leaves the hidden
         name: allowed only in exactly that state (the hidden file is the complete new version, and
         the target is still the old one), counted, and removed before the next run."""
-        for entry in os.listdir(self.dir):
-            match = re.fullmatch(r"\.(.+)\.tmp-[A-Za-z0-9]{6}", entry)
-            if not killed or not match or match.group(1) not in self.digests:
+        # The tree has sub-folders: look in every one (names in self.digests are relative paths).
+        hidden_files = [os.path.join(root, entry) for root, _, entries in os.walk(self.dir) for entry in entries]
+        for hidden in hidden_files:
+            match = re.fullmatch(r"\.(.+)\.tmp-[A-Za-z0-9]{6}", os.path.basename(hidden))
+            name = match and os.path.relpath(os.path.join(os.path.dirname(hidden), match.group(1)), self.dir)
+            if not killed or not match or name not in self.digests:
                 continue
-            name, hidden = match.group(1), os.path.join(self.dir, entry)
             if sha256_file(os.path.join(self.dir, name)) != self.v1[name]:
                 raise CheckFailed(f"{hidden} was left behind, and {name} was replaced too")
             plain = self.h.cli("--quiet", "decrypt", "--identity", self.h.identity, "-o", "-", hidden).stdout
