@@ -7,8 +7,10 @@
 #include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
+#include "witness/witness.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -72,6 +74,28 @@ Result<AuditLog> open_log(const Context &ctx, util::Access access)
   const auto workspace = TRY(ctx.workspace());
   return AuditLog::open(workspace, access);
 }
+
+} // namespace
+
+// --witness-key values: vkeys or files holding one (also used by cmd_audit_proof.cpp).
+Result<std::vector<witness::CosignerKey>> load_witness_keys(const std::vector<std::string> &values)
+{
+  std::vector<witness::CosignerKey> keys;
+  for (const auto &value : values) {
+    std::string text = value;
+    if (value.find('+') == std::string::npos) {
+      text = TRY(util::read_file(value));
+    }
+    auto key = witness::parse_cosigner_vkey(text);
+    if (!key) {
+      return fail(Errc::usage, "--witness-key {}: {}", value, key.error().message);
+    }
+    keys.push_back(*key);
+  }
+  return keys;
+}
+
+namespace {
 
 // "--details:1:7: message" from a JSON parse error of a one-line argument.
 Result<nlohmann::json> parse_details(const std::string &text)
@@ -259,6 +283,9 @@ Result<void> run_show(int64_t seq, const std::string &format, const Context &ctx
     for (auto it = json.begin(); it != json.end(); ++it) {
       out[it.key()] = it.value();
     }
+    const auto leaf = auditlog::entry_leaf_data(*entry);
+    out["leaf"] = auditlog::base64_encode(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t *>(leaf.data()), leaf.size()));
     return emit("-", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
                 util::Overwrite::no);
   }
@@ -276,6 +303,8 @@ Result<void> run_show(int64_t seq, const std::string &format, const Context &ctx
 
 struct VerifyCliOptions {
   std::vector<std::string> anchors;
+  std::vector<std::string> witness_keys;
+  int witnesses = -1;
   std::string pubkey;
   std::string format = "table";
 };
@@ -298,6 +327,18 @@ Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
   for (const auto &path : o.anchors) {
     options.anchors.push_back({path, TRY(util::read_file(path))});
   }
+  // k of n witnesses must have cosigned every anchor.
+  if (!o.witness_keys.empty()) {
+    const auto keys = TRY(load_witness_keys(o.witness_keys));
+    const int needed = o.witnesses < 0 ? static_cast<int>(keys.size()) : o.witnesses;
+    for (const auto &anchor : options.anchors) {
+      const int have = witness::count_cosignatures(anchor.note, keys);
+      if (have < needed) {
+        return fail(Errc::chain_broken, "anchor {}: cosigned by {} of the {} witnesses given, {} required",
+                    anchor.name, have, keys.size(), needed);
+      }
+    }
+  }
   auto log = TRY(open_log(ctx, util::Access::read_only));
   const auto report = TRY(log.verify(options));
   if (!report.triggers_present) {
@@ -317,6 +358,7 @@ Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
     out["checkpoints"] = report.checkpoints;
     out["anchors"] = report.anchors;
     out["head"] = util::to_hex(report.head);
+    out["root"] = auditlog::base64_encode(report.root);
     out["pubkey"] = report.key_vkey;
     return emit("-", out.dump(2) + "\n", util::Overwrite::no);
   }
@@ -329,12 +371,49 @@ Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
 
 // --- checkpoint -----------------------------------------------------------------------------------
 
-Result<void> run_checkpoint(const std::string &output, bool force, const Context &ctx)
+// Ask each witness (a folder; see complycli witness) to cosign `note`, with the consistency proof from
+// the size it last cosigned; returns the note with their cosignature lines added.
+Result<std::string> collect_cosignatures(AuditLog &log, const std::string &note, int64_t size,
+                                         const std::vector<std::string> &witnesses)
+{
+  std::string out = note;
+  const auto origin = note.substr(0, note.find('\n'));
+  for (const auto &folder : witnesses) {
+    if (folder.find("://") != std::string::npos) {
+      return fail(Errc::usage, "--witness {}: only witness folders are supported, not URLs", folder);
+    }
+    const auto old_size = TRY(witness::recorded_size(folder, origin));
+    if (old_size > size) {
+      return fail(Errc::chain_broken, "witness {} already cosigned {} entries; the log has {}", folder, old_size,
+                  size);
+    }
+    const auto proof = TRY(log.consistency_proof(old_size, size));
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const auto result = TRY(witness::add_checkpoint(folder, witness::add_checkpoint_request(old_size, proof, note),
+                                                    static_cast<uint64_t>(now)));
+    if (result.status != 200) {
+      return fail(Errc::chain_broken, "witness {} refuses to cosign: {}", folder,
+                  result.body.substr(0, result.body.size() - 1));
+    }
+    out += result.body;
+  }
+  return out;
+}
+
+Result<void> run_checkpoint(const std::string &output, bool force, const std::vector<std::string> &witnesses,
+                            const Context &ctx)
 {
   auto log = TRY(open_log(ctx, util::Access::read_write));
   // Refuse an existing output file before signing anything.
   auto sink = TRY(Sink::open(output, force));
   const auto checkpoint = TRY(log.checkpoint());
+  if (!witnesses.empty()) {
+    const auto cosigned = TRY(collect_cosignatures(log, checkpoint.note, checkpoint.size, witnesses));
+    TRY_VOID(sink.write(cosigned));
+    return sink.finish();
+  }
   TRY_VOID(sink.write(checkpoint.note));
   TRY_VOID(sink.finish());
   if (!output.empty() && output != "-") {
@@ -436,6 +515,8 @@ Result<void> run_pubkey(const Context &ctx)
 
 } // namespace
 
+void register_audit_proof(CLI::App *audit, Context &ctx); // cmd_audit_proof.cpp
+
 void register_audit(CLI::App &app, Context &ctx)
 {
   auto *audit = app.add_subcommand("audit", "The tamper-evident audit log: append, read, verify, export");
@@ -490,6 +571,10 @@ void register_audit(CLI::App &app, Context &ctx)
                     "A checkpoint kept elsewhere that the log must extend (repeatable)");
     sub->add_option("--pubkey", o->pubkey,
                     "Trust this verifier key (or a file holding it), not the workspace's key");
+    sub->add_option("--witness-key", o->witness_keys,
+                    "A witness's verifier key (or a file holding it) whose cosignature anchors need (repeatable)");
+    sub->add_option("--witnesses", o->witnesses, "How many of the --witness-key witnesses must have cosigned "
+                                                 "each anchor (default: all)");
     sub->add_option("--format", o->format, "table or json");
     sub->footer(
         "Example:\n  complycli audit verify --anchor checkpoint-2026-11.txt --pubkey \"$(cat log.vkey)\"");
@@ -498,11 +583,15 @@ void register_audit(CLI::App &app, Context &ctx)
   {
     auto output = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);
+    auto witnesses = std::make_shared<std::vector<std::string>>();
     auto *sub = audit->add_subcommand("checkpoint", "Sign and store a checkpoint of the log now");
     sub->add_option("-o,--output", *output, "Write it to FILE (to keep somewhere else) instead of stdout");
     sub->add_flag("--force", *force, "Overwrite FILE");
+    sub->add_option("--witness", *witnesses,
+                    "Have this witness (a folder made by `complycli witness init`) cosign it (repeatable)");
     sub->footer("Example:\n  complycli audit checkpoint -o checkpoint-$(date +%F).txt");
-    sub->callback([output, force, &ctx] { ctx.outcome = run_checkpoint(*output, *force, ctx); });
+    sub->callback(
+        [output, force, witnesses, &ctx] { ctx.outcome = run_checkpoint(*output, *force, *witnesses, ctx); });
   }
   {
     auto o = std::make_shared<ExportOptions>();
@@ -530,6 +619,7 @@ void register_audit(CLI::App &app, Context &ctx)
     sub->footer("Example:\n  complycli audit pubkey > log.vkey && complycli audit verify --pubkey log.vkey");
     sub->callback([&ctx] { ctx.outcome = run_pubkey(ctx); });
   }
+  register_audit_proof(audit, ctx);
 }
 
 } // namespace complycli::cli

@@ -1,6 +1,7 @@
 #include "auditlog/auditlog.hpp"
 
 #include "auditlog/import.hpp"
+#include "auditlog/tree_store.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
@@ -17,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <thread>
@@ -62,7 +64,7 @@ CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
 )sql";
 
 constexpr const char *entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
-constexpr int trigger_count = 6;
+constexpr int trigger_count = 8;
 // An import inserts this many entries per INSERT statement.
 constexpr std::size_t import_group = 32;
 constexpr const char *insert_checkpoint_sql = "INSERT INTO checkpoints(size, time, note) VALUES (?1, ?2, ?3)";
@@ -257,6 +259,7 @@ Result<AuditLog> AuditLog::open(const fs::path &db_path, const fs::path &key_pat
     app_id = TRY(read_app_id());
     if (app_id == 0) { // no other process initialised it meanwhile
       TRY_VOID(db.exec(schema_sql));
+      TRY_VOID(db.exec(merkle_schema_sql));
       auto insert = TRY(db.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2)"));
       const std::string version = std::to_string(schema_version);
       const std::string created = util::now_rfc3339();
@@ -304,7 +307,32 @@ Result<AuditLog> AuditLog::open(const fs::path &db_path, const fs::path &key_pat
     TRY_VOID(db.exec("PRAGMA synchronous=FULL"));
     truncate_large_wal(db);
   }
-  return AuditLog(std::move(db), key_path);
+  AuditLog log(std::move(db), key_path);
+  if (!read_only) {
+    TRY_VOID(log.migrate_to_v2());
+  }
+  return log;
+}
+
+Result<void> AuditLog::migrate_to_v2()
+{
+  const std::string before = TRY(meta("schema_version"));
+  if (before != "1") {
+    return {};
+  }
+  auto transaction = TRY(Transaction::begin_immediate(m_db));
+  const std::string now = TRY(meta("schema_version"));
+  if (now != "1") { // another process migrated it meanwhile
+    return {};
+  }
+  // The metadata is append-only for everyone but this migration: lift its trigger for one statement.
+  TRY_VOID(m_db.exec("DROP TRIGGER meta_no_update"));
+  TRY_VOID(m_db.exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'"));
+  TRY_VOID(m_db.exec("CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta "
+                     "BEGIN SELECT RAISE(ABORT, 'audit log metadata is append-only'); END"));
+  TreeStore tree(m_db);
+  TRY_VOID(tree.create_and_fill());
+  return transaction.commit();
 }
 
 Result<std::string> AuditLog::meta(const char *key)
@@ -344,10 +372,10 @@ Result<PublicKey> AuditLog::public_key()
   return key->public_key();
 }
 
-Result<void> AuditLog::store_checkpoint(int64_t size, const Hash &head, Statement *insert)
+Result<void> AuditLog::store_checkpoint(int64_t size, const Hash &head, const Hash &root, Statement *insert)
 {
   const auto *key = TRY(this->key());
-  CheckpointBody body{key->public_key().name, size, head, util::now_rfc3339()};
+  CheckpointBody body{key->public_key().name, size, head, util::now_rfc3339(), root};
   const auto note = sign_checkpoint(*key, body);
   Statement own;
   if (insert == nullptr) {
@@ -362,6 +390,12 @@ Result<void> AuditLog::store_checkpoint(int64_t size, const Hash &head, Statemen
   return {};
 }
 
+namespace {
+
+Result<Hash> tree_root_of(TreeStore &tree, int64_t size) { return auditlog::tree_root(tree.source(), size); }
+
+} // namespace
+
 // What one scan over a range of entries found.
 struct ScanResult {
   std::optional<Problem> problem;
@@ -369,6 +403,8 @@ struct ScanResult {
   Hash first_prev{};     // and that entry's stored previous hash
   int64_t last_seq = 0;  // the last entry that verified
   Hash last_hash{};
+  std::vector<Hash> tiles;          // the Merkle roots of the range's whole tiles (the range starts a tile)
+  std::map<int64_t, Hash> partials; // at checkpoint sizes and the end: the root of the last tile's leaves
 };
 
 namespace {
@@ -552,8 +588,13 @@ Result<Entry> AuditLog::append(const NewEntry &entry)
   out.hash = EntryHasher(HashEngine::single).hash(fields, out.prev_hash);
   bind_entry(insert, 0, fields, out.prev_hash, out.hash);
   TRY(insert.step());
-  if (out.seq % checkpoint_interval == 0) {
-    TRY_VOID(store_checkpoint(out.seq, out.hash));
+  if (out.seq % tile_width == 0 || out.seq % checkpoint_interval == 0) {
+    TreeStore tree(m_db);
+    TRY_VOID(tree.grow_to(out.seq));
+    if (out.seq % checkpoint_interval == 0) {
+      const auto root = TRY(tree_root_of(tree, out.seq));
+      TRY_VOID(store_checkpoint(out.seq, out.hash, root));
+    }
   }
   TRY_VOID(transaction.commit());
   return out;
@@ -575,7 +616,11 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
   auto insert_group = TRY(m_db.prepare(insert_entries_sql(import_group)));
   auto insert_checkpoint = TRY(m_db.prepare(insert_checkpoint_sql));
   std::array<Hash, import_group + 1> chain{}; // a group's previous hash and its entries' hashes
+  std::array<Hash, import_group> roots{};      // the tree heads at the group's checkpoint sizes
   EntryHasher hasher;
+  TreeStore tree_store(m_db);
+  auto tree = TRY(TreeBuilder::resume(tree_store.source(), seq));
+  const auto tree_sink = TRY(tree_store.sink());
 
   // The WAL this transaction writes sits in the page cache until the commit syncs it: have the kernel
   // write it back meanwhile, so that the commit's sync has little left to wait for.
@@ -646,10 +691,19 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
       const std::size_t rows = records.size() - i >= import_group ? import_group : 1;
       Statement &statement = rows == import_group ? insert_group : insert;
       chain[0] = prev_hash;
-      for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t r = 0; r < rows && !failure; ++r) {
         const auto fields = batch->fields(records[i + r], seq + 1 + static_cast<int64_t>(r));
-        chain[r + 1] = hasher.hash(fields, chain[r]);
+        Hash leaf{};
+        chain[r + 1] = hasher.hash(fields, chain[r], &leaf);
         bind_entry(statement, static_cast<int>(9 * r), fields, chain[r], chain[r + 1]);
+        if (auto added = tree.add(leaf, tree_sink); !added) {
+          failure = std::move(added.error());
+        } else if (tree.size() % checkpoint_interval == 0) {
+          roots[r] = tree.root();
+        }
+      }
+      if (failure) {
+        break;
       }
       if (auto stepped = statement.step(); !stepped) {
         failure = std::move(stepped.error());
@@ -659,7 +713,7 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
       for (std::size_t r = 0; r < rows; ++r) {
         ++seq;
         if (seq % checkpoint_interval == 0) {
-          if (auto stored = store_checkpoint(seq, chain[r + 1], &insert_checkpoint); !stored) {
+          if (auto stored = store_checkpoint(seq, chain[r + 1], roots[r], &insert_checkpoint); !stored) {
             failure = std::move(stored.error());
             break;
           }
@@ -764,7 +818,9 @@ Result<StoredCheckpoint> AuditLog::checkpoint()
     size = last.int64(0);
     copy_hash(head, last.blob(1));
   }
-  TRY_VOID(store_checkpoint(size, head));
+  TreeStore tree(m_db);
+  const auto root = TRY(tree_root_of(tree, size));
+  TRY_VOID(store_checkpoint(size, head, root));
   auto stored = TRY(m_db.prepare("SELECT id, size, time, note FROM checkpoints ORDER BY id DESC LIMIT 1"));
   TRY(stored.step());
   StoredCheckpoint out{stored.int64(0), stored.int64(1), std::string(stored.text(2)),
@@ -814,13 +870,19 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
 
   // One snapshot of the whole database.
   auto transaction = TRY(Transaction::begin_read(m_db));
+  bool version_1 = false; // a version 1 log opened read-only: no stored tree yet
   TRY_VOID(m_db.exec("PRAGMA mmap_size=1073741824"));
   {
     auto triggers = TRY(m_db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
                                      "('entries_no_update', 'entries_no_delete', 'checkpoints_no_update', "
-                                     "'checkpoints_no_delete', 'meta_no_update', 'meta_no_delete')"));
+                                     "'checkpoints_no_delete', 'meta_no_update', 'meta_no_delete', "
+                                     "'merkle_no_update', 'merkle_no_delete')"));
     TRY(triggers.step());
-    report.triggers_present = triggers.int64(0) == trigger_count;
+    // A version 1 log opened read-only has no tree yet, and so no tree triggers.
+    const std::string version = TRY(meta("schema_version"));
+    version_1 = version == "1";
+    const int expected = version_1 ? trigger_count - 2 : trigger_count;
+    report.triggers_present = triggers.int64(0) == expected;
   }
 
   // Stored checkpoints and anchors, ordered by the size they cover.
@@ -828,6 +890,7 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
     int64_t size = 0;
     Hash head{};
     std::string what; // "checkpoint #3" or "anchor FILE"
+    std::optional<Hash> root; // version 2 checkpoints: the Merkle root
     bool anchor = false;
     std::optional<std::string> bad; // a signature or parse problem, reported at its size
   };
@@ -841,6 +904,7 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
     if (body) {
       e.size = body->size;
       e.head = body->head;
+      e.root = body->root;
       if (!anchor && body->size != stored_size) {
         e.bad = fmt::format("the note says size {}, the table says {}", body->size, stored_size);
       }
@@ -923,6 +987,9 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
     rows.bind(2, hi);
     Hash last = prev.value_or(Hash{});
     bool link_known = prev.has_value();
+    std::vector<Hash> tile_leaves;
+    tile_leaves.reserve(static_cast<std::size_t>(tile_width));
+    Hash leaf{};
     int64_t last_seq = lo - 1;
     int64_t next_expected = first_expected_from(lo);
     while (true) {
@@ -964,7 +1031,12 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
       }
       last = hasher.hash(EntryFields{seq, rows.text(1), rows.text(2), rows.text(3), rows.text(4),
                                      rows.text(5), rows.text(6)},
-                         std::span<const uint8_t, 32>(prev_hash.data(), 32));
+                         std::span<const uint8_t, 32>(prev_hash.data(), 32), &leaf);
+      tile_leaves.push_back(leaf);
+      if (seq % tile_width == 0) {
+        result.tiles.push_back(root_of(tile_leaves));
+        tile_leaves.clear();
+      }
       if (stored.size() != 32 || std::memcmp(stored.data(), last.data(), 32) != 0) {
         result.problem =
             Problem{seq, "hash mismatch",
@@ -973,6 +1045,9 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
       }
       last_seq = seq;
       if (seq == next_expected || seq % checkpoint_interval == 0) {
+        if (seq == next_expected && !tile_leaves.empty()) {
+          result.partials[seq] = root_of(tile_leaves);
+        }
         if (auto p = check_expectations_at(seq, last)) {
           result.problem = std::move(p);
           break;
@@ -982,17 +1057,21 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
     }
     result.last_seq = last_seq;
     result.last_hash = last;
+    if (!tile_leaves.empty()) {
+      result.partials[last_seq] = root_of(tile_leaves);
+    }
     return result;
   };
 
   ScanResult scanned;
-  if (max_seq < options.parallel_threshold || max_seq < 2) {
+  if (max_seq < options.parallel_threshold || max_seq / 2 < tile_width) {
     EntryHasher hasher;
     scanned = TRY(scan(m_db, hasher, 1, max_seq, Hash{}));
   } else {
     // Two halves at once, each with its own connection: every entry's hash depends only on its own
     // row, so only the link between the halves waits for both.
-    const int64_t mid = max_seq / 2;
+    // The halves meet at a tile boundary: each computes the roots of its own tiles.
+    const int64_t mid = max_seq / 2 / tile_width * tile_width;
     auto second_db = TRY(m_db.open_again());
     sqlite3_busy_handler(second_db.get(), busy_wait, nullptr);
     auto second_transaction = TRY(Transaction::begin_read(second_db));
@@ -1029,6 +1108,8 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
         scanned.problem = second->problem;
         scanned.last_seq = second->last_seq;
         scanned.last_hash = second->last_hash;
+        scanned.tiles.insert(scanned.tiles.end(), second->tiles.begin(), second->tiles.end());
+        scanned.partials.merge(second->partials);
       }
     }
   }
@@ -1051,8 +1132,183 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
         fmt::format("entry {}: log shorter than {}: {} covers {} entries but the log has {} (truncated)",
                     last_seq + 1, e.anchor ? "anchor" : "checkpoint", e.what, e.size, last_seq));
   }
+  // The Merkle tree: the levels above the tiles, every version 2 checkpoint's and anchor's root, and the
+  // stored subtrees proofs are made from.
+  std::vector<std::vector<Hash>> levels{std::move(scanned.tiles)}; // levels[j]: height stored_height + j
+  while (levels.back().size() > 1) {
+    const auto &below = levels.back();
+    std::vector<Hash> above(below.size() / 2);
+    for (std::size_t i = 0; i < above.size(); ++i) {
+      above[i] = node_hash(below[2 * i], below[2 * i + 1]);
+    }
+    levels.push_back(std::move(above));
+  }
+  auto root_at = [&](int64_t size) -> Hash {
+    if (size == 0) {
+      return empty_root();
+    }
+    std::optional<Hash> r;
+    if (size % tile_width != 0) {
+      const auto partial = scanned.partials.find(size);
+      if (partial == scanned.partials.end()) {
+        throw std::logic_error(fmt::format("verify kept no partial tile at size {}", size));
+      }
+      r = partial->second;
+    }
+    for (int h = stored_height; (size >> h) != 0; ++h) {
+      if (((size >> h) & 1) != 0) {
+        const auto &node = levels[static_cast<std::size_t>(h - stored_height)]
+                                 [static_cast<std::size_t>((size >> h) - 1)];
+        r = r ? node_hash(node, *r) : node;
+      }
+    }
+    return *r;
+  };
+  report.root = root_at(last_seq);
+  for (auto it = expectations.begin(); it != expectations.end() && it->first <= last_seq; ++it) {
+    const auto &e = it->second;
+    if (e.root && *e.root != root_at(e.size)) {
+      return problem(e.size, e.anchor ? "anchor root not in log" : "checkpoint root mismatch",
+                     fmt::format("entry {}: {}: the Merkle root of {} is not the log's tree head of size {}",
+                                 e.size, e.anchor ? "anchor root not in log" : "checkpoint root mismatch",
+                                 e.what, e.size));
+    }
+  }
+  {
+    std::vector<int64_t> seen(levels.size(), 0);
+    std::optional<Problem> bad_node;
+    TreeStore tree(m_db);
+    TRY_VOID(tree.for_each_node([&](const TreeStore::Node &node) -> Result<void> {
+      const auto level = static_cast<std::size_t>(node.height - stored_height);
+      const int64_t last_leaf = (node.index + 1) << node.height;
+      if (node.height < stored_height || level >= levels.size() || node.index < 0 ||
+          static_cast<std::size_t>(node.index) >= levels[level].size() ||
+          levels[level][static_cast<std::size_t>(node.index)] != node.hash) {
+        if (!bad_node || last_leaf < bad_node->seq) {
+          bad_node = Problem{last_leaf, "tree node mismatch",
+                             fmt::format("entry {}: tree node mismatch: the stored subtree of height {} ending "
+                                         "here is not the hash of the entries",
+                                         last_leaf, node.height)};
+        }
+      } else {
+        ++seen[level];
+      }
+      return {};
+    }));
+    if (bad_node) {
+      return problem(bad_node->seq, bad_node->kind, bad_node->message);
+    }
+    if (!version_1) {
+      for (std::size_t level = 0; level < levels.size(); ++level) {
+        if (seen[level] != static_cast<int64_t>(levels[level].size())) {
+          return problem(0, "tree node missing",
+                         fmt::format("tree node missing: {} of the {} stored subtrees of height {} are missing",
+                                     static_cast<int64_t>(levels[level].size()) - seen[level],
+                                     levels[level].size(), stored_height + static_cast<int>(level)));
+        }
+      }
+    }
+  }
   TRY_VOID(transaction.commit());
   return report;
+}
+
+Result<Hash> AuditLog::tree_root(int64_t size)
+{
+  auto transaction = TRY(Transaction::begin_read(m_db));
+  const auto [last, head] = TRY(read_head(m_db));
+  if (size < 0 || size > last) {
+    return fail(Errc::usage, "the log has {} entries, not {}", last, size);
+  }
+  TreeStore tree(m_db);
+  auto root = TRY(tree_root_of(tree, size));
+  TRY_VOID(transaction.commit());
+  return root;
+}
+
+Result<std::vector<Hash>> AuditLog::inclusion_proof(int64_t seq, int64_t size)
+{
+  auto transaction = TRY(Transaction::begin_read(m_db));
+  const auto [last, head] = TRY(read_head(m_db));
+  if (size > last || seq < 1 || seq > size) {
+    return fail(Errc::usage, "entry {} is not in the first {} entries of a log of {}", seq, size, last);
+  }
+  TreeStore tree(m_db);
+  auto proof = TRY(auditlog::inclusion_proof(tree.source(), seq - 1, size));
+  TRY_VOID(transaction.commit());
+  return proof;
+}
+
+Result<std::vector<Hash>> AuditLog::consistency_proof(int64_t old_size, int64_t new_size)
+{
+  auto transaction = TRY(Transaction::begin_read(m_db));
+  const auto [last, head] = TRY(read_head(m_db));
+  if (new_size > last || old_size < 0 || old_size > new_size) {
+    return fail(Errc::usage, "no consistency proof from size {} to size {} in a log of {} entries", old_size,
+                new_size, last);
+  }
+  TreeStore tree(m_db);
+  auto proof = TRY(auditlog::consistency_proof(tree.source(), old_size, new_size));
+  TRY_VOID(transaction.commit());
+  return proof;
+}
+
+Result<std::optional<StoredCheckpoint>> AuditLog::latest_checkpoint()
+{
+  auto stmt = TRY(m_db.prepare("SELECT id, size, time, note FROM checkpoints ORDER BY size DESC, id DESC LIMIT 1"));
+  if (!TRY(stmt.step())) {
+    return std::optional<StoredCheckpoint>();
+  }
+  return std::optional<StoredCheckpoint>(StoredCheckpoint{stmt.int64(0), stmt.int64(1), std::string(stmt.text(2)),
+                                                          std::string(stmt.text(3))});
+}
+
+Result<TlogProof> AuditLog::prove(int64_t seq, const std::optional<std::string> &checkpoint_note)
+{
+  const auto recorded = TRY(meta("public_key"));
+  const auto key = TRY(parse_vkey(recorded));
+  std::string note;
+  if (checkpoint_note) {
+    note = *checkpoint_note;
+  } else {
+    auto latest = TRY(latest_checkpoint());
+    std::optional<CheckpointBody> body;
+    if (latest) {
+      if (auto opened = open_checkpoint(latest->note, key)) {
+        body = *opened;
+      }
+    }
+    if (!body || !body->root || body->size < seq) {
+      if (m_db.read_only()) {
+        return fail_with_hint(Errc::io, "run `complycli audit checkpoint` in the workspace first",
+                              "no stored checkpoint with a Merkle root covers entry {}", seq);
+      }
+      latest = TRY(checkpoint());
+    }
+    note = latest->note;
+  }
+  const auto body = TRY(open_checkpoint(note, key));
+  if (!body.root) {
+    return fail(Errc::usage, "the checkpoint has no Merkle root (a version 1 checkpoint): make a new one with "
+                             "`complycli audit checkpoint`");
+  }
+  if (seq < 1 || seq > body.size) {
+    return fail(Errc::usage, "entry {} is not covered by the checkpoint, which has {} entries", seq, body.size);
+  }
+  TlogProof proof;
+  proof.index = seq - 1;
+  proof.path = TRY(inclusion_proof(seq, body.size));
+  proof.checkpoint = note;
+  // The log must agree with the checkpoint (a checkpoint of another log, or of a rewritten one, would
+  // give a proof that fails later, far from the cause).
+  const auto entry = TRY(get(seq));
+  const auto data = entry ? entry_leaf_data(*entry) : std::string();
+  const auto leaf = leaf_hash(std::span<const uint8_t>(reinterpret_cast<const uint8_t *>(data.data()), data.size()));
+  if (!entry || !verify_inclusion(leaf, proof.index, body.size, proof.path, *body.root)) {
+    return fail_with_hint(Errc::chain_broken, "run `complycli audit verify`",
+                          "the log does not match the checkpoint of size {}: no proof for entry {}", body.size, seq);
+  }
+  return proof;
 }
 
 Result<Stats> AuditLog::stats()

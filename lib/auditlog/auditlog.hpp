@@ -4,7 +4,9 @@
 // checkpoints. docs/audit-log.md specifies the schema, the entry encoding and the checkpoint format.
 
 #include "auditlog/entry.hpp"
+#include "auditlog/merkle.hpp"
 #include "auditlog/note.hpp"
+#include "auditlog/proof.hpp"
 #include "auditlog/sqlite.hpp"
 #include "core/error.hpp"
 #include "core/workspace.hpp"
@@ -22,8 +24,9 @@
 
 namespace complycli::auditlog {
 
-// The schema this build reads and writes (the `meta` table's schema_version).
-inline constexpr int schema_version = 1;
+// The schema this build reads and writes (the `meta` table's schema_version). Version 2 added the
+// `merkle` table; a version 1 log is migrated when it is first opened read-write.
+inline constexpr int schema_version = 2;
 // SQLite's application_id for a complycli audit database ("CCAL").
 inline constexpr int32_t application_id = 0x4343414c;
 // A checkpoint is signed and stored automatically whenever an append makes the size a multiple of this.
@@ -81,6 +84,7 @@ struct VerifyReport {
   int64_t checkpoints = 0;
   int64_t anchors = 0;
   Hash head{};
+  Hash root{}; // the Merkle tree head of all `entries`
   bool triggers_present = true;
   std::string key_vkey;           // the key the checkpoints were checked against
   std::optional<Problem> problem; // empty when the log verifies
@@ -145,6 +149,19 @@ public:
   // The log's public key (from the key file).
   Result<PublicKey> public_key();
 
+  // The Merkle tree (docs/audit-log.md, "Merkle tree"): its head over the first `size` entries, and
+  // RFC 6962 inclusion and consistency proofs from the stored subtrees. Errc::usage for sizes or
+  // entries the log does not have.
+  Result<Hash> tree_root(int64_t size);
+  Result<std::vector<Hash>> inclusion_proof(int64_t seq, int64_t size);
+  Result<std::vector<Hash>> consistency_proof(int64_t old_size, int64_t new_size);
+  // A C2SP tlog proof for entry `seq`: against `checkpoint_note` when given (a signed version 2
+  // checkpoint of this log covering the entry), else against the newest stored version 2 checkpoint
+  // covering it, signing a new one when there is none (read-write logs only).
+  Result<TlogProof> prove(int64_t seq, const std::optional<std::string> &checkpoint_note = std::nullopt);
+  // The newest stored checkpoint (largest size, then newest), if any.
+  Result<std::optional<StoredCheckpoint>> latest_checkpoint();
+
   Database &database() { return m_db; }
 
 private:
@@ -153,7 +170,9 @@ private:
   }
   Result<const LogKey *> key();
   // Sign and store a checkpoint (with `insert`, a prepared INSERT INTO checkpoints, when given).
-  Result<void> store_checkpoint(int64_t size, const Hash &head, Statement *insert = nullptr);
+  Result<void> store_checkpoint(int64_t size, const Hash &head, const Hash &root, Statement *insert = nullptr);
+  // Version 1 to 2: add the Merkle tree's table and fill it (one transaction).
+  Result<void> migrate_to_v2();
   Result<std::string> meta(const char *key);
   // Errc::internal for a write to a log opened read-only.
   Result<void> check_read_write(std::string_view what) const;

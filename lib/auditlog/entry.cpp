@@ -81,21 +81,42 @@ EntryHasher::~EntryHasher()
   EVP_MD_free(m_md);
 }
 
-Hash EntryHasher::hash(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash)
+Hash EntryHasher::hash(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash, Hash *leaf)
 {
-  m_buffer.clear();
+  // One buffer for both hashes: 0x00 || encoding. The entry hash skips the leading byte; the Merkle
+  // leaf hash (RFC 6962: SHA-256(0x00 || leaf data)) takes all of it.
+  m_buffer.assign(1, '\0');
   encode_entry(m_buffer, fields, prev_hash);
   Hash out{};
   const auto *data = reinterpret_cast<const unsigned char *>(m_buffer.data());
   if (m_md == nullptr) {
-    crypto_hash_sha256(out.data(), data, m_buffer.size());
+    crypto_hash_sha256(out.data(), data + 1, m_buffer.size() - 1);
+    if (leaf != nullptr) {
+      crypto_hash_sha256(leaf->data(), data, m_buffer.size());
+    }
     return out;
   }
-  unsigned int size = 0;
-  if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 || EVP_DigestUpdate(m_ctx, data, m_buffer.size()) != 1 ||
-      EVP_DigestFinal_ex(m_ctx, out.data(), &size) != 1 || size != out.size()) {
-    throw std::runtime_error("OpenSSL SHA-256 failed");
+  auto digest = [&](const unsigned char *bytes, std::size_t length, Hash &into) {
+    unsigned int size = 0;
+    if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 || EVP_DigestUpdate(m_ctx, bytes, length) != 1 ||
+        EVP_DigestFinal_ex(m_ctx, into.data(), &size) != 1 || size != into.size()) {
+      throw std::runtime_error("OpenSSL SHA-256 failed");
+    }
+  };
+  digest(data + 1, m_buffer.size() - 1, out);
+  if (leaf != nullptr) {
+    digest(data, m_buffer.size(), *leaf);
   }
+  return out;
+}
+
+std::string entry_leaf_data(const Entry &entry)
+{
+  std::string out;
+  encode_entry(out,
+               EntryFields{entry.seq, entry.time, entry.actor, entry.action, entry.target, entry.outcome,
+                           entry.details},
+               entry.prev_hash);
   return out;
 }
 

@@ -43,6 +43,9 @@ struct EntryFields {
 // || prev_hash.
 void encode_entry(std::string &out, const EntryFields &fields, std::span<const uint8_t, 32> prev_hash);
 
+// The entry's Merkle leaf data: its canonical encoding (encode_entry), the bytes its hash is over.
+std::string entry_leaf_data(const Entry &entry);
+
 // Which SHA-256 implementation an EntryHasher uses. Both compute the same hashes.
 // - single: libsodium's. Costs nothing to start; for a process that hashes a few entries (`audit append`).
 // - bulk: OpenSSL's (SHA-NI, about 4x faster per entry), but the first OpenSSL digest of a process
@@ -58,8 +61,9 @@ public:
   EntryHasher(const EntryHasher &) = delete;
   EntryHasher &operator=(const EntryHasher &) = delete;
 
-  // SHA-256 of encode_entry(fields, prev_hash).
-  Hash hash(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash);
+  // SHA-256 of encode_entry(fields, prev_hash); with `leaf`, also the entry's Merkle leaf hash there
+  // (SHA-256(0x00 || encoding), docs/audit-log.md "Merkle tree").
+  Hash hash(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash, Hash *leaf = nullptr);
 
 private:
   EVP_MD *m_md = nullptr; // bulk only

@@ -178,7 +178,13 @@ std::array<uint8_t, 64> LogKey::sign(std::string_view message) const
 
 std::string checkpoint_text(const CheckpointBody &body)
 {
-  std::string text = fmt::format("{}\n{}\n{}\n", body.origin, body.size, base64_encode(body.head));
+  std::string text;
+  if (body.root) {
+    text = fmt::format("{}\n{}\n{}\nhead {}\n", body.origin, body.size, base64_encode(*body.root),
+                       base64_encode(body.head));
+  } else {
+    text = fmt::format("{}\n{}\n{}\n", body.origin, body.size, base64_encode(body.head));
+  }
   if (!body.time.empty()) {
     text += fmt::format("time {}\n", body.time);
   }
@@ -238,9 +244,11 @@ Result<std::string_view> verify_note(std::string_view note, const PublicKey &key
   return text;
 }
 
-Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey &key)
+Result<CheckpointBody> parse_checkpoint_text(std::string_view text)
 {
-  const auto text = TRY(verify_note(note, key));
+  if (text.empty() || text.back() != '\n') {
+    return fail(Errc::parse, "not a checkpoint: the text does not end with a newline");
+  }
   const auto lines = split(text.substr(0, text.size() - 1), '\n');
   if (lines.size() < 3) {
     return fail(Errc::parse, "not a checkpoint: fewer than three lines");
@@ -253,16 +261,39 @@ Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey &k
       (size_text.size() > 1 && size_text[0] == '0')) {
     return fail(Errc::parse, "not a checkpoint: the tree size is not a decimal number");
   }
-  const auto head = base64_decode(lines[2]);
-  if (!head || head->size() != body.head.size()) {
+  auto hash_of = [](std::string_view b64) -> std::optional<Hash> {
+    const auto bytes = base64_decode(b64);
+    if (!bytes || bytes->size() != 32) {
+      return std::nullopt;
+    }
+    Hash out{};
+    std::copy(bytes->begin(), bytes->end(), out.begin());
+    return out;
+  };
+  const auto third = hash_of(lines[2]);
+  if (!third) {
     return fail(Errc::parse, "not a checkpoint: the root hash is not 32 bytes of base64");
   }
-  std::copy(head->begin(), head->end(), body.head.begin());
+  body.head = *third;
   for (std::size_t i = 3; i < lines.size(); ++i) {
     if (lines[i].starts_with("time ")) {
       body.time = std::string(lines[i].substr(5));
+    } else if (lines[i].starts_with("head ")) {
+      const auto head = hash_of(lines[i].substr(5));
+      if (!head) {
+        return fail(Errc::parse, "not a checkpoint: the head line is not 32 bytes of base64");
+      }
+      body.root = *third;
+      body.head = *head;
     }
   }
+  return body;
+}
+
+Result<CheckpointBody> open_checkpoint(std::string_view note, const PublicKey &key)
+{
+  const auto text = TRY(verify_note(note, key));
+  auto body = TRY(parse_checkpoint_text(text));
   if (body.origin != key.name) {
     return fail(Errc::chain_broken, "the checkpoint is for log {}, not {}", body.origin, key.name);
   }

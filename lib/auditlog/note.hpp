@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,15 +57,19 @@ private:
   crypto::SecretBytes m_secret; // libsodium's 64-byte secret key (seed || public key)
 };
 
-// A checkpoint's note text, parsed.
+// A checkpoint's note text, parsed. Two forms (docs/audit-log.md, "Checkpoints"):
+// - version 2 (with `root`): origin, size, base64 RFC 6962 Merkle root, "head <base64 chain head>",
+//   "time <time>";
+// - version 1 (legacy, no `root`): origin, size, base64 chain head, "time <time>".
 struct CheckpointBody {
   std::string origin;
   int64_t size = 0;
-  Hash head{};
+  Hash head{};      // the hash chain's head: the hash of entry `size` (zeros for 0)
   std::string time; // from the extension line "time <RFC 3339>", empty if absent
+  std::optional<Hash> root; // the Merkle tree head; empty for a version 1 checkpoint
 };
 
-// The note text: origin, size, base64 head hash, "time <time>", each ending in a newline.
+// The note text, each line ending in a newline (the form depends on whether `root` is set).
 std::string checkpoint_text(const CheckpointBody &body);
 
 // The full signed note: text, blank line, "— <name> <base64(key ID || signature)>".
@@ -74,6 +79,9 @@ std::string sign_checkpoint(const LogKey &key, const CheckpointBody &body);
 // blank line). Signatures by other keys are ignored; at least one by `key` must verify.
 // Errc::chain_broken for a bad or missing signature, Errc::parse for a note that does not parse.
 Result<std::string_view> verify_note(std::string_view note, const PublicKey &key);
+
+// Parse a checkpoint's note text (without signatures), either form. Errc::parse when malformed.
+Result<CheckpointBody> parse_checkpoint_text(std::string_view text);
 
 // Parse a signed checkpoint and verify it with `key`: the note's text must parse, a signature line
 // must carry `key`'s name and ID, and that signature must verify; signatures by other keys are
