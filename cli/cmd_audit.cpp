@@ -305,9 +305,63 @@ struct VerifyCliOptions {
   std::vector<std::string> anchors;
   std::vector<std::string> witness_keys;
   int witnesses = -1;
+  bool quick = false;
   std::string pubkey;
   std::string format = "table";
 };
+
+// verify --quick: without re-walking the entries, check that the newest stored checkpoint is signed,
+// that its root is the tree head of the stored subtrees, and that an RFC 6962 consistency proof from
+// the stored subtrees links every anchor to it.
+Result<void> run_verify_quick(AuditLog &log, const auditlog::VerifyOptions &options)
+{
+  const auto key = options.pubkey ? *options.pubkey : TRY(log.public_key());
+  const auto latest = TRY(log.latest_checkpoint());
+  if (!latest) {
+    return fail(Errc::usage, "--quick needs a stored checkpoint: run `complycli audit checkpoint` first");
+  }
+  auto newest = auditlog::open_checkpoint(latest->note, key);
+  if (!newest) {
+    return fail(Errc::chain_broken, "the audit log does not verify: the newest checkpoint: {}",
+                newest.error().message);
+  }
+  if (!newest->root) {
+    return fail(Errc::usage, "--quick needs a version 2 checkpoint (with a Merkle root): run `complycli audit "
+                             "checkpoint` first");
+  }
+  const auto root = TRY(log.tree_root(newest->size));
+  if (root != *newest->root) {
+    return fail(Errc::chain_broken, "the audit log does not verify: the stored tree is not the one the newest "
+                                    "checkpoint ({} entries) signed",
+                newest->size);
+  }
+  for (const auto &anchor : options.anchors) {
+    auto body = auditlog::open_checkpoint(anchor.note, key);
+    if (!body) {
+      return fail(Errc::chain_broken, "the audit log does not verify: anchor {}: {}", anchor.name,
+                  body.error().message);
+    }
+    if (!body->root) {
+      return fail(Errc::usage, "anchor {} is a version 1 checkpoint: verify it without --quick", anchor.name);
+    }
+    if (body->size > newest->size) {
+      return fail(Errc::chain_broken, "the audit log does not verify: anchor {} covers {} entries, the newest "
+                                      "checkpoint {}",
+                  anchor.name, body->size, newest->size);
+    }
+    const auto proof = TRY(log.consistency_proof(body->size, newest->size));
+    if (!auditlog::verify_consistency(body->size, newest->size, *body->root, root, proof)) {
+      return fail(Errc::chain_broken, "the audit log does not verify: anchor {}: the log's tree of {} entries "
+                                      "does not extend it (rewritten at or before entry {})",
+                  anchor.name, newest->size, body->size);
+    }
+  }
+  return emit("-",
+              fmt::format("consistent: the newest checkpoint ({} entries) extends {} anchors (entries not "
+                          "re-walked)\nroot {}\nkey {}\n",
+                          newest->size, options.anchors.size(), auditlog::base64_encode(root), key.vkey()),
+              util::Overwrite::no);
+}
 
 Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
 {
@@ -340,6 +394,9 @@ Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
     }
   }
   auto log = TRY(open_log(ctx, util::Access::read_only));
+  if (o.quick) {
+    return run_verify_quick(log, options);
+  }
   const auto report = TRY(log.verify(options));
   if (!report.triggers_present) {
     ctx.warn("the append-only triggers of audit.db are missing: someone changed its schema");
@@ -575,6 +632,9 @@ void register_audit(CLI::App &app, Context &ctx)
                     "A witness's verifier key (or a file holding it) whose cosignature anchors need (repeatable)");
     sub->add_option("--witnesses", o->witnesses, "How many of the --witness-key witnesses must have cosigned "
                                                  "each anchor (default: all)");
+    sub->add_flag("--quick", o->quick,
+                  "Check the anchors against the newest checkpoint with consistency proofs, without re-walking "
+                  "the entries");
     sub->add_option("--format", o->format, "table or json");
     sub->footer(
         "Example:\n  complycli audit verify --anchor checkpoint-2026-11.txt --pubkey \"$(cat log.vkey)\"");
