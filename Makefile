@@ -1,5 +1,5 @@
 # complycli: the two commands of the README's Quick start, and the other developer targets.
-#   make demo   install what is missing, build, run the main job on examples/northwind-legal
+#   make demo   install what is missing, build the binary alone, run the main job on examples/northwind-legal
 #   make test   install what is missing, build, run every test (ctest)
 #   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make tsan   the threaded encryption pipeline's tests under ThreadSanitizer
@@ -7,7 +7,9 @@
 #   make fuzz-smoke  build them and run each for FUZZ_SMOKE_SECONDS (CI)
 #   make install PREFIX=/usr/local   the binary, man pages, checks and templates
 #   make bench  the benchmarks under bench/ (installs hyperfine and age)
-#   make screenshot  the trust page in headless Chromium -> docs/trust-page.png (installs chromium)
+#   make screenshot  the trust page and the HTML check report in headless Chromium -> docs/*.png (installs chromium)
+#   make package  build/package/complycli_VERSION_amd64.deb (CPack; docs/packaging.md)
+#   make package-test  install that .deb with dpkg -i into a fresh Debian 12 root and use it (root)
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -20,7 +22,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test asan tsan fuzz fuzz-build fuzz-smoke install bench screenshot clean
+.PHONY: all deps build demo package package-test test asan tsan fuzz fuzz-build fuzz-smoke install bench screenshot clean
 
 all: build
 
@@ -33,7 +35,9 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The demo needs the binary only: not the unit tests, benchmarks or completions.
+demo: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target complycli
 	@scripts/demo $(BUILD)/cli/complycli
 
 test: build
@@ -83,6 +87,14 @@ bench: build
 screenshot: build
 	@scripts/install-deps --chromium
 	tests/documents/html_render.sh $(BUILD)/cli/complycli . docs/trust-page.png
+	tests/documents/check_report_render.sh $(BUILD)/cli/complycli . docs/check-report.png
+
+package: build
+	@scripts/install-deps --package
+	@packaging/package.sh $(BUILD)
+
+package-test: package
+	tests/package/fresh_root_install.sh $$(ls -t $(BUILD)/package/complycli_*_amd64.deb | head -1) .
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

@@ -3,8 +3,11 @@
 
 #include "commands.hpp"
 
+#include "checks/baseline.hpp"
 #include "checks/check.hpp"
 #include "checks/engine.hpp"
+#include "checks/report_html.hpp"
+#include "checks/report_oscal.hpp"
 #include "evidence/evidence.hpp"
 #include "profile/profile.hpp"
 #include "util/time.hpp"
@@ -38,6 +41,8 @@ struct CheckOptions {
   std::string waivers;
   std::vector<std::string> check_dirs;
   std::string results;
+  std::string baseline;
+  bool fail_on_new = false;
   bool force = false;
 };
 
@@ -99,9 +104,9 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
   if (!fail_on) {
     return fail(Errc::usage, "--fail-on must be low, medium, high or critical, not {}", options.fail_on);
   }
-  static const std::set<std::string> formats = {"table", "text", "json", "sarif", "junit", "markdown"};
+  static const std::set<std::string> formats = {"table", "text", "json", "sarif", "junit", "markdown", "html", "oscal"};
   if (!formats.count(options.format)) {
-    return fail(Errc::usage, "--format must be table, json, sarif, junit or markdown, not {}", options.format);
+    return fail(Errc::usage, "--format must be table, json, sarif, junit, markdown, html or oscal, not {}", options.format);
   }
   TRY_VOID(check_framework(options.framework));
   if (!options.control.empty() && options.framework.empty()) {
@@ -117,6 +122,14 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
   }
   if (selected.empty()) {
     return fail(Errc::usage, "no check maps to {} {}", options.framework, options.control);
+  }
+  if (options.fail_on_new && options.baseline.empty()) {
+    return fail_with_hint(Errc::usage, "save a run's results with --results, then compare with --baseline FILE",
+                          "--fail-on-new needs --baseline");
+  }
+  std::optional<checks::Baseline> baseline;
+  if (!options.baseline.empty()) {
+    baseline = TRY(checks::load_baseline(options.baseline));
   }
   checks::Waivers waivers;
   if (!options.waivers.empty()) {
@@ -139,12 +152,20 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
   report.fail_on = *fail_on;
   report.framework = options.framework;
   report.control = options.control;
-  const auto gating = checks::gate(report);
+  auto gating = checks::gate(report);
+  if (baseline) {
+    checks::apply_baseline(report, *baseline);
+    if (options.fail_on_new) {
+      gating = checks::gate_new_only(report);
+    }
+  }
   for (const auto& p : report.waiver_problems) {
     ctx.warn(fmt::format("{}:{}: {}", p.file, p.line, p.message));
   }
 
-  const std::string results_json = checks::to_json(report).dump(2) + "\n";
+  auto results_doc = checks::to_json(report);
+  checks::annotate_json(results_doc, report);
+  const std::string results_json = results_doc.dump(2) + "\n";
   std::string text;
   if (options.format == "json") {
     text = results_json;
@@ -154,8 +175,13 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
     text = checks::render_junit(report);
   } else if (options.format == "markdown") {
     text = checks::render_markdown(report);
+  } else if (options.format == "html") {
+    text = TRY(checks::render_html(report, render::TemplateDirs{}));
+  } else if (options.format == "oscal") {
+    text = checks::to_oscal_assessment_results(report).dump(2) + "\n";
   } else {
     text = checks::render_table(report, options.output == "-" && ctx.colour_stdout());
+    text += checks::render_baseline_text(report);
   }
   const auto overwrite = options.force ? util::Overwrite::yes : util::Overwrite::no;
   TRY_VOID(emit(options.output, text, overwrite));
@@ -182,8 +208,8 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
                                         {"results", options.results}}});
   }
   if (gating) {
-    return fail(Errc::check_failed, "{} finding{} at or above {} severity failed (see the report)", gating,
-                gating == 1 ? "" : "s", options.fail_on);
+    return fail(Errc::check_failed, "{} {}finding{} at or above {} severity failed (see the report)", gating,
+                options.fail_on_new ? "new " : "", gating == 1 ? "" : "s", options.fail_on);
   }
   return {};
 }
@@ -291,6 +317,7 @@ Result<void> run_checks_show(const ListOptions& options)
 
 struct ControlsOptions {
   std::string framework = "soc2";
+  bool framework_given = false; // --format oscal maps every framework unless --framework is given
   std::string format = "table";
   std::vector<std::string> check_dirs;
   EvidenceOptions evidence;
@@ -299,6 +326,13 @@ struct ControlsOptions {
 Result<void> run_controls(const ControlsOptions& options, const Context& ctx)
 {
   TRY_VOID(check_framework(options.framework));
+  if (options.format == "oscal") {
+    const auto library = TRY(load_all_checks(options.check_dirs));
+    const std::vector<std::string> wanted = options.framework_given ? std::vector<std::string>{options.framework}
+                                                                    : std::vector<std::string>{};
+    return emit("-", checks::to_oscal_component_definition(library, wanted, util::now_rfc3339()).dump(2) + "\n",
+                util::Overwrite::no);
+  }
   const auto format = TRY(parse_format(options.format));
   const auto all = TRY(load_all_checks(options.check_dirs));
   // With evidence, coverage is how many of a control's checks had evidence (did not skip) and passed.
@@ -412,7 +446,7 @@ void register_check(CLI::App& app, Context& ctx)
   auto options = std::make_shared<CheckOptions>();
   auto* sub = app.add_subcommand("check", "Evaluate the check library over configs, the profile and live TLS endpoints");
   add_evidence_options(sub, options->evidence);
-  sub->add_option("--format", options->format, "table, json, sarif, junit or markdown")->capture_default_str();
+  sub->add_option("--format", options->format, "table, json, sarif, junit, markdown, html or oscal")->capture_default_str();
   sub->add_option("-o,--output", options->output, "Write the report to FILE (atomically) instead of stdout");
   sub->add_option("--fail-on", options->fail_on, "Lowest severity whose failures make exit 1: low, medium, high, critical")
       ->capture_default_str();
@@ -422,9 +456,14 @@ void register_check(CLI::App& app, Context& ctx)
   sub->add_option("--checks", options->check_dirs, "A folder of more check definitions (repeatable)");
   sub->add_option("--results", options->results, "Also write the JSON results (what document commands read) to FILE");
   sub->add_flag("--force", options->force, "Overwrite existing -o / --results files");
+  sub->add_option("--baseline", options->baseline,
+                  "Earlier JSON results (--results): mark failing findings new, unchanged, updated or fixed");
+  sub->add_flag("--fail-on-new", options->fail_on_new, "With --baseline: exit 1 only for new findings at or above --fail-on");
   sub->footer("Exit status: 0 when no finding at or above --fail-on fails, 1 when one does, 2 for bad input.\n"
               "Example:\n  complycli check examples/northwind-legal --fail-on critical\n"
-              "  complycli check configs/ --format sarif -o complycli.sarif --date 2026-11-25");
+              "  complycli check configs/ --format sarif -o complycli.sarif --date 2026-11-25\n"
+              "  complycli check configs/ --format html -o report.html\n"
+              "  complycli check configs/ --baseline main-results.json --fail-on-new --format sarif -o new.sarif");
   sub->callback([options, &ctx] { ctx.outcome = run_check(*options, ctx); });
 
   auto list_options = std::make_shared<ListOptions>();
@@ -446,14 +485,20 @@ void register_check(CLI::App& app, Context& ctx)
 
   auto controls_options = std::make_shared<ControlsOptions>();
   auto* controls = app.add_subcommand("controls", "List a framework's controls with the checks that evidence them");
-  controls->add_option("--framework", controls_options->framework, "soc2, iso27001_2022, gdpr or hipaa")->capture_default_str();
-  controls->add_option("--format", controls_options->format, "table or json")->capture_default_str();
+  auto* controls_framework =
+      controls->add_option("--framework", controls_options->framework, "soc2, iso27001_2022, gdpr or hipaa")->capture_default_str();
+  controls->add_option("--format", controls_options->format, "table, json or oscal (a component definition)")
+      ->capture_default_str();
   controls->add_option("--checks", controls_options->check_dirs, "A folder of more check definitions (repeatable)");
   add_evidence_options(controls, controls_options->evidence);
   controls->footer("With PATHs (or --profile, --url), also evaluates the checks and shows coverage: the share of a\n"
                    "control's checks that had evidence.\nExample:\n  complycli controls --framework soc2\n"
-                   "  complycli controls examples/northwind-legal --date 2026-11-25");
-  controls->callback([controls_options, &ctx] { ctx.outcome = run_controls(*controls_options, ctx); });
+                   "  complycli controls examples/northwind-legal --date 2026-11-25\n"
+                   "  complycli controls --format oscal > complycli-component.json");
+  controls->callback([controls_options, controls_framework, &ctx] {
+    controls_options->framework_given = controls_framework->count() > 0;
+    ctx.outcome = run_controls(*controls_options, ctx);
+  });
 
   auto query_options = std::make_shared<QueryOptions>();
   auto* query = app.add_subcommand("query", "Run SQL over the evidence tables (see docs/checks.md)");

@@ -24,6 +24,7 @@ void register_encrypt(CLI::App& app, Context& ctx);
 void register_decrypt(CLI::App& app, Context& ctx);
 void register_reencrypt(CLI::App& app, Context& ctx);
 void register_witness(CLI::App& app, Context& ctx);
+void register_completion(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
@@ -43,6 +44,7 @@ inline constexpr Registrar registrars[] = {
     register_trust_page,
     register_answer,
     register_witness,
+    register_completion,
 };
 
 } // namespace complycli::cli

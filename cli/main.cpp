@@ -55,8 +55,28 @@ void print_error(const Error& error, bool colour)
   }
 }
 
+// What `complycli` alone prints (exit 0, as --help): the first commands to try.
+constexpr const char* getting_started =
+    "complycli: make a security page's promises true and provable.\n"
+    "\n"
+    "Get started (the example company is examples/northwind-legal in the source tree, and\n"
+    "/usr/share/doc/complycli/examples/northwind-legal when installed from the .deb):\n"
+    "  complycli init                          make a workspace (.complycli/) in this folder\n"
+    "  complycli check EXAMPLE --format html -o report.html\n"
+    "                                          check configs and a profile, open report.html\n"
+    "  complycli controls --framework soc2     which checks evidence which SOC 2 controls\n"
+    "  complycli matter create NAME            a client matter with its own key, then\n"
+    "  complycli encrypt --matter NAME FILE    encrypt a client file into FILE.cmply\n"
+    "  source <(complycli completion bash)     Tab-complete commands, options and matters\n"
+    "\n"
+    "All commands: complycli --help; one command: complycli COMMAND --help; exit codes: man complycli.\n";
+
 int run(int argc, char** argv)
 {
+  if (argc == 1) {
+    std::fputs(getting_started, stdout);
+    return 0;
+  }
   cli::Context ctx;
   ctx.outcome = {};
 

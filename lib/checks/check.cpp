@@ -1,6 +1,7 @@
 #include "checks/check.hpp"
 
 #include "evidence/database.hpp"
+#include "util/data_dir.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
 #include "yaml/node.hpp"
@@ -210,7 +211,7 @@ fs::path builtin_checks_dir()
     return fs::path(*env) / "checks";
   }
   std::error_code ec;
-  const fs::path installed = fs::path(COMPLYCLI_DATA_DIR) / "checks";
+  const fs::path installed = util::installed_data_dir() / "checks";
   if (fs::is_directory(installed, ec)) {
     return installed;
   }

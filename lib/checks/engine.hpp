@@ -25,6 +25,7 @@ struct Finding {
   bool waived = false;
   std::string waiver; // "reason (owner, until DATE)" when waived
   bool gating = false; // set by `gate`
+  std::string baseline_state; // "new", "unchanged" or "updated" after apply_baseline (baseline.hpp)
 };
 
 struct CheckResult {
@@ -75,6 +76,17 @@ Result<Waivers> parse_waivers(const std::string& text, const std::string& file, 
 // Returns the active waivers for checks in `results` that matched no finding (stale waivers).
 std::vector<WaiverProblem> apply_waivers(std::vector<CheckResult>& results, const Waivers& waivers);
 
+// A failing finding of the baseline that the current run no longer has (baseline.hpp).
+struct FixedFinding {
+  std::string check;
+  std::string resource;
+  std::string status;
+  std::string reason;
+  std::string file;
+  std::optional<int64_t> line;
+  std::string fingerprint;
+};
+
 struct Report {
   std::vector<CheckResult> results;
   std::vector<WaiverProblem> waiver_problems;
@@ -85,6 +97,8 @@ struct Report {
   Severity fail_on = Severity::high;
   std::string framework; // for grouping the table (default soc2)
   std::string control;   // when set, the table shows only this control of `framework`
+  std::string baseline;  // the --baseline file, when one was compared (baseline.hpp)
+  std::vector<FixedFinding> fixed; // the baseline's failing findings this run no longer has
 };
 
 // Mark findings that gate: status fail or error, not waived, severity at or above `report.fail_on`.

@@ -1,6 +1,7 @@
 // The report formats: a table grouped by control for people, Markdown, SARIF 2.1.0 for code
 // scanning, JUnit XML for CI. All return strings; the CLI prints or writes them.
 
+#include "checks/baseline.hpp"
 #include "checks/engine.hpp"
 #include "core/output.hpp"
 #include "evidence/evidence.hpp"
@@ -169,6 +170,9 @@ std::string render_table(const Report& report, bool colour)
       if (f.gating) {
         tag += " (gates)";
       }
+      if (!f.baseline_state.empty()) {
+        tag += " [" + f.baseline_state + "]";
+      }
       details += fmt::format("  {} {}  {}\n    {}\n", core::paint(tag, f.waived ? core::Colour::yellow : core::Colour::red, colour),
                              r.check.id, f.resource, f.reason);
       if (!location(f).empty()) {
@@ -299,12 +303,26 @@ std::string render_sarif(const Report& report)
         result["locations"] = json::array({{{"physicalLocation", physical}}});
       }
       result["partialFingerprints"] = {
-          {"complycliFinding/v1", evidence::sha256_hex(r.check.id + "\n" + f.resource + "\n" + f.file)}};
+          {"complycliFinding/v1", evidence::sha256_hex(r.check.id + "\n" + f.resource + "\n" + f.file)},
+          {"complycliFinding/v2", fingerprint(r.check.id, f.resource, f.file, f.reason)}};
+      if (!f.baseline_state.empty()) {
+        result["baselineState"] = f.baseline_state;
+      }
       if (f.waived) {
         result["suppressions"] = json::array({{{"kind", "external"}, {"status", "accepted"}, {"justification", f.waiver}}});
       }
       results.push_back(result);
     }
+  }
+  // The baseline's findings this run no longer has: SARIF's "absent" state.
+  for (const auto& f : report.fixed) {
+    json result{{"ruleId", f.check}, {"level", "none"}, {"message", {{"text", fmt::format("fixed: {}: {}", f.resource, f.reason)}}}};
+    if (const auto it = rule_index.find(f.check); it != rule_index.end()) {
+      result["ruleIndex"] = it->second;
+    }
+    result["partialFingerprints"] = {{"complycliFinding/v2", f.fingerprint}};
+    result["baselineState"] = "absent";
+    results.push_back(result);
   }
   json sarif{
       {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},

@@ -1,6 +1,7 @@
 #include "render/template.hpp"
 
 #include "render/csv.hpp"
+#include "util/data_dir.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
 #include "util/utf8.hpp"
@@ -386,7 +387,7 @@ std::vector<std::filesystem::path> TemplateDirs::search_path() const
   if (auto env = util::get_env("COMPLYCLI_DATA_DIR")) {
     dirs.push_back(std::filesystem::path(*env) / "templates");
   }
-  dirs.push_back(std::filesystem::path(COMPLYCLI_DATA_DIR) / "templates");
+  dirs.push_back(util::installed_data_dir() / "templates");
   dirs.push_back(std::filesystem::path(COMPLYCLI_SOURCE_DIR) / "templates");
   return dirs;
 }
