@@ -5,6 +5,7 @@
 #include "util/time.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace complycli::questionnaire {
