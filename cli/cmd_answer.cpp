@@ -1,6 +1,7 @@
 // complycli answer: fill a security questionnaire (CSV) from the profile and the check results,
 // through a mapping file; what the mapping does not cover is "Needs review", never guessed.
 
+#include "answer_sheet.hpp"
 #include "commands.hpp"
 #include "document_common.hpp"
 
@@ -15,10 +16,14 @@ namespace {
 struct AnswerOptions {
   std::string questionnaire;
   std::string mapping = "questionnaires/caiq-lite.yaml";
+  AnswerSheetOptions sheet; // a customer's own sheet, matched by text (answer_sheet.cpp)
 };
 
 Result<void> run_answer(const DocumentOptions& options, const AnswerOptions& answer_options, const Context& ctx)
 {
+  if (TRY(answers_by_text(answer_options.questionnaire, answer_options.sheet))) {
+    return run_answer_sheet(options, answer_options.questionnaire, answer_options.sheet, ctx);
+  }
   using render::DocFormat;
   const auto format = TRY(render::parse_doc_format(options.format.empty() ? "csv" : options.format,
                                                    {DocFormat::csv, DocFormat::md, DocFormat::json}));
@@ -48,19 +53,28 @@ void register_answer(CLI::App& app, Context& ctx)
 {
   auto options = std::make_shared<DocumentOptions>();
   auto answer_options = std::make_shared<AnswerOptions>();
-  auto* sub = app.add_subcommand("answer", "Fill a security questionnaire (CSV) from the profile and check results");
-  sub->add_option("--questionnaire", answer_options->questionnaire, "Questionnaire CSV with columns id, question (domain)")
+  auto* sub = app.add_subcommand("answer", "Fill a security questionnaire (CSV or XLSX) from the profile and check results");
+  sub->add_option("--questionnaire", answer_options->questionnaire,
+                  "The customer's sheet (CSV or XLSX, any columns), or a CSV with columns id, question for --mapping")
       ->required()
-      ->type_name("FILE.csv");
-  sub->add_option("--mapping", answer_options->mapping,
-                  "Mapping file, or a name under the templates folder (default questionnaires/caiq-lite.yaml)")
       ->type_name("FILE");
+  auto* mapping = sub->add_option("--mapping", answer_options->mapping,
+                                  "Match questions by id through this mapping file, or a name under the templates "
+                                  "folder (default questionnaires/caiq-lite.yaml)")
+                      ->type_name("FILE");
+  add_answer_sheet_options(sub, answer_options->sheet);
   add_document_options(sub, *options, WithResults::required);
-  sub->add_option("--format", options->format, "csv (default), md or json")->type_name("FORMAT");
+  sub->add_option("--format", options->format, "By text: csv, xlsx or json (default: as -o or the input). By id: csv, md or json")
+      ->type_name("FORMAT");
   sub->add_option("-o,--output", options->output, "Where to write, - for stdout (default)")->type_name("FILE");
-  sub->footer("Example:\n  complycli answer --questionnaire examples/northwind-legal/questionnaire.csv \\\n"
+  sub->footer("Examples:\n  complycli answer --questionnaire customer.xlsx --results results.json -o answered.xlsx\n"
+              "  complycli answer --questionnaire fragebogen.csv --question-column Frage --results results.json --review\n"
+              "  complycli answer --questionnaire examples/northwind-legal/questionnaire.csv \\\n"
               "    --results results.json -o answers.csv");
-  sub->callback([options, answer_options, &ctx] { ctx.outcome = run_answer(*options, *answer_options, ctx); });
+  sub->callback([options, answer_options, mapping, &ctx] {
+    answer_options->sheet.mapping_given = mapping->count() > 0;
+    ctx.outcome = run_answer(*options, *answer_options, ctx);
+  });
 }
 
 } // namespace complycli::cli

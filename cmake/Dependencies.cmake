@@ -50,3 +50,20 @@ else()
   target_link_libraries(complycli_deps INTERFACE fmt::fmt yaml-cpp OpenSSL::SSL OpenSSL::Crypto
     SQLite::SQLite3 PkgConfig::SODIUM)
 endif()
+
+# Questionnaires (lib/questionnaire): XLSX is read with minizip and pugixml (static archives, as
+# above) and written with libxlsxwriter, which Debian ships only as a shared library.
+pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
+if(COMPLYCLI_STATIC_DEPS)
+  foreach(archive minizip pugixml z)
+    string(TOUPPER "${archive}" name)
+    find_library(COMPLYCLI_${name}_ARCHIVE NAMES lib${archive}.a REQUIRED)
+  endforeach()
+  pkg_check_modules(MINIZIP REQUIRED minizip)
+  target_link_libraries(complycli_deps INTERFACE ${COMPLYCLI_MINIZIP_ARCHIVE} ${COMPLYCLI_PUGIXML_ARCHIVE}
+    ${COMPLYCLI_Z_ARCHIVE} PkgConfig::XLSXWRITER)
+else()
+  pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)
+  pkg_check_modules(PUGIXML REQUIRED IMPORTED_TARGET pugixml)
+  target_link_libraries(complycli_deps INTERFACE PkgConfig::MINIZIP PkgConfig::PUGIXML PkgConfig::XLSXWRITER)
+endif()
