@@ -236,8 +236,12 @@ Verdict combine(const std::vector<Verdict>& verdicts)
   return seen.size() == 1 ? *seen.begin() : Verdict::partial;
 }
 
+// Each key's verdict depends only on the inputs: judged once per sheet (rendering an explanation
+// walks the whole document data).
+using Verdicts = std::map<std::string, KeyResult>;
+
 Result<PartAnswer> answer_part(const std::string& part, const Bank& bank, const Matcher& matcher,
-                               const render::DocumentInputs& inputs, const json& data)
+                               const render::DocumentInputs& inputs, const json& data, Verdicts& judged)
 {
   PartAnswer out;
   const auto candidates = TRY(matcher.match(part, 3));
@@ -271,7 +275,11 @@ Result<PartAnswer> answer_part(const std::string& part, const Bank& bank, const 
   std::vector<Verdict> verdicts;
   std::vector<std::string> comments;
   for (const auto* k : parts) {
-    KeyResult r = TRY(evaluate_key(*k, inputs, data));
+    auto it = judged.find(k->id);
+    if (it == judged.end()) {
+      it = judged.emplace(k->id, TRY(evaluate_key(*k, inputs, data))).first;
+    }
+    const KeyResult& r = it->second;
     verdicts.push_back(r.verdict);
     comments.push_back(r.comment);
     out.evidence.insert(out.evidence.end(), r.evidence.begin(), r.evidence.end());
@@ -469,6 +477,7 @@ Result<AnsweredSheet> answer_workbook(Workbook book, const std::string& file, co
 {
   const auto where = TRY(find_question_column(book, file, options.question_column));
   const json data = TRY(render::document_data(inputs));
+  Verdicts judged;
   AnsweredSheet out;
   out.sheet = where.sheet;
   out.header_row = where.header_row;
@@ -512,13 +521,13 @@ Result<AnsweredSheet> answer_workbook(Workbook book, const std::string& file, co
       const auto parts = split_parts(a.question);
       std::vector<PartAnswer> answers;
       for (const auto& part : parts) {
-        answers.push_back(TRY(answer_part(part, bank, matcher, inputs, data)));
+        answers.push_back(TRY(answer_part(part, bank, matcher, inputs, data, judged)));
       }
       // A part with nothing to match ("Please explain.") does not count when others do.
       if (answers.size() > 1) {
         std::erase_if(answers, [](const PartAnswer& p) { return p.topic == "Unmatched"; });
         if (answers.empty()) {
-          answers.push_back(TRY(answer_part(a.question, bank, matcher, inputs, data)));
+          answers.push_back(TRY(answer_part(a.question, bank, matcher, inputs, data, judged)));
         }
       }
       std::vector<Verdict> verdicts;

@@ -5,12 +5,13 @@ wording, each with the answer it should get from the example company's profile a
 Runs `complycli answer` over it and reports correct, wrong, over-claim and needs-review counts. Fails on
 any over-claim (an answer stronger than expected: "Yes" where the expected answer is anything else,
 "Partial" where it is "No" or "Needs review", "Not applicable" where it is not) or below 85% correct.
-Also times a 500-question sheet (the corpus, repeated with varied ids) and fails above 3 s (the goal is
-under 1 s; the margin is for a loaded test machine)."""
+Also times a 500-question sheet (the corpus, repeated with varied ids) and fails above 1 s of CPU time
+(CPU rather than wall-clock time, so that a loaded test machine does not fail it)."""
 
 import argparse
 import csv
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -88,13 +89,16 @@ def main():
                "--profile", os.path.join(example, "profile.yaml"),
                "--results", os.path.join(example, "results.json"), "--date", "2026-11-26", "-o",
                os.path.join(work, "big-answered.csv")]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()
         run = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
         elapsed = time.monotonic() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if run.returncode != 0:
             print(f"the 500-question sheet failed ({run.returncode}): {run.stderr}")
             return 1
-        print(f"speed: 500 questions answered in {elapsed:.3f} s")
+        print(f"speed: 500 questions answered in {cpu:.3f} s of CPU ({elapsed:.3f} s wall clock)")
         failed = False
         if over > 0:
             print("FAIL: over-claims")
@@ -102,8 +106,8 @@ def main():
         if correct < 0.85 * total:
             print("FAIL: fewer than 85% correct")
             failed = True
-        if elapsed > 3.0:
-            print("FAIL: the 500-question sheet took more than 3 s")
+        if cpu > 1.0:
+            print("FAIL: the 500-question sheet took more than 1 s of CPU")
             failed = True
         return 1 if failed else 0
 

@@ -9,7 +9,14 @@ import subprocess
 import sys
 import tempfile
 
-import openpyxl
+try:
+    import openpyxl
+except ImportError:
+    # python3-openpyxl is a Debian package: it is importable by the system's Python, which need not be
+    # the Python CMake found (a pyenv one, say).
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
+    raise
 
 
 def fail(message):
