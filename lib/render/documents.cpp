@@ -342,6 +342,43 @@ std::vector<Claim> evaluate_claims(const DocumentInputs& inputs, const json& con
   return claims;
 }
 
+// "external_message" -> "external messages": the sensitive action kinds in words.
+std::string action_words(const std::string& action)
+{
+  static const std::map<std::string, std::string> words = {
+      {"external_message", "messages sent outside the company"}, {"record_change", "changes to records"},
+      {"regulated_data", "handling regulated data"},            {"production_change", "changes to production systems"},
+      {"decision_about_person", "decisions about people"}};
+  const auto it = words.find(action);
+  return it == words.end() ? action : it->second;
+}
+
+// What the documents may say about the AI workers (the claims ai_workers_* decide whether they do):
+// how many act (retired ones not counted) and which actions need whose approval.
+json ai_workers_summary(const json& profile)
+{
+  std::size_t active = 0;
+  std::map<std::string, std::set<std::string>> roles; // action -> approver roles
+  for (const auto& worker : profile.value("ai_workers", json::array())) {
+    if (worker.value("status", "") == "retired") {
+      continue;
+    }
+    ++active;
+    for (const auto& rule : worker.value("approvals", json::array())) {
+      roles[rule.value("action", "")].insert(rule.value("approver_role", ""));
+    }
+  }
+  json rules = json::array();
+  for (const auto& [action, who] : roles) {
+    rules.push_back({{"action", action}, {"action_text", action_words(action)},
+                     {"roles_text", value_text(json(std::vector<std::string>(who.begin(), who.end())))}});
+  }
+  return {{"count", std::to_string(active)},
+          {"count_text", active == 1 ? "One AI worker" : fmt::format("{} AI workers", active)},
+          {"approval_rules", rules},
+          {"has_approval_rules", !rules.empty()}};
+}
+
 json footer_data(const DocumentInputs& inputs)
 {
   json footer = {{"profile_sha256", inputs.profile.sha256}};
@@ -434,6 +471,8 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   }
 
   const int expires_days = config.contains("settings") ? config["settings"].value("security_txt_expires_days", 180) : 180;
+  data["ai_workers_summary"] = ai_workers_summary(inputs.profile.data);
+
   data["document"] = {{"date", util::format_date(inputs.date)},
                       {"year", std::to_string(static_cast<int>(inputs.date.year()))},
                       {"security_txt_expires", add_days(inputs.date, expires_days) + "T00:00:00Z"}};
