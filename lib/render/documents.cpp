@@ -371,7 +371,7 @@ json ai_workers_summary(const json& profile)
   json rules = json::array();
   for (const auto& [action, who] : roles) {
     rules.push_back({{"action", action}, {"action_text", action_words(action)},
-                     {"roles_text", value_text(json(std::vector<std::string>(who.begin(), who.end())))}});
+                     {"roles_text", fmt::format("{}", fmt::join(who, " or "))}});
   }
   return {{"count", std::to_string(active)},
           {"count_text", active == 1 ? "One AI worker" : fmt::format("{} AI workers", active)},

@@ -85,7 +85,7 @@ TEST_CASE("profile: ai_workers validation")
                     "did you mean \"retired\"?") != std::string::npos);
     CHECK(text.find("p.yaml:23:21: ai_workers[0].model_provider: \"Mistral\" is not one of the profile's ai_providers") !=
           std::string::npos);
-    CHECK(text.find("p.yaml:24:20: ai_workers[0].memory.scope: expected one of none, session, matter, tenant, global") !=
+    CHECK(text.find("p.yaml:24:21: ai_workers[0].memory.scope: expected one of none, session, matter, tenant, global") !=
           std::string::npos);
     CHECK(text.find("ai_workers[0].permissions[0].verbs: expected at least one item") != std::string::npos);
     CHECK(text.find("p.yaml:26:29: ai_workers[0].last_permission_review: \"2026-13-01\" is not a real date") !=
