@@ -257,10 +257,14 @@ Result<void> load_profile_file(LoadState& state, const fs::path& file, bool stri
 // The entries of an audit log that the AI worker checks read: actions by workers and approvals.
 Result<void> load_audit_log(LoadState& state, const fs::path& db, const fs::path& key)
 {
-  auto log = TRY(auditlog::AuditLog::open(db, key, util::Access::read_only));
   const std::string name = db.string();
+  auto log = auditlog::AuditLog::open(db, key, util::Access::read_only);
+  if (!log) {
+    // A log that cannot be read is a finding of inputs-parse, not the end of the run.
+    return add_error(state, name, 0, "audit_log", log.error().message);
+  }
   TRY_VOID(add_input(state, name, "audit_log"));
-  return log.for_each(auditlog::Filter{}, [&](const auditlog::Entry& e) -> Result<void> {
+  return log->for_each(auditlog::Filter{}, [&](const auditlog::Entry& e) -> Result<void> {
     if (!e.actor.starts_with("worker:") && e.action != "approval") {
       return {};
     }
