@@ -5,6 +5,7 @@
 #include "yaml/document.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -292,8 +293,9 @@ Result<json> load_claims(const DocumentInputs& inputs)
     const auto& claim = config["claims"][i];
     if (!claim.is_object() || !claim.contains("id") || !claim["id"].is_string() ||
         !type_or_absent(claim, "title", json::value_t::string) || !string_list_or_absent(claim, "checks") ||
-        !string_list_or_absent(claim, "facts")) {
-      return fail(Errc::config, "{}: claims[{}] needs an id (text), and title text, checks and facts lists of text",
+        !string_list_or_absent(claim, "facts") || !type_or_absent(claim, "applies_if", json::value_t::string)) {
+      return fail(Errc::config,
+                  "{}: claims[{}] needs an id (text), and title text, checks and facts lists of text, applies_if text",
                   path.string(), i);
     }
   }
@@ -307,6 +309,13 @@ std::vector<Claim> evaluate_claims(const DocumentInputs& inputs, const json& con
     Claim claim;
     claim.id = entry.value("id", "");
     claim.title = entry.value("title", claim.id);
+    if (entry.contains("applies_if") && !truthy(find_path(inputs.profile.data, entry["applies_if"].get<std::string>()))) {
+      // Not about this company (it has no AI workers, say): neither made nor reported as left out.
+      claim.applies = false;
+      claim.reasons.push_back(fmt::format("does not apply: the profile does not state {}", entry["applies_if"].get<std::string>()));
+      claims.push_back(std::move(claim));
+      continue;
+    }
     if (entry.contains("facts")) {
       for (const auto& fact : entry["facts"]) {
         const auto path = value_text(fact);
@@ -499,7 +508,7 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
     c["reasons_text"] = value_text(json(claims[i].reasons));
     c["verified_by_checks"] = entry.contains("checks") && !entry["checks"].empty();
     claims_json[claims[i].id] = c;
-    if (!claims[i].backed) {
+    if (!claims[i].backed && claims[i].applies) {
       unbacked.push_back(c);
     }
   }
@@ -544,7 +553,9 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   }
   add_text_forms(data);
   if (claims_out) {
-    *claims_out = claims;
+    claims_out->clear();
+    std::copy_if(claims.begin(), claims.end(), std::back_inserter(*claims_out),
+                 [](const Claim& claim) { return claim.applies; });
   }
   return data;
 }
