@@ -1,8 +1,22 @@
 #include "audit_hook.hpp"
 
 #include "auditlog/auditlog.hpp"
+#include "profile/profile.hpp"
 
 namespace complycli::cli {
+
+Result<void> check_actor(const core::Workspace &workspace, const std::string &actor)
+{
+  if (!actor.starts_with("worker:")) {
+    return {}; // people are not listed in the profile: only workers are checked
+  }
+  auto path = profile::workspace_profile(workspace);
+  if (!path) {
+    return path.error().code == Errc::usage ? Result<void>{} : Result<void>{std::unexpected(path.error())};
+  }
+  const auto profile = TRY(profile::load_profile(*path));
+  return profile::check_actor(profile, actor);
+}
 
 // Append the event to the workspace's audit log (created with its key on first use). The append is
 // durable when this returns; concurrent processes wait for each other (see docs/audit-log.md).

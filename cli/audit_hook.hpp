@@ -11,6 +11,11 @@
 
 namespace complycli::cli {
 
+// Refuse an `actor` "worker:ID" that the workspace's profile does not list, or lists as retired (see
+// profile::check_actor). Any other actor, and any actor in a workspace that names no profile, passes.
+// main.cpp calls it before any command runs, so that such a worker neither acts nor is recorded.
+Result<void> check_actor(const core::Workspace& workspace, const std::string& actor);
+
 // Append `event`, done by `actor`, to the workspace's audit log; returns the entry's sequence number.
 Result<int64_t> record_event(const core::Workspace& workspace, const std::string& actor, const core::Event& event);
 

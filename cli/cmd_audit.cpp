@@ -4,6 +4,7 @@
 #include "auditlog/auditlog.hpp"
 #include "auditlog/export.hpp"
 #include "commands.hpp"
+#include "profile/profile.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
@@ -181,8 +182,21 @@ Result<auditlog::Filter> make_filter(const FilterOptions &f)
 // --- append ---------------------------------------------------------------------------------------
 
 struct AppendOptions {
-  std::string action, target, outcome = "ok", details;
+  std::string action, target, outcome = "ok", details, approved_by;
 };
+
+// --approved-by PERSON: the approver must be a person of the workspace's profile when it lists AI workers.
+Result<void> check_approver(const core::Workspace &workspace, const std::string &person)
+{
+  auto path = profile::workspace_profile(workspace);
+  if (!path) {
+    if (path.error().code != Errc::usage) {
+      return std::unexpected(path.error());
+    }
+    return profile::check_approver(profile::Profile{}, person);
+  }
+  return profile::check_approver(TRY(profile::load_profile(*path)), person);
+}
 
 Result<void> run_append(const AppendOptions &o, const Context &ctx)
 {
@@ -194,9 +208,25 @@ Result<void> run_append(const AppendOptions &o, const Context &ctx)
   if (!o.details.empty()) {
     entry.details = TRY(parse_details(o.details));
   }
-  auto log = TRY(open_log(ctx, util::Access::read_write));
+  const auto workspace = TRY(ctx.workspace());
+  if (!o.approved_by.empty()) {
+    TRY_VOID(check_approver(workspace, o.approved_by));
+  }
+  auto log = TRY(AuditLog::open(workspace, util::Access::read_write));
   const auto appended = TRY(log.append(entry));
   ctx.info(fmt::format("Recorded entry {}", appended.seq));
+  if (!o.approved_by.empty()) {
+    // The approval is its own entry, by the approver, citing the action by sequence number and hash
+    // (docs/audit-log.md, "Approvals").
+    auditlog::NewEntry approval;
+    approval.actor = o.approved_by;
+    approval.action = "approval";
+    approval.target = fmt::format("audit/{}", appended.seq);
+    approval.details = {{"approves", {{"seq", appended.seq}, {"hash", util::to_hex(appended.hash)}}},
+                        {"recorded_by", ctx.actor}};
+    const auto recorded = TRY(log.append(approval));
+    ctx.info(fmt::format("Recorded entry {}: {} approved entry {}", recorded.seq, o.approved_by, appended.seq));
+  }
   return {};
 }
 
@@ -589,9 +619,13 @@ void register_audit(CLI::App &app, Context &ctx)
     sub->add_option("--outcome", o->outcome, "ok, denied or error")
         ->check(CLI::IsMember({"ok", "denied", "error"}));
     sub->add_option("--details", o->details, "A JSON object with more facts");
+    sub->add_option("--approved-by", o->approved_by,
+                    "A person approved this action: also append an approval entry that cites it (seq and hash)");
     sub->footer(
         "Example:\n  complycli --actor alice audit append --action access.grant --target matter/acme \\\n"
-        "    --details '{\"role\":\"reader\"}'");
+        "    --details '{\"role\":\"reader\"}'\n"
+        "  complycli --actor worker:intake audit append --action external_message.send \\\n"
+        "    --target matter/acme --approved-by 'Jonah Brooks'");
     sub->callback([o, &ctx] { ctx.outcome = run_append(*o, ctx); });
   }
   {

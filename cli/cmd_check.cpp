@@ -73,6 +73,14 @@ Result<evidence::Evidence> gather(const EvidenceOptions& options, const Context&
       return std::unexpected(profile.error());
     }
   }
+  if (auto workspace = ctx.workspace()) {
+    // The workspace's audit log, when there is one: the AI worker checks read its approvals.
+    std::error_code ec;
+    if (fs::exists(workspace->audit_db_path(), ec)) {
+      sources.audit_db = workspace->audit_db_path();
+      sources.audit_key = workspace->log_key_path();
+    }
+  }
   if (sources.paths.empty() && sources.urls.empty() && !sources.profile) {
     return fail_with_hint(Errc::usage, "try `complycli check examples/northwind-legal`",
                           "nothing to check: give a PATH, --url or --profile");
@@ -93,7 +101,7 @@ Result<void> check_framework(const std::string& framework)
 {
   if (!framework.empty() &&
       std::find(checks::frameworks.begin(), checks::frameworks.end(), framework) == checks::frameworks.end()) {
-    return fail(Errc::usage, "--framework must be one of soc2, iso27001_2022, gdpr, hipaa, not {}", framework);
+    return fail(Errc::usage, "--framework must be one of soc2, iso27001_2022, gdpr, hipaa, eu_ai_act, not {}", framework);
   }
   return {};
 }
@@ -450,7 +458,7 @@ void register_check(CLI::App& app, Context& ctx)
   sub->add_option("-o,--output", options->output, "Write the report to FILE (atomically) instead of stdout");
   sub->add_option("--fail-on", options->fail_on, "Lowest severity whose failures make exit 1: low, medium, high, critical")
       ->capture_default_str();
-  sub->add_option("--framework", options->framework, "Only checks mapped to this framework (soc2, iso27001_2022, gdpr, hipaa)");
+  sub->add_option("--framework", options->framework, "Only checks mapped to this framework (soc2, iso27001_2022, gdpr, hipaa, eu_ai_act)");
   sub->add_option("--control", options->control, "Only checks mapped to this control of --framework (e.g. CC6.7)");
   sub->add_option("--waivers", options->waivers, "YAML file of waivers (check, resource glob, reason, owner, expires)");
   sub->add_option("--checks", options->check_dirs, "A folder of more check definitions (repeatable)");

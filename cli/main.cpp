@@ -1,6 +1,7 @@
 // complycli: the entry point. Parses the global options, lets each subcommand register itself, runs
 // the chosen one and turns its outcome into stderr text and an exit status (the only place that does).
 
+#include "audit_hook.hpp"
 #include "commands.hpp"
 #include "context.hpp"
 #include "util/cleanup.hpp"
@@ -46,6 +47,11 @@ std::string version_text()
   return fmt::format("complycli {}\nOpenSSL {}\nlibsodium {}\nSQLite {}", COMPLYCLI_VERSION,
                      OpenSSL_version(OPENSSL_VERSION_STRING), sodium_version_string(), sqlite3_libversion());
 }
+
+// Thrown by the global options' callback to stop before any command runs (see cli::check_actor).
+struct ActorRefused {
+  Error error;
+};
 
 void print_error(const Error& error, bool colour)
 {
@@ -108,6 +114,12 @@ int run(int argc, char** argv)
       ctx.home = home;
     }
     ctx.actor = actor.empty() ? util::login_name() : actor;
+    // An AI worker the workspace's profile does not list, or lists as retired, may not act at all.
+    if (auto workspace = ctx.workspace(); workspace && ctx.actor.starts_with("worker:")) {
+      if (auto allowed = cli::check_actor(*workspace, ctx.actor); !allowed) {
+        throw ActorRefused{allowed.error()};
+      }
+    }
     if (util::get_env("NO_COLOR")) {
       ctx.no_color = true;
     }
@@ -121,6 +133,9 @@ int run(int argc, char** argv)
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const ActorRefused& e) {
+    print_error(e.error, ctx.colour_stderr());
+    return exit_status(e.error.code);
   } catch (const CLI::ParseError& e) {
     print_error(Error{Errc::usage, e.what(), "run `complycli --help` (or `complycli COMMAND --help`)"},
                 !ctx.no_color && util::is_colour_terminal(STDERR_FILENO) && !util::get_env("NO_COLOR"));

@@ -128,12 +128,12 @@ Result<Check> parse_check(const std::string& text, const std::string& file)
     return at(file, root.Mark(), "missing required key \"controls\"");
   }
   if (!controls.IsMap() || controls.size() == 0) {
-    return at(file, controls.Mark(), "\"controls\" must map frameworks (soc2, iso27001_2022, gdpr, hipaa) to lists of control ids");
+    return at(file, controls.Mark(), "\"controls\" must map frameworks (soc2, iso27001_2022, gdpr, hipaa, eu_ai_act) to lists of control ids");
   }
   for (const auto& item : controls) {
     const std::string framework = item.first.Scalar();
     if (std::find(frameworks.begin(), frameworks.end(), framework) == frameworks.end()) {
-      return at(file, item.first.Mark(), fmt::format("unknown framework \"{}\" (known: soc2, iso27001_2022, gdpr, hipaa)", framework));
+      return at(file, item.first.Mark(), fmt::format("unknown framework \"{}\" (known: soc2, iso27001_2022, gdpr, hipaa, eu_ai_act)", framework));
     }
     if (!item.second.IsSequence() || item.second.size() == 0) {
       return at(file, item.second.Mark(), fmt::format("controls.{} must be a non-empty list of control ids", framework));
@@ -242,6 +242,12 @@ std::string control_title(const std::string& framework, const std::string& contr
       {{"soc2", "A1.3"}, "Recovery plan testing"},
       {{"soc2", "C1.1"}, "Protection of confidential information"},
       {{"soc2", "P6.1"}, "Disclosure of personal information to third parties"},
+      {{"eu_ai_act", "Art.10"}, "Data and data governance"},
+      {{"eu_ai_act", "Art.12"}, "Record-keeping (automatic logging of events)"},
+      {{"eu_ai_act", "Art.14"}, "Human oversight"},
+      {{"eu_ai_act", "Art.15"}, "Accuracy, robustness and cybersecurity"},
+      {{"eu_ai_act", "Art.26(2)"}, "Deployers assign human oversight to competent people"},
+      {{"eu_ai_act", "Art.26(6)"}, "Deployers keep the logs for at least six months"},
   };
   const auto it = titles.find({framework, control});
   return it == titles.end() ? "" : it->second;

@@ -24,7 +24,7 @@ std::optional<Severity> parse_severity(std::string_view text);
 std::optional<Status> parse_status(std::string_view text);
 
 // The frameworks a check may map to, in display order.
-inline const std::vector<std::string> frameworks = {"soc2", "iso27001_2022", "gdpr", "hipaa"};
+inline const std::vector<std::string> frameworks = {"soc2", "iso27001_2022", "gdpr", "hipaa", "eu_ai_act"};
 
 struct Check {
   std::string id;

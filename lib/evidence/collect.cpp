@@ -3,6 +3,7 @@
 
 #include "evidence/evidence.hpp"
 
+#include "auditlog/auditlog.hpp"
 #include "evidence/certificate.hpp"
 #include "evidence/loaders.hpp"
 #include "evidence/probe.hpp"
@@ -247,6 +248,25 @@ Result<void> load_profile_file(LoadState& state, const fs::path& file, bool stri
   return load_profile_tables(state, file, *doc);
 }
 
+// The entries of an audit log that the AI worker checks read: actions by workers and approvals.
+Result<void> load_audit_log(LoadState& state, const fs::path& db, const fs::path& key)
+{
+  const std::string name = db.string();
+  auto log = auditlog::AuditLog::open(db, key, util::Access::read_only);
+  if (!log) {
+    // A log that cannot be read is a finding of inputs-parse, not the end of the run.
+    return add_error(state, name, 0, "audit_log", log.error().message);
+  }
+  TRY_VOID(add_input(state, name, "audit_log"));
+  return log->for_each(auditlog::Filter{}, [&](const auditlog::Entry& e) -> Result<void> {
+    if (!e.actor.starts_with("worker:") && e.action != "approval") {
+      return {};
+    }
+    return state.db.insert("audit_entries", {e.seq, e.time, e.actor, e.action, e.target, e.outcome, e.details,
+                                             util::to_hex(std::span<const uint8_t>(e.hash)), name});
+  });
+}
+
 } // namespace
 
 Result<void> validate_profile(const fs::path& file)
@@ -283,6 +303,10 @@ Result<Evidence> collect(const Sources& sources)
     TRY_VOID(load_profile_file(state, *sources.profile, true));
     profile_canonical = canonical_text(*sources.profile);
     evidence.profile = ProfileRef{sources.profile->string(), sha256_hex(TRY(util::read_file(*sources.profile)))};
+  }
+
+  if (sources.audit_db) {
+    TRY_VOID(load_audit_log(state, *sources.audit_db, sources.audit_key));
   }
 
   std::vector<fs::path> nginx_files;

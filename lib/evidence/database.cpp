@@ -48,12 +48,24 @@ CREATE TABLE profiles (file TEXT, legal_name TEXT);
 CREATE TABLE profile (path TEXT, value TEXT, type TEXT, file TEXT, line INTEGER);
 CREATE TABLE profile_regions (region TEXT, file TEXT, line INTEGER);
 CREATE TABLE profile_people (name TEXT, role TEXT, email TEXT, security_training TEXT,
-  background_check TEXT, file TEXT, line INTEGER);
+  background_check TEXT, file TEXT, line INTEGER, status TEXT);
 CREATE TABLE profile_subprocessors (name TEXT, purpose TEXT, personal_data INTEGER, dpa_signed TEXT,
   transfer_mechanism TEXT, locations TEXT, file TEXT, line INTEGER);
 CREATE TABLE profile_certifications (subprocessor TEXT, name TEXT, expires TEXT, file TEXT, line INTEGER);
 CREATE TABLE profile_ai_providers (name TEXT, zero_data_retention INTEGER, training_opt_out INTEGER,
   region TEXT, models TEXT, file TEXT, line INTEGER);
+
+CREATE TABLE profile_ai_workers (id TEXT, name TEXT, owner TEXT, role TEXT, status TEXT,
+  model_provider TEXT, memory_scope TEXT, memory_retention_days INTEGER, log_retention_days INTEGER,
+  last_permission_review TEXT, permissions INTEGER, tools TEXT, file TEXT, line INTEGER, id_line INTEGER,
+  owner_line INTEGER, role_line INTEGER, model_provider_line INTEGER, memory_line INTEGER,
+  log_retention_line INTEGER, review_line INTEGER, permissions_line INTEGER, tools_line INTEGER);
+CREATE TABLE profile_ai_worker_permissions (worker TEXT, resource TEXT, verbs TEXT, file TEXT, line INTEGER);
+CREATE TABLE profile_ai_worker_data (worker TEXT, data_class TEXT, file TEXT, line INTEGER);
+CREATE TABLE profile_ai_worker_actions (worker TEXT, action TEXT, file TEXT, line INTEGER);
+CREATE TABLE profile_ai_worker_approvals (worker TEXT, action TEXT, approver_role TEXT, file TEXT, line INTEGER);
+CREATE TABLE audit_entries (seq INTEGER, time TEXT, actor TEXT, action TEXT, target TEXT, outcome TEXT,
+  details TEXT, hash TEXT, file TEXT);
 
 CREATE TABLE documents (file TEXT, path TEXT, value TEXT, type TEXT, line INTEGER);
 )sql";

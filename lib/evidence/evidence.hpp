@@ -20,6 +20,10 @@ struct Sources {
   std::vector<std::string> urls;                 // https://HOST[:PORT] to probe live
   std::string today;                             // YYYY-MM-DD: what age checks compare against
   std::string generated;                         // RFC 3339 time of the run
+  // A workspace's audit log (audit.db and its log key), read-only: entries by AI workers ("worker:ID")
+  // and approvals become `audit_entries` rows.
+  std::optional<std::filesystem::path> audit_db;
+  std::filesystem::path audit_key;
 };
 
 struct ProfileRef {

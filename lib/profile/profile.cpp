@@ -233,7 +233,8 @@ Profile from_document(const json& document)
   p.controls = read_controls(member(document, "controls"));
   for (const auto& x : document.value("people", json::array())) {
     p.people.push_back(Person{text(x, "name"), optional_text(x, "role"), optional_text(x, "email"),
-                              optional_date(x, "security_training"), optional_date(x, "background_check")});
+                              optional_date(x, "security_training"), optional_date(x, "background_check"),
+                              optional_text(x, "status")});
   }
   p.people_roster = optional_text(document, "people_roster");
   for (const auto& x : document.value("ai_providers", json::array())) {
@@ -257,6 +258,30 @@ Profile from_document(const json& document)
       s.certifications.push_back(Certification{text(c, "name"), optional_date(c, "expires")});
     }
     p.subprocessors.push_back(std::move(s));
+  }
+  for (const auto& x : document.value("ai_workers", json::array())) {
+    AiWorker w;
+    w.id = text(x, "id");
+    w.name = text(x, "name");
+    w.owner = text(x, "owner");
+    w.role = text(x, "role");
+    w.status = text(x, "status");
+    for (const auto& perm : x.value("permissions", json::array())) {
+      w.permissions.push_back(AiWorker::Permission{text(perm, "resource"), list(perm, "verbs")});
+    }
+    w.tools = list(x, "tools");
+    w.model_provider = optional_text(x, "model_provider");
+    w.data_classes = list(x, "data_classes");
+    w.actions = list(x, "actions");
+    if (const json* memory = optional_member(x, "memory")) {
+      w.memory = AiWorker::Memory{text(*memory, "scope"), optional_number(*memory, "retention_days")};
+    }
+    for (const auto& rule : x.value("approvals", json::array())) {
+      w.approvals.push_back(AiWorker::Approval{text(rule, "action"), text(rule, "approver_role")});
+    }
+    w.log_retention_days = optional_number(x, "log_retention_days");
+    w.last_permission_review = optional_date(x, "last_permission_review");
+    p.ai_workers.push_back(std::move(w));
   }
   return p;
 }
@@ -309,6 +334,7 @@ json to_json(const Profile& p)
       put(person, "email", x.email);
       put(person, "security_training", x.security_training);
       put(person, "background_check", x.background_check);
+      put(person, "status", x.status);
       j["people"].push_back(person);
     }
   }
@@ -349,7 +375,93 @@ json to_json(const Profile& p)
     put(s, "added", x.added);
     j["subprocessors"].push_back(s);
   }
+  if (!p.ai_workers.empty()) {
+    j["ai_workers"] = json::array();
+    for (const auto& w : p.ai_workers) {
+      json worker{{"id", w.id}, {"name", w.name}, {"owner", w.owner}, {"role", w.role}, {"status", w.status}};
+      if (!w.permissions.empty()) {
+        worker["permissions"] = json::array();
+        for (const auto& perm : w.permissions) {
+          worker["permissions"].push_back({{"resource", perm.resource}, {"verbs", perm.verbs}});
+        }
+      }
+      if (!w.tools.empty()) {
+        worker["tools"] = w.tools;
+      }
+      put(worker, "model_provider", w.model_provider);
+      if (!w.data_classes.empty()) {
+        worker["data_classes"] = w.data_classes;
+      }
+      if (!w.actions.empty()) {
+        worker["actions"] = w.actions;
+      }
+      if (w.memory) {
+        json memory{{"scope", w.memory->scope}};
+        put(memory, "retention_days", w.memory->retention_days);
+        worker["memory"] = memory;
+      }
+      if (!w.approvals.empty()) {
+        worker["approvals"] = json::array();
+        for (const auto& rule : w.approvals) {
+          worker["approvals"].push_back({{"action", rule.action}, {"approver_role", rule.approver_role}});
+        }
+      }
+      put(worker, "log_retention_days", w.log_retention_days);
+      put(worker, "last_permission_review", w.last_permission_review);
+      j["ai_workers"].push_back(worker);
+    }
+  }
   return j;
+}
+
+const AiWorker* find_worker(const Profile& profile, std::string_view id)
+{
+  for (const auto& worker : profile.ai_workers) {
+    if (worker.id == id) {
+      return &worker;
+    }
+  }
+  return nullptr;
+}
+
+Result<void> check_actor(const Profile& profile, std::string_view actor)
+{
+  constexpr std::string_view prefix = "worker:";
+  if (!actor.starts_with(prefix) || profile.ai_workers.empty()) {
+    return {};
+  }
+  const auto id = actor.substr(prefix.size());
+  const AiWorker* worker = find_worker(profile, id);
+  if (!worker) {
+    return fail_with_hint(Errc::usage, fmt::format("the profile {} lists the AI workers that may act", profile.source.string()),
+                          "unknown AI worker \"{}\": no worker of the profile has that id", id);
+  }
+  if (worker->status == "retired") {
+    return fail_with_hint(Errc::usage, "a retired worker's id is never reused; give the new worker its own id",
+                          "AI worker \"{}\" is retired and may not act", id);
+  }
+  return {};
+}
+
+Result<void> check_approver(const Profile& profile, std::string_view person)
+{
+  if (person.starts_with("worker:")) {
+    return fail_with_hint(Errc::usage, "name the person who approved the action",
+                          "an AI worker cannot approve an action: \"{}\"", person);
+  }
+  if (profile.ai_workers.empty()) {
+    return {};
+  }
+  for (const auto& p : profile.people) {
+    if (p.name == person) {
+      if (p.status && *p.status == "left") {
+        return fail(Errc::usage, "\"{}\" has left (status: left in the profile's people) and cannot approve", person);
+      }
+      return {};
+    }
+  }
+  return fail_with_hint(Errc::usage, "give the name exactly as in the profile's people (or people_roster)",
+                        "\"{}\" is not a person of the profile {}", person, profile.source.string());
 }
 
 Result<std::filesystem::path> workspace_profile(const core::Workspace& workspace)

@@ -121,6 +121,7 @@ struct Person {
   std::optional<std::string> email;
   std::optional<Date> security_training; // last completed
   std::optional<Date> background_check;
+  std::optional<std::string> status; // active (also when absent) or left
 };
 
 struct AiProvider {
@@ -131,6 +132,41 @@ struct AiProvider {
   bool training_opt_out = false;
   std::optional<std::string> region;
 };
+
+// An AI worker (agent) that acts inside real work, with its own identity and a human owner.
+struct AiWorker {
+  struct Permission {
+    std::string resource;
+    std::vector<std::string> verbs;
+  };
+  struct Memory {
+    std::string scope; // none, session, matter, tenant or global
+    std::optional<int64_t> retention_days;
+  };
+  struct Approval {
+    std::string action;        // an action kind, e.g. external_message
+    std::string approver_role; // the role of the person who must approve it
+  };
+
+  std::string id; // unique; the audit log's actor is "worker:ID"
+  std::string name;
+  std::string owner; // a person of `people`
+  std::string role;
+  std::string status; // active, suspended or retired
+  std::vector<Permission> permissions;
+  std::vector<std::string> tools;
+  std::optional<std::string> model_provider; // one of `ai_providers`
+  std::vector<std::string> data_classes;
+  std::vector<std::string> actions; // action kinds it takes
+  std::optional<Memory> memory;
+  std::vector<Approval> approvals;
+  std::optional<int64_t> log_retention_days;
+  std::optional<Date> last_permission_review;
+};
+
+// The action kinds that need a human approval rule when a worker takes them (docs/profile.md).
+inline const std::vector<std::string> sensitive_actions = {"external_message", "record_change", "regulated_data",
+                                                           "production_change", "decision_about_person"};
 
 struct Certification {
   std::string name;
@@ -160,6 +196,7 @@ struct Profile {
   std::optional<std::string> people_roster;
   std::vector<AiProvider> ai_providers;
   std::vector<Subprocessor> subprocessors;
+  std::vector<AiWorker> ai_workers;
 
   std::filesystem::path source; // the file it was loaded from (as given)
   std::string source_sha256;    // lower-case hex SHA-256 of the file's bytes
@@ -210,6 +247,18 @@ nlohmann::json to_json(const Profile& profile);
 // The profile a workspace names (settings.json `profile`; a relative path starts at the project
 // folder). Errc::usage with a hint if it names none. Commands use it when no profile file is given.
 Result<std::filesystem::path> workspace_profile(const core::Workspace& workspace);
+
+// The worker of `profile` whose id is `id`, or nullptr.
+const AiWorker* find_worker(const Profile& profile, std::string_view id);
+
+// Whether an audit log may record `actor`: anything that does not start with "worker:" may; "worker:ID"
+// may when the profile lists no AI workers, or lists ID with a status other than retired. Otherwise
+// Errc::usage naming the id.
+Result<void> check_actor(const Profile& profile, std::string_view actor);
+
+// Whether `person` may approve an AI worker's action: not a worker ("worker:..."), and, when the profile
+// lists AI workers, a person of `people` who has not left. Otherwise Errc::usage.
+Result<void> check_approver(const Profile& profile, std::string_view person);
 
 // Lower-case hex SHA-256 of `bytes`.
 Result<std::string> sha256_hex(std::string_view bytes);

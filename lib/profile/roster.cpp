@@ -116,7 +116,7 @@ nlohmann::json read_roster(const std::string& text, const std::string& file, std
           problem(line_number, cell.column,
                   suggestion.empty()
                       ? fmt::format("unknown roster column \"{}\" (expected: name, role, email, security_training, "
-                                    "background_check)",
+                                    "background_check, status)",
                                     cell.text)
                       : fmt::format("unknown roster column \"{}\"; did you mean \"{}\"?", cell.text, suggestion));
         } else if (std::find(columns.begin(), columns.end(), field) != columns.end()) {
@@ -152,6 +152,12 @@ nlohmann::json read_roster(const std::string& text, const std::string& file, std
       }
       if (auto why = check_text(field->kind, cell.text)) {
         problem(line_number, cell.column, fmt::format("{}: {}", field->name, *why));
+        continue;
+      }
+      if (!field->one_of.empty() &&
+          std::find(field->one_of.begin(), field->one_of.end(), cell.text) == field->one_of.end()) {
+        problem(line_number, cell.column,
+                fmt::format("{}: expected one of {}, got \"{}\"", field->name, fmt::join(field->one_of, ", "), cell.text));
         continue;
       }
       entry[std::string(field->name)] = cell.text;

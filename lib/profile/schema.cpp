@@ -104,7 +104,8 @@ Field build()
                 {"role", string, opt},
                 {"email", email, opt},
                 {"security_training", date, opt},
-                {"background_check", date, opt}}};
+                {"background_check", date, opt},
+                {"status", string, opt, {}, false, 0, nullptr, {"active", "left"}}}};
 
   Field ai_providers{"ai_providers",
                      object_list,
@@ -115,6 +116,32 @@ Field build()
                       {"zero_data_retention", boolean, req},
                       {"training_opt_out", boolean, req},
                       {"region", string, opt}}};
+
+  // AI workers (agents) that act inside real work: identity, owner, least privilege, human approval.
+  Field ai_workers{"ai_workers",
+                   object_list,
+                   opt,
+                   {{"id", string, req},
+                    {"name", string, req},
+                    {"owner", string, req},
+                    {"role", string, req},
+                    {"status", string, req, {}, false, 0, nullptr, {"active", "suspended", "retired"}},
+                    {"permissions",
+                     object_list,
+                     opt,
+                     {{"resource", string, req}, {"verbs", string_list, req, {}, true}}},
+                    {"tools", string_list, opt},
+                    {"model_provider", string, opt},
+                    {"data_classes", string_list, opt},
+                    {"actions", string_list, opt},
+                    {"memory",
+                     object,
+                     opt,
+                     {{"scope", string, req, {}, false, 0, nullptr, {"none", "session", "matter", "tenant", "global"}},
+                      {"retention_days", integer, opt}}},
+                    {"approvals", object_list, opt, {{"action", string, req}, {"approver_role", string, req}}},
+                    {"log_retention_days", integer, opt},
+                    {"last_permission_review", date, opt}}};
 
   Field subprocessors{
       "subprocessors",
@@ -137,7 +164,7 @@ Field build()
           req,
           {{"schema_version", integer, opt, {}, false, 1, 1}, std::move(organisation), std::move(products),
            std::move(retention), std::move(controls), std::move(people), {"people_roster", string, opt},
-           std::move(ai_providers), std::move(subprocessors)}};
+           std::move(ai_providers), std::move(subprocessors), std::move(ai_workers)}};
 }
 
 } // namespace

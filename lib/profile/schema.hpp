@@ -37,6 +37,7 @@ struct Field {
   bool non_empty = false;            // lists: at least one item
   long long minimum = 0;             // integers
   nlohmann::json fallback = nullptr; // the value an absent optional key takes, if any
+  std::vector<std::string_view> one_of = {}; // strings: the only values allowed, when not empty
 };
 
 // The root of the profile schema (an object whose children are the top-level keys).

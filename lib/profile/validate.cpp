@@ -159,6 +159,16 @@ public:
         error(where, path, *why);
         return nullptr;
       }
+      if (!field.one_of.empty() &&
+          std::find(field.one_of.begin(), field.one_of.end(), node.Scalar()) == field.one_of.end()) {
+        const auto suggestion = did_you_mean(node.Scalar(), field.one_of);
+        error(where, path,
+              suggestion.empty()
+                  ? fmt::format("expected one of {}, got {}", fmt::join(field.one_of, ", "), found(node))
+                  : fmt::format("expected one of {}, got {}; did you mean \"{}\"?", fmt::join(field.one_of, ", "),
+                                found(node), suggestion));
+        return nullptr;
+      }
       return node.Scalar();
     }
     case Kind::integer: {
@@ -296,6 +306,35 @@ void check_relations(nlohmann::json& document, Walker& walker, const std::filesy
                    fmt::format("AI provider \"{}\" is not listed in subprocessors (every AI provider must also be a "
                                "subprocessor, by the same name){}",
                                name, suggestion.empty() ? "" : fmt::format("; did you mean \"{}\"?", suggestion)));
+    }
+  }
+
+  // An AI worker's model provider is one of the profile's AI providers.
+  if (auto it = document.find("ai_workers"); it != document.end() && it->is_array()) {
+    std::vector<std::string_view> provider_names;
+    std::set<std::string> providers;
+    if (auto ai = document.find("ai_providers"); ai != document.end() && ai->is_array()) {
+      for (const auto& entry : *ai) {
+        if (entry.is_object() && entry.contains("name") && entry["name"].is_string()) {
+          provider_names.push_back(entry["name"].get_ref<const std::string&>());
+          providers.insert(lower(entry["name"].get<std::string>()));
+        }
+      }
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const auto& entry = (*it)[i];
+      if (!entry.is_object() || !entry.contains("model_provider") || !entry["model_provider"].is_string()) {
+        continue;
+      }
+      const auto& name = entry["model_provider"].get_ref<const std::string&>();
+      if (providers.contains(lower(name))) {
+        continue;
+      }
+      const auto path = fmt::format("ai_workers[{}].model_provider", i);
+      const auto suggestion = did_you_mean(name, provider_names);
+      walker.error(walker.mark(path), path,
+                   fmt::format("\"{}\" is not one of the profile's ai_providers{}", name,
+                               suggestion.empty() ? "" : fmt::format("; did you mean \"{}\"?", suggestion)));
     }
   }
 

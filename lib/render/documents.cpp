@@ -5,6 +5,7 @@
 #include "yaml/document.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -292,8 +293,9 @@ Result<json> load_claims(const DocumentInputs& inputs)
     const auto& claim = config["claims"][i];
     if (!claim.is_object() || !claim.contains("id") || !claim["id"].is_string() ||
         !type_or_absent(claim, "title", json::value_t::string) || !string_list_or_absent(claim, "checks") ||
-        !string_list_or_absent(claim, "facts")) {
-      return fail(Errc::config, "{}: claims[{}] needs an id (text), and title text, checks and facts lists of text",
+        !string_list_or_absent(claim, "facts") || !type_or_absent(claim, "applies_if", json::value_t::string)) {
+      return fail(Errc::config,
+                  "{}: claims[{}] needs an id (text), and title text, checks and facts lists of text, applies_if text",
                   path.string(), i);
     }
   }
@@ -307,6 +309,13 @@ std::vector<Claim> evaluate_claims(const DocumentInputs& inputs, const json& con
     Claim claim;
     claim.id = entry.value("id", "");
     claim.title = entry.value("title", claim.id);
+    if (entry.contains("applies_if") && !truthy(find_path(inputs.profile.data, entry["applies_if"].get<std::string>()))) {
+      // Not about this company (it has no AI workers, say): neither made nor reported as left out.
+      claim.applies = false;
+      claim.reasons.push_back(fmt::format("does not apply: the profile does not state {}", entry["applies_if"].get<std::string>()));
+      claims.push_back(std::move(claim));
+      continue;
+    }
     if (entry.contains("facts")) {
       for (const auto& fact : entry["facts"]) {
         const auto path = value_text(fact);
@@ -340,6 +349,43 @@ std::vector<Claim> evaluate_claims(const DocumentInputs& inputs, const json& con
     claims.push_back(std::move(claim));
   }
   return claims;
+}
+
+// "external_message" -> "external messages": the sensitive action kinds in words.
+std::string action_words(const std::string& action)
+{
+  static const std::map<std::string, std::string> words = {
+      {"external_message", "messages sent outside the company"}, {"record_change", "changes to records"},
+      {"regulated_data", "handling regulated data"},            {"production_change", "changes to production systems"},
+      {"decision_about_person", "decisions about people"}};
+  const auto it = words.find(action);
+  return it == words.end() ? action : it->second;
+}
+
+// What the documents may say about the AI workers (the claims ai_workers_* decide whether they do):
+// how many act (retired ones not counted) and which actions need whose approval.
+json ai_workers_summary(const json& profile)
+{
+  std::size_t active = 0;
+  std::map<std::string, std::set<std::string>> roles; // action -> approver roles
+  for (const auto& worker : profile.value("ai_workers", json::array())) {
+    if (worker.value("status", "") == "retired") {
+      continue;
+    }
+    ++active;
+    for (const auto& rule : worker.value("approvals", json::array())) {
+      roles[rule.value("action", "")].insert(rule.value("approver_role", ""));
+    }
+  }
+  json rules = json::array();
+  for (const auto& [action, who] : roles) {
+    rules.push_back({{"action", action}, {"action_text", action_words(action)},
+                     {"roles_text", fmt::format("{}", fmt::join(who, " or "))}});
+  }
+  return {{"count", std::to_string(active)},
+          {"count_text", active == 1 ? "One AI worker" : fmt::format("{} AI workers", active)},
+          {"approval_rules", rules},
+          {"has_approval_rules", !rules.empty()}};
 }
 
 json footer_data(const DocumentInputs& inputs)
@@ -434,6 +480,8 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   }
 
   const int expires_days = config.contains("settings") ? config["settings"].value("security_txt_expires_days", 180) : 180;
+  data["ai_workers_summary"] = ai_workers_summary(inputs.profile.data);
+
   data["document"] = {{"date", util::format_date(inputs.date)},
                       {"year", std::to_string(static_cast<int>(inputs.date.year()))},
                       {"security_txt_expires", add_days(inputs.date, expires_days) + "T00:00:00Z"}};
@@ -460,7 +508,7 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
     c["reasons_text"] = value_text(json(claims[i].reasons));
     c["verified_by_checks"] = entry.contains("checks") && !entry["checks"].empty();
     claims_json[claims[i].id] = c;
-    if (!claims[i].backed) {
+    if (!claims[i].backed && claims[i].applies) {
       unbacked.push_back(c);
     }
   }
@@ -505,7 +553,9 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   }
   add_text_forms(data);
   if (claims_out) {
-    *claims_out = claims;
+    claims_out->clear();
+    std::copy_if(claims.begin(), claims.end(), std::back_inserter(*claims_out),
+                 [](const Claim& claim) { return claim.applies; });
   }
   return data;
 }

@@ -42,6 +42,7 @@ struct Claim {
   std::string id;
   std::string title;
   bool backed = false;
+  bool applies = true;              // false: its `applies_if` fact is absent (never made, never reported)
   std::vector<std::string> reasons; // why not, when not backed
 };
 

@@ -1,13 +1,19 @@
 // The check library under checks/: every check loads, has a passing and a failing fixture that
 // behave as such, the ids other commands rely on exist, and no two controls share a check list.
 
+#include "test_support.hpp"
+
+#include "auditlog/auditlog.hpp"
 #include "checks/check.hpp"
 #include "checks/engine.hpp"
 #include "evidence/evidence.hpp"
+#include "util/file.hpp"
+#include "util/hex.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <sstream>
 #include <map>
 #include <set>
 
@@ -23,9 +29,43 @@ std::vector<checks::Check> library()
   return *loaded;
 }
 
+// A fixture's audit.jsonl, appended line by line to a fresh log in `dir`; an approval that cites an
+// entry by seq without a hash gets that entry's hash (tests/data/checks/ai-worker-approvals-logged/README.md).
+void build_audit_log(const fs::path& jsonl, const fs::path& dir)
+{
+  auto log = auditlog::AuditLog::open(dir / "audit.db", dir / "log.key");
+  REQUIRE_MESSAGE(log, (log ? "" : log.error().message));
+  auto text = util::read_file(jsonl);
+  REQUIRE(text);
+  std::map<int64_t, std::string> hashes;
+  std::istringstream lines(*text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    auditlog::NewEntry entry;
+    entry.actor = j.value("actor", "test");
+    entry.action = j.at("action");
+    entry.target = j.at("target");
+    entry.time = j.value("time", "");
+    entry.details = j.value("details", nlohmann::json::object());
+    if (entry.details.contains("approves") && !entry.details["approves"].contains("hash")) {
+      entry.details["approves"]["hash"] = hashes[entry.details["approves"]["seq"].get<int64_t>()];
+    }
+    auto appended = log->append(entry);
+    REQUIRE_MESSAGE(appended, (appended ? "" : appended.error().message));
+    hashes[appended->seq] = util::to_hex(appended->hash);
+  }
+}
+
 checks::CheckResult run_on(const checks::Check& check, const fs::path& folder)
 {
+  test::TestContext context;
   evidence::Sources sources;
+  if (fs::exists(folder / "audit.jsonl")) {
+    build_audit_log(folder / "audit.jsonl", context.dir());
+    sources.audit_db = context.path("audit.db");
+    sources.audit_key = context.path("log.key");
+  }
   sources.paths = {folder};
   sources.today = "2026-11-25";
   sources.generated = "2026-11-25T00:00:00.000000Z";
