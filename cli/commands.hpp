@@ -23,6 +23,7 @@ void register_identity(CLI::App& app, Context& ctx);
 void register_encrypt(CLI::App& app, Context& ctx);
 void register_decrypt(CLI::App& app, Context& ctx);
 void register_reencrypt(CLI::App& app, Context& ctx);
+void register_verify(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
@@ -41,6 +42,7 @@ inline constexpr Registrar registrars[] = {
     register_dpa,
     register_trust_page,
     register_answer,
+    register_verify,
 };
 
 } // namespace complycli::cli

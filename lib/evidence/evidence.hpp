@@ -20,6 +20,9 @@ struct Sources {
   std::vector<std::string> urls;                 // https://HOST[:PORT] to probe live
   std::string today;                             // YYYY-MM-DD: what age checks compare against
   std::string generated;                         // RFC 3339 time of the run
+  // A profile found among `paths` that is not `profile` (or, without `profile`, a second profile):
+  // refuse (Errc::usage naming both: a workspace serves one client) or ignore (--profile chose one).
+  enum class OtherProfiles { refuse, ignore } other_profiles = OtherProfiles::refuse;
 };
 
 struct ProfileRef {
