@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -31,6 +32,9 @@ int die(const std::string& message)
 
 int main(int argc, char** argv)
 {
+  if (sodium_init() < 0) {
+    return die("libsodium failed to initialise");
+  }
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "keygen" && argc == 4) {
     auto key = auditlog::LogKey::generate();
