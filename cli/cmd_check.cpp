@@ -4,12 +4,16 @@
 #include "commands.hpp"
 
 #include "checks/baseline.hpp"
+#include "attest/manifest.hpp"
+#include "attest/results.hpp"
+#include "auditlog/auditlog.hpp"
 #include "checks/check.hpp"
 #include "checks/engine.hpp"
 #include "checks/report_html.hpp"
 #include "checks/report_oscal.hpp"
 #include "evidence/evidence.hpp"
 #include "profile/profile.hpp"
+#include "util/hex.hpp"
 #include "util/time.hpp"
 
 #include <algorithm>
@@ -65,6 +69,7 @@ Result<evidence::Evidence> gather(const EvidenceOptions& options, const Context&
   sources.generated = util::now_rfc3339();
   if (!options.profile.empty()) {
     sources.profile = options.profile;
+    sources.other_profiles = evidence::Sources::OtherProfiles::ignore;
   } else if (auto workspace = ctx.workspace()) {
     // The workspace's profile, when it names one.
     if (auto profile = profile::workspace_profile(*workspace)) {
@@ -103,6 +108,26 @@ Result<void> check_framework(const std::string& framework)
       std::find(checks::frameworks.begin(), checks::frameworks.end(), framework) == checks::frameworks.end()) {
     return fail(Errc::usage, "--framework must be one of soc2, iso27001_2022, gdpr, hipaa, eu_ai_act, not {}", framework);
   }
+  return {};
+}
+
+// Sign `results` with the workspace's log key, bound to audit entry `seq` (which recorded the run).
+Result<void> sign_results(nlohmann::ordered_json& results, const core::Workspace& workspace, int64_t seq,
+                          const std::string& today, const std::string& library, const checks::Report& report)
+{
+  auto log = TRY(auditlog::AuditLog::open(workspace, util::Access::read_only));
+  const auto entry = TRY(log.get(seq));
+  if (!entry) {
+    return fail(Errc::internal, "audit entry {} that recorded the run is missing", seq);
+  }
+  const auto key = TRY(attest::load_log_key(workspace.log_key_path()));
+  attest::Binding binding;
+  binding.profile_sha256 = report.profile ? report.profile->sha256 : "none";
+  binding.evaluated = today;
+  binding.checks_sha256 = library;
+  binding.audit_seq = seq;
+  binding.audit_hash = util::to_hex(entry->hash);
+  attest::sign_results(results, binding, key);
   return {};
 }
 
@@ -171,9 +196,9 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
     ctx.warn(fmt::format("{}:{}: {}", p.file, p.line, p.message));
   }
 
-  auto results_doc = checks::to_json(report);
-  checks::annotate_json(results_doc, report);
-  const std::string results_json = results_doc.dump(2) + "\n";
+  auto results_document = checks::to_json(report);
+  checks::annotate_json(results_document, report);
+  const std::string results_json = results_document.dump(2) + "\n";
   std::string text;
   if (options.format == "json") {
     text = results_json;
@@ -193,27 +218,41 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
   }
   const auto overwrite = options.force ? util::Overwrite::yes : util::Overwrite::no;
   TRY_VOID(emit(options.output, text, overwrite));
-  if (!options.results.empty()) {
-    TRY_VOID(emit(options.results, results_json, overwrite));
-  }
 
   const auto summary = checks::summarise(report);
-  if (auto workspace = ctx.workspace()) {
+  const auto library = TRY(attest::library_digest(selected));
+  const auto canonical_sha256 = attest::sha256_hex(attest::canonical_results(nlohmann::json::parse(results_json)));
+  std::optional<int64_t> seq;
+  auto workspace = ctx.workspace();
+  if (workspace) {
     std::string target;
     for (const auto& p : options.evidence.paths) {
       target += (target.empty() ? "" : " ") + p;
     }
-    ctx.record(*workspace, core::Event{"check.run", target, gating ? core::Outcome::denied : core::Outcome::ok,
-                                       {{"checks", report.results.size()},
-                                        {"pass", summary.pass},
-                                        {"fail", summary.fail},
-                                        {"skip", summary.skip},
-                                        {"error", summary.error},
-                                        {"waived", summary.waived},
-                                        {"gating", summary.gating},
-                                        {"fail_on", options.fail_on},
-                                        {"results_sha256", evidence::sha256_hex(results_json)},
-                                        {"results", options.results}}});
+    seq = ctx.record(*workspace, core::Event{"check.run", target, gating ? core::Outcome::denied : core::Outcome::ok,
+                                             {{"checks", report.results.size()},
+                                              {"pass", summary.pass},
+                                              {"fail", summary.fail},
+                                              {"skip", summary.skip},
+                                              {"error", summary.error},
+                                              {"waived", summary.waived},
+                                              {"gating", summary.gating},
+                                              {"fail_on", options.fail_on},
+                                              {"today", today},
+                                              {"profile_sha256", report.profile ? report.profile->sha256 : "none"},
+                                              {"checks_sha256", library},
+                                              {"results_sha256", canonical_sha256},
+                                              {"results", options.results}}});
+  }
+  if (!options.results.empty()) {
+    if (seq) {
+      TRY_VOID(sign_results(results_document, *workspace, *seq, today, library, report));
+      TRY_VOID(emit(options.results, results_document.dump(2) + "\n", overwrite));
+    } else {
+      ctx.warn(fmt::format("{} is not signed ({}): documents refuse unsigned results", options.results,
+                           workspace ? "the run could not be recorded" : "no workspace; `complycli init` creates one"));
+      TRY_VOID(emit(options.results, results_json, overwrite));
+    }
   }
   if (gating) {
     return fail(Errc::check_failed, "{} {}finding{} at or above {} severity failed (see the report)", gating,

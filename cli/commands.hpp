@@ -25,6 +25,7 @@ void register_decrypt(CLI::App& app, Context& ctx);
 void register_reencrypt(CLI::App& app, Context& ctx);
 void register_witness(CLI::App& app, Context& ctx);
 void register_completion(CLI::App& app, Context& ctx);
+void register_verify(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
@@ -45,6 +46,7 @@ inline constexpr Registrar registrars[] = {
     register_answer,
     register_witness,
     register_completion,
+    register_verify,
 };
 
 } // namespace complycli::cli

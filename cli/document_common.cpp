@@ -1,5 +1,7 @@
 #include "document_common.hpp"
 
+#include "attest/results.hpp"
+#include "auditlog/auditlog.hpp"
 #include "core/workspace.hpp"
 #include "util/time.hpp"
 
@@ -15,7 +17,11 @@ void add_document_options(CLI::App* sub, DocumentOptions& options, WithResults r
     if (results == WithResults::required) {
       opt->required();
     }
-    sub->add_option("--max-age", options.max_age, "Ignore results older than DAYS days (default 30)")
+    sub->add_option("--pubkey", options.pubkey,
+                    "Also accept results signed by this verifier key (another workspace's `complycli audit pubkey`)")
+        ->type_name("FILE");
+    sub->add_option("--max-age", options.max_age,
+                    "Ignore results evaluated more than DAYS days before --date, for claims without max_age (default 30)")
         ->check(CLI::NonNegativeNumber)
         ->type_name("DAYS");
   }
@@ -43,7 +49,33 @@ Result<std::filesystem::path> profile_path(const std::string& option, const Cont
   return settings.profile->is_absolute() ? *settings.profile : workspace->project_dir() / *settings.profile;
 }
 
-Result<render::DocumentInputs> load_document_inputs(const DocumentOptions& options, const Context& ctx)
+namespace {
+
+// Refuse results that are unsigned, edited, signed by a key the user does not trust, or for another
+// profile (docs/trust-chain.md). Trusted: the workspace's log key and --pubkey.
+Result<attest::Binding> verify_results(const render::LoadedFile& results, const std::string& profile_sha256,
+                            const DocumentOptions& options, const Context& ctx)
+{
+  attest::VerifyOptions verify;
+  verify.file = results.path.string();
+  verify.profile_sha256 = profile_sha256;
+  if (auto workspace = ctx.workspace()) {
+    if (auto log = auditlog::AuditLog::open(*workspace, util::Access::read_only)) {
+      if (auto key = log->public_key()) {
+        verify.trusted.push_back(*key);
+      }
+    }
+  }
+  if (!options.pubkey.empty()) {
+    verify.trusted.push_back(TRY(attest::load_vkey(options.pubkey)));
+  }
+  return attest::verify_results(results.data, verify);
+}
+
+} // namespace
+
+Result<render::DocumentInputs> load_document_inputs(const DocumentOptions& options, const Context& ctx,
+                                                    std::optional<attest::Binding>* binding)
 {
   render::DocumentInputs inputs;
   inputs.date = TRY(render::resolve_date(options.date.empty() ? std::nullopt : std::optional<std::string>(options.date)));
@@ -51,6 +83,10 @@ Result<render::DocumentInputs> load_document_inputs(const DocumentOptions& optio
   inputs.profile = TRY(render::load_profile(path));
   if (!options.results.empty()) {
     inputs.results = TRY(render::load_results(options.results));
+    const auto verified = TRY(verify_results(*inputs.results, inputs.profile.sha256, options, ctx));
+    if (binding) {
+      *binding = verified;
+    }
   }
   inputs.max_age_days = options.max_age;
   inputs.footer = !options.no_footer;

@@ -3,6 +3,7 @@
 // What the document commands (register, dpa, trust-page, answer) share: the options that pick their
 // inputs, loading those inputs, writing outputs and recording them in the audit log.
 
+#include "attest/results.hpp"
 #include "context.hpp"
 #include "render/documents.hpp"
 
@@ -16,6 +17,7 @@ namespace complycli::cli {
 struct DocumentOptions {
   std::string profile;      // --profile, else the workspace's profile
   std::string results;      // --results
+  std::string pubkey;       // --pubkey: also trust results signed by this verifier key
   std::string date;         // --date YYYY-MM-DD, else SOURCE_DATE_EPOCH, else today
   std::string template_dir; // --template-dir
   std::string output = "-";
@@ -30,8 +32,11 @@ enum class WithResults { no, optional, required };
 // Add --profile, --date, --template-dir, --force, --no-footer, and --results/--max-age as asked.
 void add_document_options(CLI::App* sub, DocumentOptions& options, WithResults results);
 
-// Load the profile, results and date the options name.
-Result<render::DocumentInputs> load_document_inputs(const DocumentOptions& options, const Context& ctx);
+// Load the profile, results and date the options name. Results must verify (docs/trust-chain.md):
+// signed by the workspace's log key or --pubkey, unedited, for this profile, no check id twice; what
+// their signature binds goes to `binding` when given.
+Result<render::DocumentInputs> load_document_inputs(const DocumentOptions& options, const Context& ctx,
+                                                    std::optional<attest::Binding>* binding = nullptr);
 
 // The profile `--profile` names, or the workspace's (settings.json `profile`).
 Result<std::filesystem::path> profile_path(const std::string& option, const Context& ctx);

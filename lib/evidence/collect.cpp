@@ -380,6 +380,18 @@ Result<Evidence> collect(const Sources& sources)
         }
         continue;
       }
+      if (is_profile(doc->json) && evidence.profile) {
+        // One client per run: a second company profile is another client's (or a stray copy).
+        if (sources.other_profiles == Sources::OtherProfiles::ignore || sha256_hex(*text) == evidence.profile->sha256) {
+          continue;
+        }
+        return fail_with_hint(Errc::usage,
+                              "pass --profile FILE to choose the profile to check (the other is then ignored), or "
+                              "check that client from its own workspace",
+                              "{}: a company profile that is not {} ({}); a workspace serves one client", file.string(),
+                              sources.profile ? "the workspace's or --profile's" : "the first one found",
+                              evidence.profile->path);
+      }
       if (is_profile(doc->json)) {
         // A profile found by walking is evidence: its problems become error findings, not a stop.
         const auto validation = profile::validate_text(*text, file.string(), file.parent_path());

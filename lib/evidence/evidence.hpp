@@ -24,6 +24,9 @@ struct Sources {
   // and approvals become `audit_entries` rows.
   std::optional<std::filesystem::path> audit_db;
   std::filesystem::path audit_key;
+  // A profile found among `paths` that is not `profile` (or, without `profile`, a second profile):
+  // refuse (Errc::usage naming both: a workspace serves one client) or ignore (--profile chose one).
+  enum class OtherProfiles { refuse, ignore } other_profiles = OtherProfiles::refuse;
 };
 
 struct ProfileRef {

@@ -102,6 +102,22 @@ const json* find_check(const json& results, const std::string& id)
   return nullptr;
 }
 
+// Whether a check result passed only because a waiver covers a failing finding.
+bool waived(const json& check)
+{
+  if (check.contains("waived") && check["waived"].is_number() && check["waived"].get<double>() > 0) {
+    return true;
+  }
+  if (check.contains("findings") && check["findings"].is_array()) {
+    for (const auto& f : check["findings"]) {
+      if (f.is_object() && f.contains("waived") && f["waived"] == true) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 // "SOC 2 CC6.7; ISO/IEC 27001:2022 A.8.24" from a check's `controls`.
 std::string controls_text(const json& check, const json& frameworks)
 {
@@ -120,9 +136,9 @@ std::string controls_text(const json& check, const json& frameworks)
 
 struct ResultsState {
   bool present = false;
-  bool fresh = false;
-  std::string generated_date;
-  long age_days = 0;
+  bool fresh = false;    // evaluated on or before the document's date, at most --max-age days before
+  std::string evaluated; // the date the checks evaluated (the results' signed "today")
+  long age_days = 0;     // from `evaluated` to the document's date
 };
 
 ResultsState results_state(const DocumentInputs& inputs)
@@ -132,14 +148,16 @@ ResultsState results_state(const DocumentInputs& inputs)
     return state;
   }
   state.present = true;
-  const std::string generated = inputs.results->data.value("generated", "");
-  const auto date = util::parse_date(std::string_view(generated).substr(0, 10));
+  // Freshness counts from the day the checks evaluated, which the results' signature binds, not from
+  // the time the file was written ("generated").
+  const std::string today = inputs.results->data.value("today", "");
+  const auto date = util::parse_date(today);
   if (!date) {
     return state; // an undated result set is never fresh
   }
-  state.generated_date = util::format_date(*date);
+  state.evaluated = util::format_date(*date);
   state.age_days = static_cast<long>((days(inputs.date) - days(*date)).count());
-  state.fresh = state.age_days <= inputs.max_age_days;
+  state.fresh = state.age_days >= 0 && state.age_days <= inputs.max_age_days;
   return state;
 }
 
@@ -293,9 +311,11 @@ Result<json> load_claims(const DocumentInputs& inputs)
     const auto& claim = config["claims"][i];
     if (!claim.is_object() || !claim.contains("id") || !claim["id"].is_string() ||
         !type_or_absent(claim, "title", json::value_t::string) || !string_list_or_absent(claim, "checks") ||
-        !string_list_or_absent(claim, "facts") || !type_or_absent(claim, "applies_if", json::value_t::string)) {
+        !string_list_or_absent(claim, "facts") || !type_or_absent(claim, "applies_if", json::value_t::string) ||
+        (claim.contains("max_age") && (!claim["max_age"].is_number_integer() || claim["max_age"].get<long>() < 0))) {
       return fail(Errc::config,
-                  "{}: claims[{}] needs an id (text), and title text, checks and facts lists of text, applies_if text",
+                  "{}: claims[{}] needs an id (text), and title text, checks and facts lists of text, applies_if text, "
+                  "max_age a number of days",
                   path.string(), i);
     }
   }
@@ -326,13 +346,19 @@ std::vector<Claim> evaluate_claims(const DocumentInputs& inputs, const json& con
     }
     const bool has_checks = entry.contains("checks") && !entry["checks"].empty();
     if (has_checks) {
+      for (const auto& id_value : entry["checks"]) {
+        claim.checks.push_back(value_text(id_value));
+      }
+      const int max_age = entry.contains("max_age") ? entry["max_age"].get<int>() : inputs.max_age_days;
       if (!state.present) {
         claim.reasons.push_back("no check results (--results)");
-      } else if (state.generated_date.empty()) {
-        claim.reasons.push_back("the check results carry no date");
-      } else if (!state.fresh) {
-        claim.reasons.push_back(fmt::format("the check results are {} days old (--max-age {})", state.age_days,
-                                            inputs.max_age_days));
+      } else if (state.evaluated.empty()) {
+        claim.reasons.push_back("the check results carry no evaluation date");
+      } else if (state.age_days < 0) {
+        claim.reasons.push_back(fmt::format("the checks evaluated on {}, after the document's date", state.evaluated));
+      } else if (state.age_days > max_age) {
+        claim.reasons.push_back(fmt::format("the checks evaluated on {}, {} days before the document (max_age {})",
+                                            state.evaluated, state.age_days, max_age));
       } else {
         for (const auto& id_value : entry["checks"]) {
           const auto id = value_text(id_value);
@@ -341,6 +367,10 @@ std::vector<Claim> evaluate_claims(const DocumentInputs& inputs, const json& con
             claim.reasons.push_back(fmt::format("check {} is not in the results", id));
           } else if ((*check)["status"] != "pass") {
             claim.reasons.push_back(fmt::format("check {}: {}", id, (*check)["status"].get<std::string>()));
+          } else if (waived(*check)) {
+            // A waiver accepts a failure for the build; it never turns it into a claim.
+            claim.reasons.push_back(fmt::format("check {}: waived", id));
+            claim.waived = true;
           }
         }
       }
@@ -488,7 +518,7 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
 
   json results = {{"present", state.present}, {"fresh", state.fresh}, {"max_age_days", inputs.max_age_days}};
   if (state.present) {
-    results["date"] = state.generated_date;
+    results["date"] = state.evaluated;
     results["age_days"] = state.age_days;
     results["sha256"] = inputs.results->sha256;
     if (inputs.results->data.contains("summary")) {
@@ -496,6 +526,9 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
     }
   }
   data["results"] = results;
+  if (inputs.log_vkey) {
+    data["verification"] = {{"key", *inputs.log_vkey}, {"manifest", "claims.json"}};
+  }
 
   const auto claims = evaluate_claims(inputs, config, state);
   json claims_json = json::object();
@@ -517,10 +550,24 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   data["has_unbacked_claims"] = !unbacked.empty();
 
   json passed = json::array();
+  json waived_checks = json::array(); // private documents list them; public ones leave them out
   json compliance = json::array();
   if (state.present && state.fresh) {
     for (const auto& check : inputs.results->data["checks"]) {
-      if (check["status"] == "pass") {
+      if (check["status"] == "pass" && waived(check)) {
+        std::string waivers;
+        if (check.contains("findings") && check["findings"].is_array()) {
+          for (const auto& f : check["findings"]) {
+            if (f.is_object() && f.contains("waived") && f["waived"] == true && f.contains("waiver") && f["waiver"].is_string()) {
+              waivers += (waivers.empty() ? "" : "; ") + f["waiver"].get<std::string>();
+            }
+          }
+        }
+        waived_checks.push_back({{"id", check["id"]},
+                                 {"title", check.value("title", check["id"].get<std::string>())},
+                                 {"waiver", waivers}});
+      }
+      if (check["status"] == "pass" && !waived(check)) {
         json p = {{"id", check["id"]},
                   {"title", check.value("title", check["id"].get<std::string>())},
                   {"severity", check.value("severity", "")},
@@ -535,7 +582,7 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
         if (check.contains("controls") && check["controls"].is_object() && check["controls"].contains(key) &&
             check["status"] != "skip") {
           ++total;
-          ok += check["status"] == "pass" ? 1 : 0;
+          ok += check["status"] == "pass" && !waived(check) ? 1 : 0;
         }
       }
       if (total > 0) {
@@ -546,6 +593,8 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   }
   data["passed_checks"] = passed;
   data["has_passed_checks"] = !passed.empty();
+  data["waived_checks"] = waived_checks;
+  data["has_waived_checks"] = !waived_checks.empty();
   data["compliance"] = compliance;
   data["has_compliance"] = !compliance.empty();
   if (inputs.footer) {
@@ -794,7 +843,7 @@ Result<Answers> render_answers(const DocumentInputs& inputs, const std::string& 
     }
   }
   const auto state = results_state(inputs);
-  const std::string results_date = state.generated_date;
+  const std::string results_date = state.evaluated;
 
   json answers = json::array();
   Answers out;
@@ -864,6 +913,9 @@ Result<Answers> render_answers(const DocumentInputs& inputs, const std::string& 
               const json* check = find_check(inputs.results->data, check_id);
               if (check == nullptr) {
                 problems.push_back(TRY(reason("check_missing", {{"check", check_id}})));
+              } else if ((*check)["status"] == "pass" && waived(*check)) {
+                // A waiver accepts a failure for the build; it never answers Yes.
+                problems.push_back(TRY(reason("check_inconclusive", {{"check", check_id}, {"status", "waived"}})));
               } else if ((*check)["status"] == "pass") {
                 ++passed;
               } else if ((*check)["status"] == "fail") {

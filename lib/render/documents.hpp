@@ -35,6 +35,7 @@ struct DocumentInputs {
   bool footer = true;                           // trace the document to its inputs
   std::optional<std::uint64_t> audit_sequence;  // shown in the footer when known
   TemplateDirs dirs;
+  std::optional<std::string> log_vkey; // the trust page shows it with the `complycli verify` command
 };
 
 // A claim from templates/claims.yaml and whether the inputs back it.
@@ -44,6 +45,8 @@ struct Claim {
   bool backed = false;
   bool applies = true;              // false: its `applies_if` fact is absent (never made, never reported)
   std::vector<std::string> reasons; // why not, when not backed
+  bool waived = false;              // a check it needs passed only through a waiver
+  std::vector<std::string> checks;  // the checks that back it (templates/claims.yaml)
 };
 
 // The data every template sees: the profile's own keys (subprocessors sorted and enriched), plus

@@ -51,7 +51,7 @@ class Runner:
             "EXAMPLES": os.path.join(source, "examples"),
             "COMPLYCLI": binary,
         }
-        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"):
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR", "COMPLYCLI_SIGN_FIXTURE"):
             if name in os.environ:
                 self.env[name] = os.environ[name]
         self.stdin_file = None

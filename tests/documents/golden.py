@@ -45,14 +45,30 @@ def profile_before(example: Path, work: Path) -> Path:
     return before / "profile.yaml"
 
 
-def cases(data: Path, examples: Path, old_profile: Path):
+def sign_fixtures(data: Path, examples: Path, work: Path) -> dict:
+    """Documents render only from signed results (docs/trust-chain.md): sign the hand-made fixtures with
+    the test log key (tests/data/documents/test-log.key), bound to the example profile."""
+    tool = os.environ.get("COMPLYCLI_SIGN_FIXTURE")
+    if not tool:
+        raise SystemExit("COMPLYCLI_SIGN_FIXTURE is not set (ctest sets it to the sign_results_fixture tool)")
+    profile = examples / "northwind-legal" / "profile.yaml"
+    signed = {}
+    for name, source in (("pass", data / "results-pass.json"), ("example", examples / "northwind-legal" / "results.json")):
+        out = work / f"signed-{name}.json"
+        subprocess.run([tool, "sign", str(data / "test-log.key"), str(profile), str(source), str(out)], check=True)
+        signed[name] = out
+    return signed
+
+
+def cases(data: Path, examples: Path, old_profile: Path, signed: dict):
     example = examples / "northwind-legal"
-    profile = ["--profile", str(example / "profile.yaml"), "--date", DATE]
-    results = ["--results", str(data / "results-pass.json")]
+    profile = ["--profile", str(example / "profile.yaml"), "--date", DATE, "--pubkey", str(data / "test-log.pub")]
+    register_profile = ["--profile", str(example / "profile.yaml"), "--date", DATE]
+    results = ["--results", str(signed["pass"])]
     questionnaire = ["--questionnaire", str(examples / "northwind-legal" / "questionnaire.csv")]
     out = []
     for fmt in ("md", "html", "csv", "json"):
-        out.append((f"register.{fmt}", ["register", *profile, "--format", fmt, "-o", "OUT"], None))
+        out.append((f"register.{fmt}", ["register", *register_profile, "--format", fmt, "-o", "OUT"], None))
     for fmt in ("md", "json"):
         out.append((f"register-diff.{fmt}",
                     ["register", "diff", str(old_profile), str(example / "profile.yaml"),
@@ -64,11 +80,11 @@ def cases(data: Path, examples: Path, old_profile: Path):
     for fmt in ("html", "md"):
         out.append((f"trust-page.{fmt}", ["trust-page", *profile, *results, "--format", fmt, "-o", "DIR"],
                     [f"index.{fmt}", "security.txt"]))
-    out.append(("trust-page.example-results", ["trust-page", *profile, "--results", str(example / "results.json"),
+    out.append(("trust-page.example-results", ["trust-page", *profile, "--results", str(signed["example"]),
                                                "--format", "md", "-o", "DIR"], ["index.md"]))
     for fmt in ("csv", "md", "json"):
         out.append((f"answers.{fmt}", ["answer", *profile, *results, *questionnaire, "--format", fmt, "-o", "OUT"], None))
-    out.append(("answers.example-results.md", ["answer", *profile, "--results", str(example / "results.json"),
+    out.append(("answers.example-results.md", ["answer", *profile, "--results", str(signed["example"]),
                                                *questionnaire, "--format", "md", "-o", "OUT"], None))
     return out
 
@@ -92,7 +108,8 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         env["COMPLYCLI_HOME"] = str(Path(work) / "no-workspace")
         old_profile = profile_before(source / "examples" / "northwind-legal", Path(work))
-        for name, argv, files in cases(data, source / "examples", old_profile):
+        signed = sign_fixtures(data, source / "examples", Path(work))
+        for name, argv, files in cases(data, source / "examples", old_profile, signed):
             target = Path(work) / name
             argv = [str(target) if a == "OUT" else a for a in argv]
             argv = [str(target) if a == "DIR" else a for a in argv]

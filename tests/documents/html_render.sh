@@ -19,10 +19,15 @@ trap 'rm -rf "$work"' EXIT
 data=$source/tests/data/documents
 common=(--profile "$source/examples/northwind-legal/profile.yaml" --date 2026-11-26)
 export COMPLYCLI_HOME=$work/no-workspace
-"$binary" trust-page "${common[@]}" --results "$data/results-pass.json" -o "$work/site"
-"$binary" trust-page "${common[@]}" --results "$source/examples/northwind-legal/results.json" -o "$work/site-example" 2>/dev/null
+# Documents render only from signed results: sign the fixtures with the test log key (docs/trust-chain.md).
+sign=${COMPLYCLI_SIGN_FIXTURE:-$(dirname "$binary")/../tests/sign_results_fixture}
+"$sign" sign "$data/test-log.key" "$source/examples/northwind-legal/profile.yaml" "$data/results-pass.json" "$work/pass.json"
+"$sign" sign "$data/test-log.key" "$source/examples/northwind-legal/profile.yaml" "$source/examples/northwind-legal/results.json" "$work/example.json"
+trusted=(--pubkey "$data/test-log.pub")
+"$binary" trust-page "${common[@]}" "${trusted[@]}" --results "$work/pass.json" -o "$work/site"
+"$binary" trust-page "${common[@]}" "${trusted[@]}" --results "$work/example.json" -o "$work/site-example" 2>/dev/null
 "$binary" register "${common[@]}" --format html -o "$work/register.html"
-"$binary" dpa "${common[@]}" --results "$data/results-pass.json" --customer "Acme Legal LLP" --format html -o "$work/dpa.html"
+"$binary" dpa "${common[@]}" "${trusted[@]}" --results "$work/pass.json" --customer "Acme Legal LLP" --format html -o "$work/dpa.html"
 
 run_chromium() {
   local profile_dir

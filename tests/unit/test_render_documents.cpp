@@ -117,9 +117,10 @@ TEST_CASE("render: a failing TLS check withdraws the in-transit encryption claim
     REQUIRE(page);
     const auto& in_transit = claim(page->claims, "encryption_in_transit");
     CHECK_FALSE(in_transit.backed);
-    CHECK(in_transit.reasons == std::vector<std::string>{"the check results are 66 days old (--max-age 30)"});
+    CHECK(in_transit.reasons ==
+          std::vector<std::string>{"the checks evaluated on 2026-11-25, 66 days before the document (max_age 30)"});
     CHECK(page->page.find("Encryption at rest") == std::string::npos);
-    inputs.max_age_days = 90;
+    inputs.date = *util::parse_date("2026-12-20"); // 25 days: within the claim's max_age
     auto fresh = render::render_trust_page(inputs, render::DocFormat::html);
     REQUIRE(fresh);
     CHECK(claim(fresh->claims, "encryption_at_rest").backed);
