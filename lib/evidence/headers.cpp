@@ -102,8 +102,19 @@ bool looks_like_http_response(const std::string& text)
     }
     return line;
   };
-  if (status_of(line_at(0)) != 0) {
-    return true;
+  // `HTTP/VERSION NNN...`: even a status line that does not parse (a status of 20 digits) makes the file
+  // saved headers, so that load_headers reports it instead of the file being passed over.
+  const auto first = line_at(0);
+  if (first.substr(0, 5) == "HTTP/") {
+    std::size_t i = 5;
+    while (i < first.size() && (std::isdigit(static_cast<unsigned char>(first[i])) != 0 || first[i] == '.')) {
+      ++i;
+    }
+    if (i > 5 && i + 4 <= first.size() && first[i] == ' ' &&
+        std::all_of(first.begin() + static_cast<std::ptrdiff_t>(i) + 1, first.begin() + static_cast<std::ptrdiff_t>(i) + 4,
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+      return true;
+    }
   }
   if (!is_curl_verbose(text)) {
     return false;

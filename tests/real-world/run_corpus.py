@@ -12,8 +12,8 @@ expected.tsv: one row a line, tab-separated, `#` starts a comment line:
   args      more arguments for `complycli check` (`-` for none), e.g. `--root nginx/debian`
   check     the check id
   where     which findings: `*` = the check's own status (fail > error > unknown > pass > skip);
-            `resource=GLOB` or `file=GLOB` = the findings whose resource (file) matches the shell
-            glob: they must all have the expected status, and `none` means that no finding matches
+            `resource=GLOB` or `file=GLOB` = the findings whose resource (file) matches the glob
+            (`*` and `?` only; brackets are literal): they must all have the expected status, and `none` means that no finding matches
   expected  pass | fail | skip | error | unknown | none
   xfail     `-`, or why complycli does not give the right verdict yet (the row is then expected to
             mismatch: a row marked xfail that matches is an error, so that the mark is removed)
@@ -25,9 +25,9 @@ Every fixture is run once (with all its rows); the output ends with per-kind cou
 
 import argparse
 import collections
-import fnmatch
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -88,6 +88,12 @@ def check_provenance(problems):
     return public, written
 
 
+def glob_match(pattern, text):
+    """A glob where only * and ? are special: resources such as module.m["a"].aws_x.y hold brackets."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, re.S) is not None
+
+
 def check_status(findings):
     statuses = {f.get("status") for f in findings if not f.get("waived")}
     for status in ("fail", "error", "unknown", "pass"):
@@ -104,8 +110,7 @@ def actual_verdict(report, check_id, where):
     if where == "*":
         return check.get("status"), ""
     key, _, pattern = where.partition("=")
-    matched = [f for f in check.get("findings", [])
-               if fnmatch.fnmatchcase(str(f.get(key) or ""), pattern)]
+    matched = [f for f in check.get("findings", []) if glob_match(pattern, str(f.get(key) or ""))]
     if not matched:
         return "none", ""
     statuses = sorted({f.get("status") for f in matched})
