@@ -39,11 +39,24 @@ struct MatterOptions {
   bool force = false;
 };
 
-Result<std::vector<keystore::PublicKey>> parse_keys(const std::vector<std::string>& texts)
+// A public key from the command line; the legacy form (no checksum) is read with a warning.
+Result<keystore::PublicKey> parse_key(const std::string& text, const Context& ctx)
 {
+  auto key = TRY(keystore::parse_public_key(text));
+  if (keystore::is_legacy_public_key(text)) {
+    ctx.warn(fmt::format("{} is in the old public key form, which has no checksum against typos (read for this "
+                         "release only); its checksummed form is {}",
+                         text, keystore::encode_public_key(key)));
+  }
+  return key;
+}
+
+Result<std::vector<keystore::PublicKey>> parse_keys(const std::vector<std::string>& texts, const Context& ctx)
+{
+  // Every key is checked before anything is changed.
   std::vector<keystore::PublicKey> keys;
   for (const auto& text : texts) {
-    keys.push_back(TRY(keystore::parse_public_key(text)));
+    keys.push_back(TRY(parse_key(text, ctx)));
   }
   return keys;
 }
@@ -87,7 +100,7 @@ Result<void> run_create(const MatterOptions& options, const Context& ctx)
   const auto workspace = TRY(ctx.workspace());
   auto store = TRY(open_keystore(workspace));
   return audited(ctx, workspace, "matter.create", options.name, [&](nlohmann::json& details) -> Result<void> {
-    const auto recipients = TRY(parse_keys(options.recipients));
+    const auto recipients = TRY(parse_keys(options.recipients, ctx));
     details["recipients"] = options.recipients;
     details["passphrase"] = !options.no_passphrase;
     if (options.no_passphrase && recipients.empty()) {
@@ -201,8 +214,8 @@ Result<void> run_rewrap(const MatterOptions& options, const Context& ctx)
     details["new_passphrase"] = options.new_passphrase || !options.new_passphrase_file.empty();
     details["remove_passphrase"] = options.remove_passphrase;
     keystore::Rewrap change;
-    change.add_recipients = TRY(parse_keys(options.add_recipients));
-    change.remove_recipients = TRY(parse_keys(options.remove_recipients));
+    change.add_recipients = TRY(parse_keys(options.add_recipients, ctx));
+    change.remove_recipients = TRY(parse_keys(options.remove_recipients, ctx));
     change.remove_passphrase = options.remove_passphrase;
     if (!details["new_passphrase"] && !change.remove_passphrase && change.add_recipients.empty() &&
         change.remove_recipients.empty()) {
@@ -274,7 +287,7 @@ Result<void> run_export(const MatterOptions& options, const Context& ctx)
   const auto workspace = TRY(ctx.workspace());
   auto store = TRY(open_keystore(workspace));
   return audited(ctx, workspace, "matter.export", options.name, [&](nlohmann::json& details) -> Result<void> {
-    const auto to = TRY(keystore::parse_public_key(options.to));
+    const auto to = TRY(parse_key(options.to, ctx));
     const auto matter = TRY(store.find(options.name));
     details["matter_id"] = matter.id_hex();
     details["to"] = options.to;
@@ -349,7 +362,7 @@ void register_matter(CLI::App& app, Context& ctx)
 
   auto* rotate = matter->add_subcommand("rotate", "Add a key version for new files (old versions still decrypt)");
   rotate->add_option("NAME", o->name, "The matter")->required();
-  add_secret_options(rotate, o->secrets, false);
+  add_secret_options(rotate, o->secrets, true);
   rotate->footer("Example:\n  complycli matter rotate acme-v-globex && complycli reencrypt -r matters/acme");
   rotate->callback([o, &ctx] { ctx.outcome = run_rotate(*o, ctx); });
 

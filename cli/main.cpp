@@ -2,6 +2,7 @@
 // the chosen one and turns its outcome into stderr text and an exit status (the only place that does).
 
 #include "audit_hook.hpp"
+#include "crypto/hygiene.hpp"
 #include "commands.hpp"
 #include "context.hpp"
 #include "util/cleanup.hpp"
@@ -157,6 +158,17 @@ int main(int argc, char** argv)
   if (sodium_init() < 0) {
     std::fputs("complycli: error: libsodium failed to initialise\n", stderr);
     return 4;
+  }
+  // Secret hygiene (crypto/hygiene.hpp): no core dumps; passphrase variables out of the environment.
+  if (auto hardened = complycli::crypto::disable_core_dumps(); !hardened) {
+    std::fprintf(stderr, "complycli: error: %s\n", hardened.error().message.c_str());
+    return 3;
+  }
+  for (const char* name : {"COMPLYCLI_PASSPHRASE", "COMPLYCLI_NEW_PASSPHRASE"}) {
+    if (!complycli::crypto::take_secret_variable(name)) {
+      std::fputs("complycli: error: cannot allocate secure memory\n", stderr);
+      return 3;
+    }
   }
   try {
     return run(argc, argv);

@@ -1,6 +1,7 @@
 #include "matter_support.hpp"
 
 #include "auditlog/auditlog.hpp"
+#include "crypto/hygiene.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
@@ -120,8 +121,9 @@ Result<SecretBytes> read_passphrase(const std::string& file, const char* env_nam
     sodium_memzero(content.data(), content.size());
     return secret;
   }
-  if (const char* value = std::getenv(env_name); value != nullptr && *value != '\0') {
-    return from_text(reinterpret_cast<const uint8_t*>(value), std::strlen(value), env_name);
+  // Taken out of the environment at start (see crypto/hygiene.hpp), so no child process sees it.
+  if (const auto value = TRY(crypto::take_secret_variable(env_name))) {
+    return from_text(value->data(), value->size(), env_name);
   }
   const int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
   if (tty < 0 || !::isatty(tty)) {

@@ -1,9 +1,11 @@
 #include "keystore/identity.hpp"
 
+#include "util/bech32.hpp"
 #include "util/file.hpp"
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace complycli::keystore {
@@ -54,17 +56,46 @@ Result<Identity> generate_identity()
 
 std::string encode_public_key(const PublicKey& key)
 {
+  return util::bech32_encode(public_key_hrp, util::bytes_to_5bit(key));
+}
+
+std::string stored_public_key(const PublicKey& key)
+{
   return std::string(public_key_prefix) + to_base64(key);
+}
+
+bool is_legacy_public_key(std::string_view text)
+{
+  text = trim(text);
+  PublicKey key{};
+  return text.size() == public_key_prefix.size() + 43 && text.starts_with(public_key_prefix) &&
+         from_base64(text.substr(public_key_prefix.size()), key);
 }
 
 Result<PublicKey> parse_public_key(std::string_view text)
 {
   text = trim(text);
   PublicKey key{};
-  if (!text.starts_with(public_key_prefix) || !from_base64(text.substr(public_key_prefix.size()), key)) {
-    return fail_with_hint(Errc::usage, "public keys look like complycli1... (`complycli identity show FILE`)",
-                          "\"{}\" is not a complycli public key", text);
+  if (is_legacy_public_key(text)) {
+    from_base64(text.substr(public_key_prefix.size()), key);
+    return key;
   }
+  const auto not_a_key = [&](std::string_view why) {
+    return fail_with_hint(Errc::usage, "copy the key again from `complycli identity show FILE`",
+                          "\"{}\" is not a complycli public key: {}", text, why);
+  };
+  const auto decoded = util::bech32_decode(text);
+  if (!decoded) {
+    return not_a_key(decoded.error().message);
+  }
+  if (decoded->hrp != public_key_hrp) {
+    return not_a_key(fmt::format("it is for \"{}\", not \"{}\"", decoded->hrp, public_key_hrp));
+  }
+  const auto bytes = util::bytes_from_5bit(decoded->data);
+  if (!bytes || bytes->size() != key.size()) {
+    return not_a_key("it does not hold 32 bytes");
+  }
+  std::copy(bytes->begin(), bytes->end(), key.begin());
   return key;
 }
 

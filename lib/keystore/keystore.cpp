@@ -184,6 +184,16 @@ CREATE TABLE IF NOT EXISTS wraps (
   PRIMARY KEY (matter_id, version, kind, recipient),
   FOREIGN KEY (matter_id, version) REFERENCES key_versions(matter_id, version)
 );
+CREATE TABLE IF NOT EXISTS chain_wraps (
+  matter_id BLOB NOT NULL,
+  version INTEGER NOT NULL CHECK (version > 1),
+  wrapped BLOB NOT NULL,
+  PRIMARY KEY (matter_id, version)
+);
+CREATE TABLE IF NOT EXISTS records (
+  matter_id BLOB PRIMARY KEY,
+  mac BLOB NOT NULL
+);
 )sql";
 
 // ---- wrapping -------------------------------------------------------------------------------------
@@ -338,7 +348,27 @@ Result<KdfParams> kdf_params_for_new_slots()
   if (*profile != "interactive" && *profile != "moderate" && *profile != "sensitive") {
     return fail(Errc::usage, "COMPLYCLI_KDF_PROFILE must be interactive, moderate or sensitive, not {}", *profile);
   }
-  return kdf_params(*profile);
+  const auto params = kdf_params(*profile);
+  TRY_VOID(check_kdf_costs(params));
+  return params;
+}
+
+Result<void> check_kdf_costs(const KdfParams& kdf)
+{
+  const KdfParams floor = kdf_params("moderate");
+  const KdfParams cap = kdf_params("sensitive");
+  if (kdf.opslimit > cap.opslimit || kdf.memlimit > cap.memlimit) {
+    return fail(Errc::usage, "an Argon2id cost above the cap (opslimit {} > {} or memlimit {} MiB > {} MiB)",
+                kdf.opslimit, cap.opslimit, kdf.memlimit >> 20, cap.memlimit >> 20);
+  }
+  if ((kdf.opslimit < floor.opslimit || kdf.memlimit < floor.memlimit) &&
+      util::get_env("COMPLYCLI_TEST_WEAK_KDF") != "1") {
+    return fail_with_hint(Errc::usage, "weaker costs are for tests only (COMPLYCLI_TEST_WEAK_KDF=1)",
+                          "an Argon2id cost below the floor, libsodium's MODERATE (opslimit {} < {} or memlimit "
+                          "{} MiB < {} MiB)",
+                          kdf.opslimit, floor.opslimit, kdf.memlimit >> 20, floor.memlimit >> 20);
+  }
+  return {};
 }
 
 std::string Matter::id_hex() const
@@ -597,7 +627,10 @@ Result<Matter> load_matter(sqlite3* db, Statement& row)
                            " ORDER BY recipient");
   recipients.bind(1, matter.id);
   while (TRY(recipients.step())) {
-    matter.recipients.push_back(recipients.text(0));
+    // Stored in the legacy form (the row's name); shown in the Bech32 form.
+    const auto stored = recipients.text(0);
+    const auto key = parse_public_key(stored);
+    matter.recipients.push_back(key ? encode_public_key(*key) : stored);
   }
   return matter;
 }
@@ -649,6 +682,7 @@ struct NewSlot {
 
 Result<NewSlot> new_slot(const MatterId& id, const SecretBytes& passphrase, const KdfParams& kdf)
 {
+  TRY_VOID(check_kdf_costs(kdf));
   NewSlot slot;
   slot.salt.resize(crypto_pwhash_SALTBYTES);
   randombytes_buf(slot.salt.data(), slot.salt.size());
@@ -694,7 +728,7 @@ Result<void> store_wraps(sqlite3* db, const MatterId& id, uint32_t version, cons
   for (const auto& recipient : recipients) {
     const auto payload = TRY(recipient_payload(id, version, key));
     const auto sealed = seal_to(recipient, payload.view());
-    TRY_VOID(store_wrap(db, id, version, "recipient", encode_public_key(recipient), as_bytes(sealed)));
+    TRY_VOID(store_wrap(db, id, version, "recipient", stored_public_key(recipient), as_bytes(sealed)));
   }
   return {};
 }
@@ -702,6 +736,145 @@ Result<void> store_wraps(sqlite3* db, const MatterId& id, uint32_t version, cons
 std::string matter_label(const Matter& matter)
 {
   return fmt::format("\"{}\"", matter.name);
+}
+
+// ---- authenticated records ------------------------------------------------------------------------
+//
+// A matter's record (its row, key versions, passphrase slot, every wrap and chain wrap) is bound by
+// HMAC-SHA-256 under a key derived (BLAKE2b, crypto_kdf) from the data key of its oldest version, which
+// only an unlocked matter yields. Each later version's key is also wrapped under the one before it (a
+// chain wrap), and unwrap() derives every version from the oldest through the chain: a version row,
+// recipient row or sealed box added by someone who cannot unlock the matter, or a version dropped, is
+// detected before any key is used or sealed.
+
+constexpr std::string_view chain_label = "complycli-chain-v1";
+constexpr std::string_view record_label = "complycli-keystore-record-v1";
+constexpr char record_kdf_context[crypto_kdf_CONTEXTBYTES + 1] = "cmplyrec";
+
+std::vector<uint8_t> chain_ad(const MatterId& id, uint32_t version)
+{
+  std::vector<uint8_t> ad(chain_label.begin(), chain_label.end());
+  ad.insert(ad.end(), id.begin(), id.end());
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    ad.push_back(static_cast<uint8_t>(version >> shift));
+  }
+  return ad;
+}
+
+bool has_table(sqlite3* db, const char* name)
+{
+  Statement row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
+  row.bind(1, std::string_view(name));
+  return row.step().value_or(false) && row.integer(0) == 1;
+}
+
+// The stored record MAC, if the matter has one (matters from before authenticated records have none).
+Result<std::optional<std::vector<uint8_t>>> stored_mac(sqlite3* db, const MatterId& id)
+{
+  if (!has_table(db, "records")) {
+    return std::nullopt;
+  }
+  Statement row(db, "SELECT mac FROM records WHERE matter_id = ?");
+  row.bind(1, id);
+  if (!TRY(row.step())) {
+    return std::nullopt;
+  }
+  return row.blob(0);
+}
+
+// The canonical bytes of everything stored about a matter, as the MAC sees them.
+Result<std::string> record_bytes(sqlite3* db, const MatterId& id)
+{
+  nlohmann::ordered_json record;
+  Statement matter(db, "SELECT name, created, shredded_at FROM matters WHERE id = ?");
+  matter.bind(1, id);
+  if (!TRY(matter.step())) {
+    return fail(Errc::internal, "no matter with id {}", util::to_hex(id));
+  }
+  record["id"] = util::to_hex(id);
+  record["name"] = matter.text(0);
+  record["created"] = matter.text(1);
+  record["shredded_at"] = matter.is_null(2) ? nlohmann::ordered_json() : nlohmann::ordered_json(matter.text(2));
+  auto& versions = record["versions"] = nlohmann::ordered_json::array();
+  Statement version_rows(db, "SELECT version, created FROM key_versions WHERE matter_id = ? ORDER BY version");
+  version_rows.bind(1, id);
+  while (TRY(version_rows.step())) {
+    versions.push_back({version_rows.integer(0), version_rows.text(1)});
+  }
+  Statement slot(db, "SELECT salt, opslimit, memlimit, nonce, verifier FROM passphrase_slots WHERE matter_id = ?");
+  slot.bind(1, id);
+  record["slot"] = nullptr;
+  if (TRY(slot.step())) {
+    record["slot"] = {util::to_hex(slot.blob(0)), slot.integer(1), slot.integer(2), util::to_hex(slot.blob(3)),
+                      util::to_hex(slot.blob(4))};
+  }
+  auto& wraps = record["wraps"] = nlohmann::ordered_json::array();
+  Statement wrap_rows(db, "SELECT version, kind, recipient, wrapped FROM wraps WHERE matter_id = ?"
+                          " ORDER BY version, kind, recipient");
+  wrap_rows.bind(1, id);
+  while (TRY(wrap_rows.step())) {
+    wraps.push_back({wrap_rows.integer(0), wrap_rows.text(1), wrap_rows.text(2), util::to_hex(wrap_rows.blob(3))});
+  }
+  auto& chain = record["chain"] = nlohmann::ordered_json::array();
+  Statement chain_rows(db, "SELECT version, wrapped FROM chain_wraps WHERE matter_id = ? ORDER BY version");
+  chain_rows.bind(1, id);
+  while (TRY(chain_rows.step())) {
+    chain.push_back({chain_rows.integer(0), util::to_hex(chain_rows.blob(1))});
+  }
+  return std::string(record_label) + "\n" + record.dump();
+}
+
+Result<SecretBytes> record_key(const SecretBytes& oldest_key)
+{
+  auto key = TRY(SecretBytes::allocate(crypto_auth_hmacsha256_KEYBYTES));
+  crypto_kdf_derive_from_key(key.data(), key.size(), 1, record_kdf_context, oldest_key.data());
+  return key;
+}
+
+std::unexpected<Error> record_modified(const Matter& matter)
+{
+  return fail_with_hint(Errc::auth_failed,
+                        "someone who could write the workspace changed it: restore .complycli/keystore.db from a "
+                        "backup",
+                        "keystore record of matter {} was modified", matter.name);
+}
+
+Result<bool> record_mac_matches(sqlite3* db, const MatterId& id, const SecretBytes& oldest_key,
+                                std::span<const uint8_t> mac)
+{
+  if (mac.size() != crypto_auth_hmacsha256_BYTES) {
+    return false;
+  }
+  const auto bytes = TRY(record_bytes(db, id));
+  const auto key = TRY(record_key(oldest_key));
+  return crypto_auth_hmacsha256_verify(mac.data(), reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                       key.data()) == 0;
+}
+
+// Write the chain wraps for `keys` (every version, oldest first) and the record MAC, inside the
+// caller's transaction, after every other change to the matter's rows.
+Result<void> seal_record(sqlite3* db, const MatterId& id, const std::vector<std::pair<uint32_t, SecretBytes>>& keys)
+{
+  if (keys.empty()) {
+    return fail(Errc::internal, "a matter record with no key version");
+  }
+  Statement drop(db, "DELETE FROM chain_wraps WHERE matter_id = ?");
+  drop.bind(1, id);
+  TRY_VOID(drop.run());
+  for (std::size_t i = 1; i < keys.size(); ++i) {
+    const auto& [version, key] = keys[i];
+    Statement insert(db, "INSERT INTO chain_wraps (matter_id, version, wrapped) VALUES (?, ?, ?)");
+    insert.bind(1, id).bind(2, static_cast<int64_t>(version))
+        .bind(3, aead_wrap(keys[i - 1].second, key.view(), chain_ad(id, version)));
+    TRY_VOID(insert.run());
+  }
+  const auto bytes = TRY(record_bytes(db, id));
+  const auto key = TRY(record_key(keys.front().second));
+  std::vector<uint8_t> mac(crypto_auth_hmacsha256_BYTES);
+  crypto_auth_hmacsha256(mac.data(), reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), key.data());
+  Statement insert(db, "INSERT OR REPLACE INTO records (matter_id, mac) VALUES (?, ?)");
+  insert.bind(1, id).bind(2, mac);
+  return insert.run();
 }
 
 } // namespace
@@ -740,6 +913,9 @@ Result<Matter> Keystore::create_matter(const std::string& name, const SecretByte
     TRY_VOID(store_slot(m_db, id, *slot));
   }
   TRY_VOID(store_wraps(m_db, id, 1, key, slot ? &slot->kek : nullptr, recipients));
+  std::vector<std::pair<uint32_t, SecretBytes>> keys;
+  keys.emplace_back(1, TRY(SecretBytes::copy_of(key.view())));
+  TRY_VOID(seal_record(m_db, id, keys));
   TRY_VOID(tx.commit());
   if (slot) {
     kek_cache().insert_or_assign({this, id}, std::move(slot->kek));
@@ -762,6 +938,10 @@ Result<const SecretBytes*> slot_kek(const void* owner, sqlite3* db, const Matter
     return fail(Errc::internal, "matter {} has no passphrase slot", matter_label(matter));
   }
   const KdfParams kdf{static_cast<uint64_t>(slot.integer(1)), static_cast<uint64_t>(slot.integer(2))};
+  if (auto costs = check_kdf_costs(kdf); !costs) {
+    return fail(Errc::auth_failed, "the passphrase slot of matter {} has {}", matter_label(matter),
+                costs.error().message);
+  }
   const auto passphrase = TRY(unlock.passphrase());
   auto kek = TRY(derive_kek(passphrase, slot.blob(0), kdf));
   const auto verifier = slot.blob(3);
@@ -788,10 +968,49 @@ Result<SecretBytes> Keystore::unwrap(const Matter& matter, uint32_t version, con
     return fail(Errc::auth_failed, "matter {} has no key version {} in this workspace", matter_label(matter),
                 version);
   }
+  const auto mac = TRY(stored_mac(m_db, matter.id));
+  if (!mac) {
+    return unwrap_stored(matter, version, unlock); // a matter from before authenticated records
+  }
+  // The oldest version through its own wraps; the record MAC under it; then the chain up to `version`.
+  const uint32_t oldest = matter.versions.front().version;
+  auto key = TRY(unwrap_stored(matter, oldest, unlock));
+  if (!TRY(record_mac_matches(m_db, matter.id, key, *mac))) {
+    return record_modified(matter);
+  }
+  for (const auto& step : matter.versions) {
+    if (step.version <= oldest || step.version > version) {
+      continue;
+    }
+    Statement chain(m_db, "SELECT wrapped FROM chain_wraps WHERE matter_id = ? AND version = ?");
+    chain.bind(1, matter.id).bind(2, static_cast<int64_t>(step.version));
+    if (!TRY(chain.step())) {
+      return record_modified(matter);
+    }
+    auto next = aead_unwrap(key, chain.blob(0), chain_ad(matter.id, step.version));
+    if (!next) {
+      return record_modified(matter);
+    }
+    key = std::move(*next);
+  }
+  return key;
+}
+
+Result<SecretBytes> Keystore::unwrap_stored(const Matter& matter, uint32_t version, const Unlock& unlock) const
+{
+  if (matter.shredded_at) {
+    return fail(Errc::auth_failed, "the keys of matter {} were destroyed on {} (matter shred)", matter_label(matter),
+                *matter.shredded_at);
+  }
+  if (std::none_of(matter.versions.begin(), matter.versions.end(),
+                   [&](const KeyVersion& v) { return v.version == version; })) {
+    return fail(Errc::auth_failed, "matter {} has no key version {} in this workspace", matter_label(matter),
+                version);
+  }
   std::vector<std::string> offered;
   for (const Identity* identity : unlock.identities) {
-    const auto recipient = encode_public_key(identity->public_key);
-    offered.push_back(recipient);
+    const auto recipient = stored_public_key(identity->public_key);
+    offered.push_back(encode_public_key(identity->public_key));
     Statement wrap(m_db, "SELECT wrapped FROM wraps WHERE matter_id = ? AND version = ? AND kind = 'recipient'"
                          " AND recipient = ?");
     wrap.bind(1, matter.id).bind(2, static_cast<int64_t>(version)).bind(3, recipient);
@@ -843,6 +1062,12 @@ Result<uint32_t> Keystore::rotate(const Matter& matter, const Unlock& unlock)
     }
     kek = TRY(slot_kek(this, m_db, matter, unlock));
   }
+  // Every version is unlocked first: that checks the record (so an added recipient row is found before
+  // anything is sealed to it), and the new key is chained to the newest one.
+  std::vector<std::pair<uint32_t, SecretBytes>> keys;
+  for (const auto& existing : matter.versions) {
+    keys.emplace_back(existing.version, TRY(unwrap(matter, existing.version, unlock)));
+  }
   std::vector<PublicKey> recipients;
   for (const auto& text : matter.recipients) {
     recipients.push_back(TRY(parse_public_key(text)));
@@ -853,6 +1078,8 @@ Result<uint32_t> Keystore::rotate(const Matter& matter, const Unlock& unlock)
   TRY_VOID(tx.begin());
   TRY_VOID(store_version(m_db, matter.id, version, util::now_rfc3339()));
   TRY_VOID(store_wraps(m_db, matter.id, version, key, kek, recipients));
+  keys.emplace_back(version, TRY(SecretBytes::copy_of(key.view())));
+  TRY_VOID(seal_record(m_db, matter.id, keys));
   TRY_VOID(tx.commit());
   return version;
 }
@@ -893,6 +1120,30 @@ Result<void> Keystore::rewrap(const Matter& matter, const Unlock& unlock, const 
   if (change.remove_passphrase && !matter.passphrase) {
     return fail(Errc::usage, "matter {} has no passphrase to remove", matter_label(matter));
   }
+  if (!passphrase_after && matter.passphrase) {
+    // The passphrase goes and no new one comes: one of the recipients that remain must be shown to
+    // unlock the matter, by its identity, so that a mistyped or foreign key cannot lock everyone out.
+    const Identity* proof = nullptr;
+    for (const Identity* identity : unlock.identities) {
+      if (std::find(recipients.begin(), recipients.end(), encode_public_key(identity->public_key)) !=
+          recipients.end()) {
+        proof = identity;
+        break;
+      }
+    }
+    if (proof == nullptr) {
+      return fail_with_hint(Errc::usage, "pass --identity FILE of a recipient that stays (added or kept)",
+                            "removing the passphrase of matter {} needs proof that a remaining recipient can "
+                            "unlock it", matter_label(matter));
+    }
+    const bool added_now = std::any_of(added.begin(), added.end(),
+                                       [&](const PublicKey& key) { return key == proof->public_key; });
+    if (!added_now) {
+      for (const auto& version : matter.versions) {
+        TRY(unwrap(matter, version.version, Unlock{{proof}, {}}));
+      }
+    }
+  }
 
   std::vector<std::pair<uint32_t, SecretBytes>> keys;
   for (const auto& version : matter.versions) {
@@ -919,12 +1170,13 @@ Result<void> Keystore::rewrap(const Matter& matter, const Unlock& unlock, const 
   }
   for (const auto& key : change.remove_recipients) {
     Statement drop(m_db, "DELETE FROM wraps WHERE matter_id = ? AND kind = 'recipient' AND recipient = ?");
-    drop.bind(1, matter.id).bind(2, encode_public_key(key));
+    drop.bind(1, matter.id).bind(2, stored_public_key(key));
     TRY_VOID(drop.run());
   }
   for (const auto& [version, key] : keys) {
     TRY_VOID(store_wraps(m_db, matter.id, version, key, slot ? &slot->kek : nullptr, added));
   }
+  TRY_VOID(seal_record(m_db, matter.id, keys));
   TRY_VOID(tx.commit());
   kek_cache().erase({this, matter.id});
   if (slot) {
@@ -944,7 +1196,8 @@ Result<void> Keystore::shred(const Matter& matter)
     Transaction tx(m_db);
     TRY_VOID(tx.begin());
     for (const char* sql : {"DELETE FROM wraps WHERE matter_id = ?", "DELETE FROM passphrase_slots WHERE matter_id = ?",
-                            "DELETE FROM key_versions WHERE matter_id = ?"}) {
+                            "DELETE FROM key_versions WHERE matter_id = ?", "DELETE FROM chain_wraps WHERE matter_id = ?",
+                            "DELETE FROM records WHERE matter_id = ?"}) {
       Statement drop(m_db, sql);
       drop.bind(1, matter.id);
       TRY_VOID(drop.run());
@@ -1020,6 +1273,12 @@ Result<Matter> Keystore::import_matter(const MatterExport& exported, const Ident
     TRY_VOID(store_wraps(m_db, exported.id, entry->version, key, slot ? &slot->kek : nullptr,
                          {identity.public_key}));
   }
+  std::vector<std::pair<uint32_t, SecretBytes>> sealed;
+  for (const auto& [entry, key] : keys) {
+    sealed.emplace_back(entry->version, TRY(SecretBytes::copy_of(key.view())));
+  }
+  std::sort(sealed.begin(), sealed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  TRY_VOID(seal_record(m_db, exported.id, sealed));
   TRY_VOID(tx.commit());
   return find(exported.name);
 }

@@ -38,8 +38,15 @@ struct KdfParams {
 };
 
 // The cost for new passphrase slots: libsodium's MODERATE limits, unless COMPLYCLI_KDF_PROFILE names
-// `interactive` (for tests and scripts: weaker), `moderate` or `sensitive`. Errc::usage for other values.
+// `interactive` (for tests only: weaker, needs COMPLYCLI_TEST_WEAK_KDF=1), `moderate` or `sensitive`.
+// Errc::usage for other values.
+// The profile must pass check_kdf_costs.
 Result<KdfParams> kdf_params_for_new_slots();
+// Argon2id costs are at most libsodium's SENSITIVE limits (a cap against a keystore that would make
+// every unlock take minutes or gigabytes) and at least its MODERATE ones (a floor against slots that
+// can be brute-forced), unless COMPLYCLI_TEST_WEAK_KDF=1 (tests only). Checked for new slots and for
+// the costs stored with a slot before they are used. Errc::usage otherwise.
+Result<void> check_kdf_costs(const KdfParams& kdf);
 KdfParams kdf_params(std::string_view profile_name); // "interactive", "moderate" or "sensitive"
 
 struct KeyVersion {
@@ -124,9 +131,13 @@ public:
 
   // The data key of `version`. Errc::auth_failed for a wrong passphrase, a shredded matter (the
   // message says when), a missing version, or when no offered identity or passphrase opens a wrap.
+  // For a matter with an authenticated record: the oldest version is unwrapped, the record's MAC
+  // checked under it, and `version` reached through the chain wraps; any mismatch is Errc::auth_failed
+  // "keystore record of matter M was modified".
   Result<crypto::SecretBytes> unwrap(const Matter& matter, uint32_t version, const Unlock& unlock) const;
 
-  // Add a key version wrapped like the newest one (needs the passphrase only if there is a slot).
+  // Add a key version wrapped like the newest one and chained to it. Every version is unlocked (and the
+  // record checked) first, so the passphrase or a recipient's identity is needed.
   Result<uint32_t> rotate(const Matter& matter, const Unlock& unlock);
 
   // Change the unlock paths without touching any encrypted file. Refuses (Errc::usage) to leave no path.
@@ -148,6 +159,8 @@ public:
 
 private:
   explicit Keystore(sqlite3* db, std::filesystem::path path);
+  // `version`'s key through its own wraps, without checking the record.
+  Result<crypto::SecretBytes> unwrap_stored(const Matter& matter, uint32_t version, const Unlock& unlock) const;
   Result<void> exec(const char* sql) const;
   // Errc::internal for a change to a keystore opened read-only.
   Result<void> check_read_write(std::string_view what) const;

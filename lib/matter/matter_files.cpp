@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <thread>
 #include <vector>
@@ -200,6 +201,10 @@ Result<FileReport> encrypt_file(const std::string& input, const std::string& out
   if (remove_source == RemoveSource::yes && (input == "-" || output == "-")) {
     return fail(Errc::usage, "--remove-source needs a file input and a file output");
   }
+  if (remove_source == RemoveSource::yes && util::writes_in_place(output)) {
+    return fail(Errc::usage, "--remove-source needs a regular output file: {} cannot be read back to check it",
+                output);
+  }
   FileReport report;
   report.matter = matter.name;
   report.header.matter_id = matter.id;
@@ -262,6 +267,11 @@ Result<FileReport> decrypt_file(const std::string& input, const std::string& out
 
 Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, const crypto::ProgressFn& progress)
 {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    return fail(Errc::usage, "{} is not a regular file: reencrypt replaces files in place", path);
+  }
   auto in = TRY(open_input(path));
   FileReport report;
   const auto old_header = TRY(crypto::read_header(in.get()));
@@ -273,7 +283,12 @@ Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, con
   if (matter.shredded_at) {
     TRY(keyring.key(matter, old_header.key_version)); // the "destroyed on" error
   }
-  if (old_header.key_version >= matter.newest_version()) {
+  if (old_header.key_version > matter.newest_version()) {
+    // A header is only authenticated by its key: a version this keystore does not hold is not believed.
+    return fail(Errc::auth_failed, "{}: matter {} has no key version {} in this workspace", path, matter.name,
+                old_header.key_version);
+  }
+  if (old_header.key_version == matter.newest_version()) {
     report.unchanged = true;
     return report;
   }

@@ -3,9 +3,12 @@
 #include "util/cleanup.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -79,13 +82,94 @@ std::string proc_fd_path(int fd)
   return "/proc/self/fd/" + std::to_string(fd);
 }
 
+bool is_special(mode_t mode)
+{
+  return S_ISCHR(mode) || S_ISFIFO(mode) || S_ISSOCK(mode);
+}
+
+const char* kind_of(mode_t mode)
+{
+  if (S_ISDIR(mode)) {
+    return "a folder";
+  }
+  if (S_ISBLK(mode)) {
+    return "a block device";
+  }
+  if (S_ISLNK(mode)) {
+    return "a symbolic link";
+  }
+  return "not a regular file";
+}
+
+// Connect to the Unix stream socket at `target`, to write to it like a FIFO.
+Result<int> connect_socket(const fs::path& target)
+{
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string path = target.string();
+  if (path.size() >= sizeof address.sun_path) {
+    return fail(Errc::io, "cannot write to the socket {}: its path is too long", path);
+  }
+  std::copy(path.begin(), path.end(), address.sun_path);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return fail(Errc::io, "cannot write to the socket {}: {}", path, std::strerror(errno));
+  }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    return fail(Errc::io, "cannot write to the socket {}: {}", path, std::strerror(saved));
+  }
+  return fd;
+}
+
+// Open an existing device, FIFO or socket for writing, without creating or truncating anything.
+// nullopt if what is there now is a regular file after all (it changed since the caller looked).
+Result<std::optional<int>> open_in_place(const fs::path& target, mode_t mode)
+{
+  int fd = -1;
+  if (S_ISSOCK(mode)) {
+    fd = TRY(connect_socket(target));
+  } else {
+    fd = ::open(target.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+      return fail(Errc::io, "cannot open {}: {}", target.string(), std::strerror(errno));
+    }
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !is_special(st.st_mode)) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  return fd;
+}
+
 } // namespace
+
+bool writes_in_place(const fs::path& target)
+{
+  struct stat st {};
+  return ::stat(target.c_str(), &st) == 0 && is_special(st.st_mode);
+}
 
 Result<AtomicFile> AtomicFile::create(const fs::path& target, Overwrite overwrite, mode_t mode)
 {
-  std::error_code ec;
-  if (overwrite == Overwrite::no && fs::symlink_status(target, ec).type() != fs::file_type::not_found) {
-    return fail_with_hint(Errc::io, "use --force to replace it", "{} already exists", target.string());
+  struct stat link {};
+  if (::lstat(target.c_str(), &link) == 0) {
+    struct stat st {};
+    if (::stat(target.c_str(), &st) == 0 && is_special(st.st_mode)) {
+      if (const auto fd = TRY(open_in_place(target, st.st_mode))) {
+        return AtomicFile(target, fs::path(), *fd, overwrite, Naming::in_place);
+      }
+      return fail(Errc::io, "{} changed while it was being opened", target.string());
+    }
+    if (overwrite == Overwrite::no) {
+      return fail_with_hint(Errc::io, "use --force to replace it", "{} already exists", target.string());
+    }
+    if (!S_ISREG(link.st_mode)) {
+      return fail_with_hint(Errc::io, "--force only replaces regular files", "{} is {}: it is not replaced",
+                            target.string(), kind_of(link.st_mode));
+    }
   }
   const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   if (const auto unnamed = TRY(open_unnamed(folder, target, mode))) {
@@ -157,6 +241,13 @@ Result<void> AtomicFile::commit()
   if (m_committed || m_fd < 0) {
     return fail(Errc::internal, "{} was already committed", m_target.string());
   }
+  if (m_naming == Naming::in_place) {
+    m_committed = true;
+    if (::close(std::exchange(m_fd, -1)) != 0) {
+      return fail(Errc::io, "cannot close {}: {}", m_target.string(), std::strerror(errno));
+    }
+    return {};
+  }
   if (::fsync(m_fd) != 0) {
     return fail(Errc::io, "cannot sync {}: {}", m_target.string(), std::strerror(errno));
   }
@@ -212,6 +303,12 @@ Result<void> AtomicFile::link_unnamed()
 Result<void> AtomicFile::move_into_place(const std::string& from)
 {
   if (m_overwrite == Overwrite::yes) {
+    // A device, FIFO, folder or link may have appeared at the target since create(): never replace it.
+    struct stat link {};
+    if (::lstat(m_target.c_str(), &link) == 0 && !S_ISREG(link.st_mode)) {
+      return fail_with_hint(Errc::io, "--force only replaces regular files", "{} is {}: it is not replaced",
+                            m_target.string(), kind_of(link.st_mode));
+    }
     if (::rename(from.c_str(), m_target.c_str()) != 0) {
       return fail(Errc::io, "cannot rename {} to {}: {}", from, m_target.string(), std::strerror(errno));
     }

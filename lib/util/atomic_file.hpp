@@ -6,6 +6,12 @@
 // leaves nothing behind (but for one window when replacing a file: see commit() in atomic_file.cpp);
 // elsewhere it is a hidden `.NAME.tmp-XXXXXX` file. Destroying an uncommitted
 // AtomicFile removes the temporary file, and so does an interrupt (see util/cleanup.hpp).
+//
+// Output paths that are not regular files: a character device (`-o /dev/null`), a FIFO or a Unix
+// socket that already exists is written in place, with or without Overwrite::yes: no temporary file,
+// no rename, no fsync. Overwrite::yes only ever replaces a regular file; any other existing path (a
+// folder, a block device, a symbolic link to anything but a device, FIFO or socket) is refused, so that
+// `--force -o /dev/null` can never turn the device node into a regular file.
 
 #include "core/error.hpp"
 
@@ -43,12 +49,15 @@ public:
   void discard() noexcept;
 
   const std::filesystem::path& target() const { return m_target; }
-  // A path that opens the temporary file (/proc/self/fd/N for an unnamed one), until commit.
+  // True when the target is a device, FIFO or socket written in place (there is no temporary file).
+  bool in_place() const { return m_naming == Naming::in_place; }
+  // A path that opens the temporary file (/proc/self/fd/N for an unnamed one), until commit. Empty
+  // when in_place().
   const std::filesystem::path& temporary_path() const { return m_temporary; }
   int fd() const { return m_fd; }
 
 private:
-  enum class Naming { unnamed, named };
+  enum class Naming { unnamed, named, in_place };
   AtomicFile(std::filesystem::path target, std::filesystem::path temporary, int fd, Overwrite overwrite,
              Naming naming);
   Result<void> link_unnamed();
@@ -62,5 +71,9 @@ private:
   Naming m_naming;
   bool m_committed = false;
 };
+
+// True if `target` exists and is a character device, FIFO or socket (following symbolic links): the
+// kind of output that AtomicFile writes in place, and that therefore cannot be read back or verified.
+bool writes_in_place(const std::filesystem::path& target);
 
 } // namespace complycli::util

@@ -385,6 +385,7 @@ class Runner:
             "NO_COLOR": "1",
             "COMPLYCLI_ACTOR": "corpus",
             "COMPLYCLI_KDF_PROFILE": "interactive",
+            "COMPLYCLI_TEST_WEAK_KDF": "1",
             "COMPLYCLI_PASSPHRASE": "corpus passphrase",
             "SOURCE_DATE_EPOCH": "1780000000",
         }

@@ -50,6 +50,8 @@ class Runner:
             "SRC": source,
             "EXAMPLES": os.path.join(source, "examples"),
             "COMPLYCLI": binary,
+            # Scripts may use COMPLYCLI_KDF_PROFILE=interactive: below the Argon2id floor, for tests only.
+            "COMPLYCLI_TEST_WEAK_KDF": "1",
         }
         for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR", "COMPLYCLI_SIGN_FIXTURE"):
             if name in os.environ:

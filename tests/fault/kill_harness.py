@@ -108,7 +108,7 @@ class Harness:
         self.env = dict(os.environ)
         for name in ("COMPLYCLI_HOME", "COMPLYCLI_PASSPHRASE", "COMPLYCLI_KEY_FILE", "NO_COLOR"):
             self.env.pop(name, None)
-        self.env.update(HOME=self.work, COMPLYCLI_ACTOR="fault", COMPLYCLI_KDF_PROFILE="interactive",
+        self.env.update(HOME=self.work, COMPLYCLI_ACTOR="fault", COMPLYCLI_KDF_PROFILE="interactive", COMPLYCLI_TEST_WEAK_KDF="1",
                         NO_COLOR="1")
         self.project = os.path.join(self.work, "project")
         self.workspace = os.path.join(self.project, ".complycli")

@@ -61,7 +61,7 @@ class Setup:
         self.env = dict(os.environ)
         for name in ("COMPLYCLI_HOME", "COMPLYCLI_PASSPHRASE", "COMPLYCLI_KEY_FILE"):
             self.env.pop(name, None)
-        self.env.update(HOME=work, COMPLYCLI_ACTOR="fault", COMPLYCLI_KDF_PROFILE="interactive", NO_COLOR="1")
+        self.env.update(HOME=work, COMPLYCLI_ACTOR="fault", COMPLYCLI_KDF_PROFILE="interactive", COMPLYCLI_TEST_WEAK_KDF="1", NO_COLOR="1")
         self.project = os.path.join(work, "project")
         os.makedirs(self.project)
         self.identity = os.path.join(work, "id.key")

@@ -4,6 +4,10 @@
 #include <sodium.h>
 
 #include <csignal>
+#include <cstdlib>
+
+// Tests create passphrase slots with the INTERACTIVE Argon2id costs, below the floor (keystore.hpp).
+static const int weak_kdf_allowed = ::setenv("COMPLYCLI_TEST_WEAK_KDF", "1", 1);
 
 // libsodium must be initialised before any test uses it.
 static const int sodium_ready = sodium_init();
