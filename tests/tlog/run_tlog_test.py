@@ -79,6 +79,10 @@ def main():
                 proofs += 1
                 if seq == n // 2 + 1 and n > 1:
                     # negative cases on one proof per size
+                    # the path itself does not prove the leaf at another index
+                    path = [tv.base64.b64decode(x) for x in text.split("\n\n")[0].split("\n")[2:]]
+                    check(not tv.verify_inclusion(leaves[seq - 1], seq % n, n, path, roots[n]),
+                          f"proof {seq}/{n}: verified at index {seq % n}")
                     edited = dict(entries[seq], actor="mallory")
                     for what, proof_text, entry, key in [
                             ("edited leaf", text, edited, vkey),
