@@ -20,6 +20,10 @@ struct Sources {
   std::vector<std::string> urls;                 // https://HOST[:PORT] to probe live
   std::string today;                             // YYYY-MM-DD: what age checks compare against
   std::string generated;                         // RFC 3339 time of the run
+  // --root DIR: the server's file system (a copy of /etc, an unpacked image, / for the live host).
+  // Absolute paths in includes are looked up inside it; without it they are looked up only in the
+  // walked tree, never on this machine. With no `paths`, its conventional entry points are walked.
+  std::optional<std::filesystem::path> root;
 };
 
 struct ProfileRef {
