@@ -184,12 +184,6 @@ Kind sniff_conf(const std::string& text)
   return nginx ? Kind::nginx : sshd ? Kind::sshd : postgres ? Kind::postgres : Kind::none;
 }
 
-bool starts_with_http_status(const std::string& text)
-{
-  static const std::regex status(R"(^HTTP/[0-9.]+ [0-9]{3})");
-  return text.rfind("HTTP/", 0) == 0 && std::regex_search(text.substr(0, 64), status);
-}
-
 
 // A name a server's configuration (or a copy of one) has.
 bool looks_like_server_config(const std::string& name)
@@ -398,7 +392,7 @@ Result<Evidence> collect(const Sources& sources)
       if (!profile_canonical.empty() && canonical_text(file) == profile_canonical) {
         continue;
       }
-      const auto text = TRY(read_text(state, file, "document"));
+      const auto text = TRY(ext == ".json" ? read_json_text(state, file, "document") : read_text(state, file, "document"));
       if (!text) {
         continue;
       }
@@ -448,7 +442,7 @@ Result<Evidence> collect(const Sources& sources)
     if (!text) {
       continue;
     }
-    if (starts_with_http_status(*text)) {
+    if (looks_like_http_response(*text)) {
       TRY_VOID(load_headers(state, file, *text));
     } else if ((ext == ".pem" || ext == ".crt" || ext == ".cer") && text->find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
       TRY_VOID(load_certificates(state, file, *text));

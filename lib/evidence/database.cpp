@@ -1,4 +1,5 @@
 #include "evidence/database.hpp"
+#include "evidence/http_rules.hpp"
 
 #include "util/utf8.hpp"
 
@@ -47,6 +48,7 @@ CREATE TABLE tls_certificates (resource TEXT, subject TEXT, not_after TEXT, days
 
 CREATE TABLE terraform_resources (address TEXT, mode TEXT, type TEXT, name TEXT, module TEXT,
   provider TEXT, attrs TEXT, file TEXT, line INTEGER);
+CREATE TABLE terraform_references (address TEXT, attribute TEXT, target TEXT, unknown INTEGER, file TEXT);
 
 CREATE TABLE profiles (file TEXT, legal_name TEXT);
 CREATE TABLE profile (path TEXT, value TEXT, type TEXT, file TEXT, line INTEGER);
@@ -179,6 +181,7 @@ Result<Database> Database::open()
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
   sqlite3_create_function(raw, "regexp", 2, flags, nullptr, sql_regexp, nullptr, nullptr);
   sqlite3_create_function(raw, "regex_extract", 2, flags, nullptr, sql_regex_extract, nullptr, nullptr);
+  TRY_VOID(register_http_functions(raw));
   TRY_VOID(db.exec(schema_sql));
   return db;
 }

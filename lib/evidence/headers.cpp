@@ -1,5 +1,7 @@
-// Saved HTTP response headers (`curl -sD FILE` or `curl -sI`): the last response in the file (after
-// redirects and 100 Continue) becomes one endpoint with its headers.
+// Saved HTTP response headers (`curl -sD FILE`, `curl -sI`, `curl -si` with the body, or `curl -v`
+// output with its `* `, `> ` and `< ` lines): the last response in the file (after redirects and
+// 100 Continue) becomes one endpoint with its headers. Each header line is one row; the checks join
+// the lines of one header as browsers do (docs/checks.md, evidence/http_rules.hpp).
 
 #include "evidence/loaders.hpp"
 
@@ -46,7 +48,69 @@ std::string excerpt(const std::string& line)
   return line.size() <= 80 ? line : line.substr(0, 80) + fmt::format("... ({} bytes)", line.size());
 }
 
+// curl -v writes its own notes (`* `), the request (`> `) and the response (`< `), one per line; the
+// body, if any, follows unmarked. Whether `text` is such output: its first line is one of curl's.
+bool is_curl_verbose(std::string_view text)
+{
+  const auto end = text.find('\n');
+  const auto first = text.substr(0, end);
+  return !first.empty() && (first[0] == '*' || first[0] == '>' || first[0] == '<') &&
+         (first.size() == 1 || first[1] == ' ' || first[1] == '\r');
+}
+
+// The response lines of curl -v output, with the `< ` mark removed (a bare `<` is the blank line that
+// ends the headers); every other line becomes empty, so that line numbers stay those of the file.
+std::string response_lines(const std::string& text)
+{
+  std::string out;
+  out.reserve(text.size());
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    std::string_view line(text.data() + start, end - start);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.rfind("< ", 0) == 0) {
+      out.append(line.substr(2));
+    } else if (line == "<") {
+      // the end of the headers: stays an empty line
+    } else if (!line.empty() && (line[0] == '*' || line[0] == '>' || line[0] == '{' || line[0] == '}')) {
+      // curl's notes, the request and data markers
+    } else if (!line.empty()) {
+      out.append(" "); // a body line: not a header, not a status line
+    }
+    out.push_back('\n');
+    start = end + 1;
+  }
+  return out;
+}
+
 } // namespace
+
+bool looks_like_http_response(const std::string& text)
+{
+  // The line that starts at `pos`, without its line end.
+  const auto line_at = [&text](std::size_t pos) {
+    std::string_view line(text.data() + pos, std::min<std::size_t>(text.size() - pos, 512));
+    line = line.substr(0, line.find('\n'));
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    return line;
+  };
+  if (status_of(line_at(0)) != 0) {
+    return true;
+  }
+  if (!is_curl_verbose(text)) {
+    return false;
+  }
+  const auto response = text.find("\n< HTTP/");
+  return response != std::string::npos && status_of(line_at(response + 3)) != 0;
+}
 
 Result<void> load_headers(LoadState& state, const fs::path& file, const std::string& text)
 {
@@ -62,7 +126,7 @@ Result<void> load_headers(LoadState& state, const fs::path& file, const std::str
   int status = 0;
   int status_line_number = 0;
   std::vector<Header> headers;
-  std::istringstream in(text);
+  std::istringstream in(is_curl_verbose(text) ? response_lines(text) : text);
   std::string line;
   int number = 0;
   bool in_headers = false;
@@ -78,12 +142,12 @@ Result<void> load_headers(LoadState& state, const fs::path& file, const std::str
       in_headers = true;
       continue;
     }
-    if (line.empty()) {
+    if (line.empty() || line == " ") {
       in_headers = false;
       continue;
     }
     if (!in_headers) {
-      break; // a body follows the headers; it is not evidence
+      continue; // a body (curl -i) follows the headers; it is not evidence, but another response may follow it
     }
     const auto colon = line.find(':');
     if (colon == std::string::npos || colon == 0) {

@@ -37,6 +37,11 @@ Result<void> add_error(LoadState& state, const std::string& file, int line, cons
 Result<std::optional<std::string>> read_text(LoadState& state, const std::filesystem::path& file,
                                              const std::string& kind);
 
+// Read a JSON input: like read_text, but UTF-16 with a byte-order mark (Windows PowerShell's `>`) is
+// converted to UTF-8 and a UTF-8 byte-order mark is dropped.
+Result<std::optional<std::string>> read_json_text(LoadState& state, const std::filesystem::path& file,
+                                                  const std::string& kind);
+
 // Record a loaded input.
 Result<void> add_input(LoadState& state, const std::string& file, const std::string& kind);
 
@@ -51,6 +56,9 @@ Result<void> load_sshd(LoadState& state, const std::vector<std::filesystem::path
 Result<void> load_postgres(LoadState& state, const std::vector<std::filesystem::path>& candidates);
 Result<void> load_pg_hba(LoadState& state, const std::vector<std::filesystem::path>& candidates);
 Result<void> load_headers(LoadState& state, const std::filesystem::path& file, const std::string& text);
+// Whether `text` is a saved HTTP response: a status line first (curl -D, -I, -i), or curl -v output
+// with a `< HTTP/...` response line.
+bool looks_like_http_response(const std::string& text);
 // Terraform plan or state JSON (`terraform show -json`), already parsed.
 Result<void> load_terraform(LoadState& state, const std::filesystem::path& file, const std::string& text,
                             const nlohmann::json& plan);

@@ -1,0 +1,3 @@
+server {
+    server_name no-listens.com;
+}
