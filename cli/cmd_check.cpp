@@ -33,6 +33,7 @@ struct EvidenceOptions {
   std::string profile;
   std::vector<std::string> urls;
   std::string date;
+  std::string root;
 };
 
 struct CheckOptions {
@@ -56,6 +57,10 @@ void add_evidence_options(CLI::App* sub, EvidenceOptions& options)
   sub->add_option("--profile", options.profile, "The company profile (default: the workspace's, if any)");
   sub->add_option("--url", options.urls, "Probe https://HOST[:PORT] live (TLS versions, cipher, certificate, headers)");
   sub->add_option("--date", options.date, "Today's date for age checks, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else the clock)");
+  sub->add_option("--root", options.root,
+                  "The server's file system (a copied /etc tree, an unpacked image; / for this host): absolute include "
+                  "paths are read inside it. Without it they are read only from the tree being checked, never from "
+                  "this machine. With no PATH, its etc/nginx, etc/apache2, etc/httpd, etc/ssh, etc/postgresql");
 }
 
 Result<evidence::Evidence> gather(const EvidenceOptions& options, const Context& ctx, const std::string& today)
@@ -66,6 +71,13 @@ Result<evidence::Evidence> gather(const EvidenceOptions& options, const Context&
   }
   sources.urls = options.urls;
   sources.today = today;
+  if (!options.root.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(options.root, ec)) {
+      return fail(Errc::usage, "--root {}: not a folder", options.root);
+    }
+    sources.root = fs::path(options.root).lexically_normal();
+  }
   sources.generated = util::now_rfc3339();
   if (!options.profile.empty()) {
     sources.profile = options.profile;
@@ -86,7 +98,7 @@ Result<evidence::Evidence> gather(const EvidenceOptions& options, const Context&
       sources.audit_key = workspace->log_key_path();
     }
   }
-  if (sources.paths.empty() && sources.urls.empty() && !sources.profile) {
+  if (sources.paths.empty() && sources.urls.empty() && !sources.profile && !sources.root) {
     return fail_with_hint(Errc::usage, "try `complycli check examples/northwind-legal`",
                           "nothing to check: give a PATH, --url or --profile");
   }
@@ -413,7 +425,7 @@ Result<void> run_controls(const ControlsOptions& options, const Context& ctx)
       if (evaluated) {
         const auto s = status[c->id];
         pass += s == checks::Status::pass ? 1 : 0;
-        failed += s == checks::Status::fail || s == checks::Status::error ? 1 : 0;
+        failed += s == checks::Status::fail || s == checks::Status::error || s == checks::Status::unknown ? 1 : 0;
         skipped += s == checks::Status::skip ? 1 : 0;
       }
     }
@@ -510,7 +522,8 @@ void register_check(CLI::App& app, Context& ctx)
               "Example:\n  complycli check examples/northwind-legal --fail-on critical\n"
               "  complycli check configs/ --format sarif -o complycli.sarif --date 2026-11-25\n"
               "  complycli check configs/ --format html -o report.html\n"
-              "  complycli check configs/ --baseline main-results.json --fail-on-new --format sarif -o new.sarif");
+              "  complycli check configs/ --baseline main-results.json --fail-on-new --format sarif -o new.sarif\n"
+              "  complycli check --root server-etc-copy/   # a copy of a server's /, read as that server reads it");
   sub->callback([options, &ctx] { ctx.outcome = run_check(*options, ctx); });
 
   auto list_options = std::make_shared<ListOptions>();

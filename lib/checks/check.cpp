@@ -33,6 +33,7 @@ const char* to_string(Status status)
   case Status::fail: return "fail";
   case Status::skip: return "skip";
   case Status::error: return "error";
+  case Status::unknown: return "unknown";
   }
   return "error";
 }
@@ -49,7 +50,7 @@ std::optional<Severity> parse_severity(std::string_view text)
 
 std::optional<Status> parse_status(std::string_view text)
 {
-  for (auto s : {Status::pass, Status::fail, Status::skip, Status::error}) {
+  for (auto s : {Status::pass, Status::fail, Status::skip, Status::error, Status::unknown}) {
     if (text == to_string(s)) {
       return s;
     }

@@ -16,7 +16,7 @@
 namespace complycli::checks {
 
 enum class Severity { low, medium, high, critical };
-enum class Status { pass, fail, skip, error };
+enum class Status { pass, fail, skip, error, unknown }; // unknown: the deciding setting may be in an unread include
 
 const char* to_string(Severity severity);
 const char* to_string(Status status);

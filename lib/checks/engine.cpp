@@ -16,7 +16,7 @@ namespace complycli::checks {
 
 void aggregate(CheckResult& result)
 {
-  bool any_fail = false, any_error = false, any_pass = false;
+  bool any_fail = false, any_error = false, any_unknown = false, any_pass = false;
   result.waived = 0;
   for (const auto& f : result.findings) {
     if (f.waived) {
@@ -25,9 +25,14 @@ void aggregate(CheckResult& result)
     }
     any_fail |= f.status == Status::fail;
     any_error |= f.status == Status::error;
+    any_unknown |= f.status == Status::unknown;
     any_pass |= f.status == Status::pass;
   }
-  result.status = any_fail ? Status::fail : any_error ? Status::error : any_pass ? Status::pass : Status::skip;
+  result.status = any_fail      ? Status::fail
+                  : any_error   ? Status::error
+                  : any_unknown ? Status::unknown
+                  : any_pass    ? Status::pass
+                                : Status::skip;
 }
 
 std::vector<CheckResult> evaluate(const std::vector<Check>& checks, const evidence::Database& db)
@@ -61,7 +66,7 @@ std::vector<CheckResult> evaluate(const std::vector<Check>& checks, const eviden
           f.status = *s;
         } else {
           f.status = Status::error;
-          f.reason = fmt::format("the query returned status \"{}\" (not pass, fail, skip or error)", status_text);
+          f.reason = fmt::format("the query returned status \"{}\" (not pass, fail, skip, error or unknown)", status_text);
         }
         result.findings.push_back(std::move(f));
       }
@@ -153,7 +158,7 @@ std::vector<WaiverProblem> apply_waivers(std::vector<CheckResult>& results, cons
   for (auto& result : results) {
     evaluated.insert(result.check.id);
     for (auto& finding : result.findings) {
-      if (finding.status != Status::fail && finding.status != Status::error) {
+      if (finding.status != Status::fail && finding.status != Status::error && finding.status != Status::unknown) {
         continue;
       }
       for (std::size_t i = 0; i < waivers.active.size(); ++i) {
@@ -183,7 +188,7 @@ std::size_t gate(Report& report)
   std::size_t count = 0;
   for (auto& result : report.results) {
     for (auto& f : result.findings) {
-      f.gating = !f.waived && (f.status == Status::fail || f.status == Status::error) &&
+      f.gating = !f.waived && (f.status == Status::fail || f.status == Status::error || f.status == Status::unknown) &&
                  static_cast<int>(result.check.severity) >= static_cast<int>(report.fail_on);
       count += f.gating ? 1 : 0;
     }
@@ -200,6 +205,7 @@ Summary summarise(const Report& report)
     case Status::fail: ++s.fail; break;
     case Status::skip: ++s.skip; break;
     case Status::error: ++s.error; break;
+    case Status::unknown: ++s.unknown; break;
     }
     s.waived += r.waived;
     for (const auto& f : r.findings) {
@@ -264,7 +270,7 @@ nlohmann::ordered_json to_json(const Report& report)
   out["waiver_problems"] = problems;
   const auto s = summarise(report);
   out["summary"] = {{"pass", s.pass}, {"fail", s.fail}, {"skip", s.skip}, {"error", s.error},
-                    {"waived", s.waived}, {"gating", s.gating}};
+                    {"unknown", s.unknown}, {"waived", s.waived}, {"gating", s.gating}};
   return out;
 }
 

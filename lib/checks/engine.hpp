@@ -30,13 +30,13 @@ struct Finding {
 
 struct CheckResult {
   Check check;
-  Status status = Status::skip; // aggregate: fail > error > pass > skip; waived findings do not fail
+  Status status = Status::skip; // aggregate: fail > error > unknown > pass > skip; waived findings do not fail
   std::vector<Finding> findings;
   std::size_t waived = 0;
 };
 
 // Run every check's query. A check that returns no rows is skipped ("no evidence"); a query that
-// fails at run time, or returns a status that is not pass|fail|skip|error, yields an error finding.
+// fails at run time, or returns a status that is not pass|fail|skip|error|unknown, yields an error finding.
 std::vector<CheckResult> evaluate(const std::vector<Check>& checks, const evidence::Database& db);
 
 // Recompute a result's aggregate status from its findings.
@@ -72,7 +72,7 @@ Result<Waivers> load_waivers(const std::filesystem::path& file, const std::strin
 // The same for text already in memory; `file` names it in messages.
 Result<Waivers> parse_waivers(const std::string& text, const std::string& file, const std::string& today);
 
-// Mark failing and erroring findings that an active waiver covers as waived, and re-aggregate.
+// Mark failing, erroring and unknown findings that an active waiver covers as waived, and re-aggregate.
 // Returns the active waivers for checks in `results` that matched no finding (stale waivers).
 std::vector<WaiverProblem> apply_waivers(std::vector<CheckResult>& results, const Waivers& waivers);
 
@@ -101,12 +101,12 @@ struct Report {
   std::vector<FixedFinding> fixed; // the baseline's failing findings this run no longer has
 };
 
-// Mark findings that gate: status fail or error, not waived, severity at or above `report.fail_on`.
+// Mark findings that gate: status fail, error or unknown, not waived, severity at or above `report.fail_on`.
 // Returns how many gate.
 std::size_t gate(Report& report);
 
 struct Summary {
-  std::size_t pass = 0, fail = 0, skip = 0, error = 0, waived = 0, gating = 0;
+  std::size_t pass = 0, fail = 0, skip = 0, error = 0, unknown = 0, waived = 0, gating = 0;
 };
 Summary summarise(const Report& report);
 

@@ -29,6 +29,7 @@ core::Colour status_colour(Status s)
   case Status::fail: return core::Colour::red;
   case Status::error: return core::Colour::red;
   case Status::skip: return core::Colour::dim;
+  case Status::unknown: return core::Colour::yellow;
   }
   return core::Colour::none;
 }
@@ -81,8 +82,8 @@ std::vector<std::pair<std::string, std::vector<std::size_t>>> by_control(const R
 std::string summary_line(const Report& report)
 {
   const auto s = summarise(report);
-  return fmt::format("{} checks: {} pass, {} fail, {} skip, {} error; {} waived finding{}; {} finding{} gate (--fail-on {})",
-                     report.results.size(), s.pass, s.fail, s.skip, s.error, s.waived, s.waived == 1 ? "" : "s",
+  return fmt::format("{} checks: {} pass, {} fail, {} skip, {} error, {} unknown; {} waived finding{}; {} finding{} gate (--fail-on {})",
+                     report.results.size(), s.pass, s.fail, s.skip, s.error, s.unknown, s.waived, s.waived == 1 ? "" : "s",
                      s.gating, s.gating == 1 ? "" : "s", to_string(report.fail_on));
 }
 
@@ -286,13 +287,13 @@ std::string render_sarif(const Report& report)
   json results = json::array();
   for (const auto& r : report.results) {
     for (const auto& f : r.findings) {
-      if (f.status != Status::fail && f.status != Status::error) {
+      if (f.status != Status::fail && f.status != Status::error && f.status != Status::unknown) {
         continue;
       }
       json result{
           {"ruleId", r.check.id},
           {"ruleIndex", rule_index[r.check.id]},
-          {"level", f.status == Status::error ? "error" : level(r.check.severity)},
+          {"level", f.status == Status::error || f.status == Status::unknown ? "error" : level(r.check.severity)},
           {"message", {{"text", fmt::format("{}: {}", f.resource, f.reason)}}},
       };
       if (!f.file.empty()) {
@@ -343,7 +344,7 @@ std::string render_junit(const Report& report)
   std::size_t failures = 0, errors = 0, skipped = 0;
   for (const auto& r : report.results) {
     failures += r.status == Status::fail ? 1 : 0;
-    errors += r.status == Status::error ? 1 : 0;
+    errors += r.status == Status::error || r.status == Status::unknown ? 1 : 0;
     skipped += r.status == Status::skip ? 1 : 0;
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -369,7 +370,7 @@ std::string render_junit(const Report& report)
     if (r.status == Status::fail) {
       out += fmt::format(">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n", to_string(r.check.severity),
                          xml_escape(r.check.title), xml_escape(body));
-    } else if (r.status == Status::error) {
+    } else if (r.status == Status::error || r.status == Status::unknown) {
       out += fmt::format(">\n      <error type=\"error\" message=\"{}\">{}</error>\n    </testcase>\n", xml_escape(r.check.title),
                          xml_escape(body));
     } else if (r.status == Status::skip) {

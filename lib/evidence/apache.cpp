@@ -1,17 +1,18 @@
-// Apache httpd / mod_ssl: directives with their <VirtualHost> context, Include/IncludeOptional
-// followed (globs relative to the including file), and for each TLS virtual host its effective
-// SSLProtocol, SSLCipherSuite and Header directives (the global ones apply too).
+// Apache httpd / mod_ssl: directives with their <VirtualHost> context and enclosing <IfModule>/<IfDefine>
+// conditions, Include/IncludeOptional followed relative to ServerRoot (globs in order), Define/${VAR}
+// substituted, and for each TLS virtual host its effective SSLProtocol, SSLCipherSuite and Header
+// directives (the global ones apply too). A missing `Include` makes the TLS settings unknown.
 
+#include "evidence/layout.hpp"
 #include "evidence/loaders.hpp"
-
 #include "util/file.hpp"
 #include "util/utf8.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <glob.h>
-
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -27,7 +28,50 @@ struct Directive {
   std::string vhost; // "" outside a VirtualHost, else its address (e.g. "*:443")
   std::string name;  // as written
   std::vector<std::string> args;
+  std::string conditions; // the enclosing <IfModule>/<IfDefine>/... sections, `; `-separated
+  std::string unresolved; // for an Include that could not be read: why
 };
+
+// How a configuration is being read: where relative paths are (ServerRoot), the variables `Define`d
+// so far, the conditional sections open, and whether ServerRoot is known (an entry point) or guessed.
+struct Context {
+  LoadState* state = nullptr;
+  fs::path server_root;
+  bool entry = false;
+  std::map<std::string, std::string> defines;
+  std::vector<std::string> conditions;
+};
+
+// `${NAME}` replaced by its Define; an undefined one is left as written (Apache warns and keeps it).
+std::string substitute(const std::string& text, const std::map<std::string, std::string>& defines)
+{
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 2, "${") == 0) {
+      const auto close = text.find('}', i + 2);
+      if (close != std::string::npos) {
+        const auto it = defines.find(text.substr(i + 2, close - i - 2));
+        if (it != defines.end()) {
+          out += it->second;
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
+std::string join_conditions(const std::vector<std::string>& conditions)
+{
+  std::string out;
+  for (const auto& c : conditions) {
+    out += (out.empty() ? "" : "; ") + c;
+  }
+  return out;
+}
 
 std::string lower(std::string s)
 {
@@ -77,7 +121,7 @@ struct ParseError {
 // enclosing virtual host).
 // `chain`: the files being read, outermost first (to find include loops).
 bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, std::set<std::string>& files,
-          ParseError& error, int depth, std::vector<std::string>& chain)
+          ParseError& error, int depth, std::vector<std::string>& chain, Context& ctx)
 {
   const std::string name = file.string();
   auto text = util::read_file(file);
@@ -139,45 +183,104 @@ bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, 
         }
         if (section == "virtualhost") {
           vhost.clear();
+        } else if (section.rfind("if", 0) == 0 && !ctx.conditions.empty()) {
+          ctx.conditions.pop_back();
         }
         sections.pop_back();
         continue;
       }
       sections.emplace_back(parts[0], start);
+      if (lower(parts[0]).rfind("if", 0) == 0) {
+        // <IfModule>, <IfDefine>, <IfVersion>, <IfFile>, <If>: recorded, not evaluated.
+        std::string condition = parts[0];
+        for (std::size_t i = 1; i < parts.size(); ++i) {
+          condition += " " + substitute(parts[i], ctx.defines);
+        }
+        ctx.conditions.push_back(condition);
+      }
       if (lower(parts[0]) == "virtualhost") {
         vhost = parts.size() > 1 ? parts[1] : "*";
-        out.push_back(Directive{name, start, vhost, "<VirtualHost>", {parts.begin() + 1, parts.end()}});
+        out.push_back(Directive{name, start, vhost, "<VirtualHost>", {parts.begin() + 1, parts.end()},
+                               join_conditions(ctx.conditions), {}});
       }
       continue;
     }
     auto parts = words(full);
-    Directive d{name, start, vhost, parts[0], {parts.begin() + 1, parts.end()}};
+    Directive d{name, start, vhost, parts[0], {parts.begin() + 1, parts.end()}, join_conditions(ctx.conditions), {}};
+    for (auto& a : d.args) {
+      a = substitute(a, ctx.defines);
+    }
     const auto key = lower(d.name);
-    if ((key == "include" || key == "includeoptional") && !d.args.empty() && depth < 16) {
-      fs::path pattern = d.args[0];
-      if (pattern.is_relative()) {
-        pattern = file.parent_path() / pattern;
+    if (key == "define" && !d.args.empty()) {
+      ctx.defines[d.args[0]] = d.args.size() > 1 ? d.args[1] : "";
+    } else if (key == "undefine" && !d.args.empty()) {
+      ctx.defines.erase(d.args[0]);
+    } else if (key == "serverroot" && !d.args.empty() && ctx.entry) {
+      fs::path root = d.args[0];
+      std::optional<fs::path> placed = root.is_absolute() ? place_absolute(*ctx.state, root, file.parent_path())
+                                                          : std::optional<fs::path>(root);
+      std::error_code ec;
+      if (placed && fs::is_directory(*placed, ec)) {
+        ctx.server_root = *placed;
       }
-      glob_t matches{};
-      if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
-        for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
-          const auto included = fs::path(matches.gl_pathv[i]).lexically_normal();
+    }
+    if ((key == "include" || key == "includeoptional") && !d.args.empty() && depth < 16) {
+      const bool optional = key == "includeoptional";
+      const std::string& spec = d.args[0];
+      fs::path pattern = spec;
+      std::string why;
+      if (pattern.is_absolute()) {
+        if (auto placed = place_absolute(*ctx.state, pattern, file.parent_path())) {
+          pattern = *placed;
+        } else {
+          why = "not in the checked tree (check a copy of the server's files with --root DIR)";
+        }
+      } else {
+        // Relative to ServerRoot (httpd.conf's `Include conf/extra/httpd-ssl.conf`); for a file no
+        // httpd.conf reaches, the nearest folder up from it where the path exists.
+        pattern = (ctx.server_root / spec).lexically_normal();
+        if (!ctx.entry) {
+          for (fs::path folder = file.parent_path(); !folder.empty() && in_scanned_tree(*ctx.state, folder);
+               folder = folder.parent_path()) {
+            const auto candidate = (folder / spec).lexically_normal();
+            if (!expand_glob(candidate).empty()) {
+              pattern = candidate;
+              break;
+            }
+            if (folder == folder.parent_path()) {
+              break;
+            }
+          }
+        }
+      }
+      std::error_code ec;
+      if (why.empty() && !optional &&
+          (has_wildcard(spec) ? !fs::is_directory(pattern.parent_path(), ec) : !fs::exists(pattern, ec))) {
+        why = fmt::format("no {} {}", has_wildcard(spec) ? "folder" : "file",
+                          (has_wildcard(spec) ? pattern.parent_path() : pattern).string());
+      }
+      if (!why.empty()) {
+        if (!optional) {
+          d.unresolved = why;
+          out.push_back(d);
+        }
+        continue;
+      }
+      {
+        for (const auto& included : expand_glob(pattern)) {
           // A file that includes itself, directly or not, would be read 2^16 times before the depth
           // limit stops it (Apache refuses such a configuration too).
           if (std::find(chain.begin(), chain.end(), included.string()) != chain.end()) {
             error = {name, start, fmt::format("{} includes {}, which includes it: an include loop (expected each "
                                               "file to be included from outside itself)",
                                               name, included.string())};
-            ::globfree(&matches);
             return false;
           }
-          if (!read(included, vhost, out, files, error, depth + 1, chain)) {
-            ::globfree(&matches);
+          if (!read(included, vhost, out, files, error, depth + 1, chain, ctx)) {
             return false;
           }
         }
       }
-      ::globfree(&matches);
     }
     out.push_back(std::move(d));
   }
@@ -227,21 +330,76 @@ std::string join(const std::vector<std::string>& args)
   return out;
 }
 
+bool in_folder(const fs::path& file, const fs::path& folder)
+{
+  const auto rel = file.lexically_relative(folder);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+bool is_entry(const fs::path& file)
+{
+  return file.filename() == "httpd.conf" || file.filename() == "apache2.conf";
+}
+
+// ServerRoot before any ServerRoot directive: the folder above conf/ for httpd's layout
+// (ServerRoot/conf/httpd.conf), else the entry's own folder (Debian's /etc/apache2/apache2.conf).
+fs::path default_server_root(const fs::path& file)
+{
+  const auto folder = file.parent_path();
+  return folder.filename() == "conf" && is_entry(file) ? folder.parent_path() : folder;
+}
+
 } // namespace
 
 Result<void> load_apache(LoadState& state, const std::vector<fs::path>& candidates)
 {
-  // Files that another candidate includes are read through it only.
+  // Entry points first (httpd.conf, apache2.conf): files they include are read through them only.
+  std::vector<fs::path> ordered;
+  for (const auto& file : candidates) {
+    if (is_entry(file)) {
+      ordered.push_back(file);
+    }
+  }
+  for (const auto& file : candidates) {
+    if (!is_entry(file)) {
+      ordered.push_back(file);
+    }
+  }
   std::set<std::string> included;
   std::vector<std::pair<fs::path, std::vector<Directive>>> roots;
-  for (const auto& file : candidates) {
+  std::vector<fs::path> entries;
+  for (const auto& file : ordered) {
+    if (included.count(file.string())) {
+      continue;
+    }
+    if (!is_entry(file)) {
+      const auto governing = std::find_if(entries.begin(), entries.end(), [&](const fs::path& e) {
+        return in_folder(file, default_server_root(e));
+      });
+      if (governing != entries.end()) {
+        TRY_VOID(add_not_loaded(state, file.string(), "apache", fmt::format("not included from {}", governing->string())));
+        continue;
+      }
+      const auto folder = file.parent_path().filename().string();
+      std::error_code ec;
+      if (folder.size() > 10 && folder.compare(folder.size() - 10, 10, "-available") == 0 &&
+          fs::is_directory(file.parent_path().parent_path() / (folder.substr(0, folder.size() - 10) + "-enabled"), ec)) {
+        TRY_VOID(add_not_loaded(state, file.string(), "apache",
+                                fmt::format("in {}/, not enabled in {}-enabled/", folder, folder.substr(0, folder.size() - 10))));
+        continue;
+      }
+    }
     std::vector<Directive> directives;
     std::set<std::string> files;
     ParseError error;
     std::vector<std::string> chain;
-    if (!read(file, "", directives, files, error, 0, chain)) {
+    Context ctx{&state, is_entry(file) ? default_server_root(file) : file.parent_path(), is_entry(file), {}, {}};
+    if (!read(file, "", directives, files, error, 0, chain, ctx)) {
       TRY_VOID(add_error(state, error.file, error.line, "apache", error.message));
       continue;
+    }
+    if (is_entry(file)) {
+      entries.push_back(file);
     }
     files.erase(file.string());
     included.insert(files.begin(), files.end());
@@ -253,11 +411,19 @@ Result<void> load_apache(LoadState& state, const std::vector<fs::path>& candidat
     }
     TRY_VOID(add_input(state, file.string(), "apache"));
     std::set<std::string> seen_files;
+    std::string global_unresolved;
     for (const auto& d : directives) {
       if (seen_files.insert(d.file).second && d.file != file.string()) {
         TRY_VOID(add_input(state, d.file, "apache"));
       }
-      TRY_VOID(state.db.insert("apache_directives", {d.file, int64_t{d.line}, d.vhost, d.name, nlohmann::json(d.args).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), join(d.args)}));
+      if (!d.unresolved.empty()) {
+        const auto why = TRY(add_unresolved(state, d.file, d.line, "apache", d.args[0], d.unresolved));
+        if (d.vhost.empty() && global_unresolved.empty()) {
+          global_unresolved = why;
+        }
+      }
+      TRY_VOID(state.db.insert("apache_directives", {d.file, int64_t{d.line}, d.vhost, d.name, nlohmann::json(d.args).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), join(d.args),
+                                                     d.conditions.empty() ? Value{} : Value{d.conditions}}));
     }
     // Each virtual host: its own directives after the global ones (the last SSLProtocol wins).
     for (std::size_t i = 0; i < directives.size(); ++i) {
@@ -289,11 +455,18 @@ Result<void> load_apache(LoadState& state, const std::vector<fs::path>& candidat
           consider(d);
         }
       }
+      std::string vhost_unresolved;
       for (std::size_t j = i + 1; j < directives.size() && directives[j].name != "<VirtualHost>"; ++j) {
         if (!directives[j].vhost.empty()) {
           consider(directives[j]);
+          if (!directives[j].unresolved.empty() && vhost_unresolved.empty()) {
+            vhost_unresolved = fmt::format("include \"{}\" at {}:{} could not be read: {}", directives[j].args[0],
+                                           directives[j].file, directives[j].line, directives[j].unresolved);
+          }
         }
       }
+      // SSLProtocol/SSLCipherSuite may be set in an include that could not be read: unknown.
+      const std::string unresolved = !vhost_unresolved.empty() ? vhost_unresolved : global_unresolved;
       if (!ssl) {
         continue;
       }
@@ -303,7 +476,8 @@ Result<void> load_apache(LoadState& state, const std::vector<fs::path>& candidat
       TRY_VOID(state.db.insert("tls_endpoints",
                                {resource, std::string("apache"), protocol_text, cipher_text, weak_ciphers(cipher_text),
                                 protocol ? Value{int64_t{protocol->line}} : Value{}, ciphers ? Value{int64_t{ciphers->line}} : Value{},
-                                protocol ? protocol->file : host.file, int64_t{protocol ? protocol->line : host.line}}));
+                                protocol ? protocol->file : host.file, int64_t{protocol ? protocol->line : host.line},
+                                unresolved.empty() ? Value{} : Value{unresolved}}));
       const int64_t endpoint = state.next_endpoint++;
       TRY_VOID(state.db.insert("http_endpoints", {endpoint, resource, std::string("apache"), Value{}, host.file, int64_t{host.line}}));
       for (const auto* h : headers) {

@@ -5,6 +5,7 @@
 
 #include "auditlog/auditlog.hpp"
 #include "evidence/certificate.hpp"
+#include "evidence/layout.hpp"
 #include "evidence/loaders.hpp"
 #include "evidence/probe.hpp"
 #include "evidence/profile_tables.hpp"
@@ -185,6 +186,37 @@ Kind sniff_conf(const std::string& text)
 }
 
 
+// A name a server's configuration (or a copy of one) has.
+bool looks_like_server_config(const std::string& name)
+{
+  for (const char* part : {".conf", "sshd_config", "nginx", "httpd", "apache2", "postgresql", "pg_hba"}) {
+    if (name.find(part) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* guess_kind(const std::string& name)
+{
+  if (name.find("sshd_config") != std::string::npos) {
+    return "sshd";
+  }
+  if (name.find("pg_hba") != std::string::npos) {
+    return "pg_hba";
+  }
+  if (name.find("postgresql") != std::string::npos) {
+    return "postgres";
+  }
+  if (name.find("httpd") != std::string::npos || name.find("apache2") != std::string::npos) {
+    return "apache";
+  }
+  if (name.find("nginx") != std::string::npos) {
+    return "nginx";
+  }
+  return "config";
+}
+
 Result<void> walk(const fs::path& root, std::vector<fs::path>& files)
 {
   std::error_code ec;
@@ -288,11 +320,32 @@ Result<Evidence> collect(const Sources& sources)
   Evidence evidence{TRY(Database::open()), {}, std::nullopt};
   TRY_VOID(evidence.db.insert("run", {sources.today, sources.generated}));
   TRY_VOID(evidence.db.exec("BEGIN"));
-  LoadState state{evidence.db, 1, 1, {}, sources.today, {}};
+  LoadState state{evidence.db, 1, 1, {}, sources.today, {}, std::nullopt, {}, {}};
 
+  std::vector<fs::path> paths = sources.paths;
+  if (sources.root) {
+    state.root = sources.root->lexically_normal();
+    if (paths.empty()) {
+      // The conventional entry points of each server, inside the root.
+      for (const char* entry : {"etc/nginx", "etc/apache2", "etc/httpd", "etc/ssh", "etc/postgresql"}) {
+        std::error_code ec;
+        if (fs::exists(*state.root / entry, ec)) {
+          paths.push_back(*state.root / entry);
+        }
+      }
+      if (paths.empty()) {
+        return fail_with_hint(Errc::usage, "give the folder that holds the server's etc/ (a copy of its file system)",
+                              "--root {}: none of etc/nginx, etc/apache2, etc/httpd, etc/ssh, etc/postgresql is there",
+                              sources.root->string());
+      }
+    }
+  }
   std::vector<fs::path> files;
-  for (const auto& path : sources.paths) {
+  for (const auto& path : paths) {
     TRY_VOID(walk(path, files));
+    std::error_code ec;
+    const auto normal = path.lexically_normal();
+    state.scanned.push_back(fs::is_directory(path, ec) ? normal : normal.parent_path());
   }
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
@@ -311,10 +364,17 @@ Result<Evidence> collect(const Sources& sources)
 
   std::vector<fs::path> nginx_files;
   std::vector<fs::path> apache_files;
+  std::vector<fs::path> sshd_files;
+  std::vector<fs::path> postgres_files;
+  std::vector<fs::path> hba_files;
   for (const auto& file : files) {
     const std::string name = file.filename().string();
     const std::string ext = file.extension().string();
     const std::string parent = file.parent_path().filename().string();
+    if (const auto reason = not_live_reason(file); reason && looks_like_server_config(name)) {
+      TRY_VOID(add_not_loaded(state, file.string(), guess_kind(name), *reason));
+      continue;
+    }
     Kind kind = Kind::none;
     if (name.rfind("sshd_config", 0) == 0 || (parent == "sshd_config.d" && ext == ".conf")) {
       kind = Kind::sshd;
@@ -328,15 +388,15 @@ Result<Evidence> collect(const Sources& sources)
       kind = Kind::nginx;
     }
     if (kind == Kind::sshd) {
-      TRY_VOID(load_sshd(state, file));
+      sshd_files.push_back(file);
       continue;
     }
     if (kind == Kind::pg_hba) {
-      TRY_VOID(load_pg_hba(state, file));
+      hba_files.push_back(file);
       continue;
     }
     if (kind == Kind::postgres) {
-      TRY_VOID(load_postgres(state, file));
+      postgres_files.push_back(file);
       continue;
     }
     if (kind == Kind::nginx) {
@@ -426,14 +486,17 @@ Result<Evidence> collect(const Sources& sources)
       switch (sniff_conf(*text)) {
       case Kind::nginx: nginx_files.push_back(file); break;
       case Kind::apache: apache_files.push_back(file); break;
-      case Kind::sshd: TRY_VOID(load_sshd(state, file)); break;
-      case Kind::postgres: TRY_VOID(load_postgres(state, file)); break;
+      case Kind::sshd: sshd_files.push_back(file); break;
+      case Kind::postgres: postgres_files.push_back(file); break;
       default: break;
       }
     }
   }
   TRY_VOID(load_nginx(state, nginx_files));
   TRY_VOID(load_apache(state, apache_files));
+  TRY_VOID(load_sshd(state, sshd_files));
+  TRY_VOID(load_postgres(state, postgres_files));
+  TRY_VOID(load_pg_hba(state, hba_files));
   for (const auto& url : sources.urls) {
     TRY_VOID(probe(state, url));
   }

@@ -15,6 +15,9 @@ const char* const schema_sql = R"sql(
 CREATE TABLE run (today TEXT NOT NULL, generated TEXT NOT NULL);
 CREATE TABLE inputs (file TEXT NOT NULL, kind TEXT NOT NULL);
 CREATE TABLE evidence_errors (file TEXT NOT NULL, line INTEGER, kind TEXT NOT NULL, message TEXT NOT NULL);
+CREATE TABLE not_loaded (file TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE unresolved_includes (file TEXT NOT NULL, line INTEGER, kind TEXT NOT NULL, include TEXT NOT NULL,
+  reason TEXT NOT NULL);
 
 CREATE TABLE nginx_directives (file TEXT, line INTEGER, context TEXT, block TEXT, server_id INTEGER,
   name TEXT, args TEXT, value TEXT);
@@ -23,20 +26,23 @@ CREATE TABLE nginx_servers (server_id INTEGER PRIMARY KEY, server_name TEXT, lis
 CREATE TABLE nginx_server_settings (server_id INTEGER, server_name TEXT, name TEXT, args TEXT, value TEXT,
   inherited INTEGER, file TEXT, line INTEGER);
 
-CREATE TABLE apache_directives (file TEXT, line INTEGER, vhost TEXT, name TEXT, args TEXT, value TEXT);
+CREATE TABLE apache_directives (file TEXT, line INTEGER, vhost TEXT, name TEXT, args TEXT, value TEXT,
+  conditions TEXT);
 
-CREATE TABLE sshd_options (file TEXT, line INTEGER, match TEXT, name TEXT, value TEXT, is_default INTEGER);
+CREATE TABLE sshd_options (file TEXT, line INTEGER, match TEXT, name TEXT, value TEXT, is_default INTEGER,
+  unresolved TEXT);
 
-CREATE TABLE postgres_settings (file TEXT, line INTEGER, name TEXT, value TEXT, is_default INTEGER);
+CREATE TABLE postgres_settings (file TEXT, line INTEGER, name TEXT, value TEXT, is_default INTEGER,
+  unresolved TEXT);
 CREATE TABLE pg_hba (file TEXT, line INTEGER, type TEXT, database TEXT, user_name TEXT, address TEXT,
-  method TEXT);
+  method TEXT, unresolved TEXT);
 
 CREATE TABLE http_endpoints (endpoint_id INTEGER PRIMARY KEY, resource TEXT, source TEXT, status INTEGER,
   file TEXT, line INTEGER);
 CREATE TABLE http_headers (endpoint_id INTEGER, name TEXT, value TEXT, file TEXT, line INTEGER);
 
 CREATE TABLE tls_endpoints (resource TEXT, source TEXT, protocols TEXT, ciphers TEXT, weak_ciphers TEXT,
-  protocols_line INTEGER, ciphers_line INTEGER, file TEXT, line INTEGER);
+  protocols_line INTEGER, ciphers_line INTEGER, file TEXT, line INTEGER, unresolved TEXT);
 CREATE TABLE tls_certificates (resource TEXT, subject TEXT, not_after TEXT, days_left INTEGER,
   key_type TEXT, key_bits INTEGER, file TEXT, line INTEGER);
 

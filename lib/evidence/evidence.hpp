@@ -27,6 +27,10 @@ struct Sources {
   // A profile found among `paths` that is not `profile` (or, without `profile`, a second profile):
   // refuse (Errc::usage naming both: a workspace serves one client) or ignore (--profile chose one).
   enum class OtherProfiles { refuse, ignore } other_profiles = OtherProfiles::refuse;
+  // --root DIR: the server's file system (a copy of /etc, an unpacked image, / for the live host).
+  // Absolute paths in includes are looked up inside it; without it they are looked up only in the
+  // walked tree, never on this machine. With no `paths`, its conventional entry points are walked.
+  std::optional<std::filesystem::path> root;
 };
 
 struct ProfileRef {

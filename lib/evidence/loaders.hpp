@@ -23,6 +23,9 @@ struct LoadState {
   std::set<std::string> inputs; // every file read, as displayed
   std::string today;            // YYYY-MM-DD of the run
   std::set<std::string> errors; // file:line:message of each error row, to report each once
+  std::optional<std::filesystem::path> root;    // --root DIR: where absolute paths are looked up
+  std::vector<std::filesystem::path> scanned;   // the folders walked (a file's folder for a file)
+  std::set<std::string> not_loaded;             // files already reported as not loaded
 };
 
 // Record that `file` could not be read or parsed.
@@ -46,9 +49,12 @@ Result<void> add_input(LoadState& state, const std::string& file, const std::str
 Result<void> load_nginx(LoadState& state, const std::vector<std::filesystem::path>& candidates);
 // Apache httpd / mod_ssl, like nginx: files included by another candidate are read through it.
 Result<void> load_apache(LoadState& state, const std::vector<std::filesystem::path>& candidates);
-Result<void> load_sshd(LoadState& state, const std::filesystem::path& file);
-Result<void> load_postgres(LoadState& state, const std::filesystem::path& file);
-Result<void> load_pg_hba(LoadState& state, const std::filesystem::path& file);
+// OpenSSH: sshd_config files and drop-ins; files an sshd_config includes are read through it only.
+Result<void> load_sshd(LoadState& state, const std::vector<std::filesystem::path>& candidates);
+// PostgreSQL: postgresql.conf files (what they include and their postgresql.auto.conf are read
+// through them) and other settings files, judged as fragments.
+Result<void> load_postgres(LoadState& state, const std::vector<std::filesystem::path>& candidates);
+Result<void> load_pg_hba(LoadState& state, const std::vector<std::filesystem::path>& candidates);
 Result<void> load_headers(LoadState& state, const std::filesystem::path& file, const std::string& text);
 // Whether `text` is a saved HTTP response: a status line first (curl -D, -I, -i), or curl -v output
 // with a `< HTTP/...` response line.

@@ -221,7 +221,7 @@ Result<void> probe(LoadState& state, const std::string& url)
   }
   TRY_VOID(add_input(state, url, "probe"));
   TRY_VOID(state.db.insert("tls_endpoints", {resource, std::string("probe"), protocols, ciphers, weak_ciphers(ciphers),
-                                             Value{}, Value{}, url, Value{}}));
+                                             Value{}, Value{}, url, Value{}, Value{}}));
   if (fetched->certificate) {
     TRY_VOID(add_certificate(state, resource, fetched->certificate.get(), url, Value{}));
   }

@@ -1,14 +1,15 @@
 // OpenSSH sshd_config: the effective value of each option (sshd takes the first value it reads),
-// Match blocks with their criteria, `Include` followed, and OpenSSH 9 defaults for options not set.
+// Match blocks with their criteria (`Match all` ends them; a Match inside an included file ends with
+// it), `Include` followed (relative paths in the folder of sshd_config), OpenSSH 9 defaults for options
+// not set; drop-in folders that no sshd_config includes are judged as fragments, without defaults.
 
+#include "evidence/layout.hpp"
 #include "evidence/loaders.hpp"
-
 #include "util/file.hpp"
-
-#include <glob.h>
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace complycli::evidence {
@@ -80,92 +81,201 @@ std::vector<std::string> split_words(const std::string& line)
   return words;
 }
 
-Result<bool> read(LoadState& state, const fs::path& file, std::string& match, std::vector<Row>& rows, int depth)
-{
-  const std::string name = file.string();
-  const auto text = TRY(read_text(state, file, "sshd"));
-  if (!text) {
-    return false;
-  }
-  std::istringstream in(*text);
-  std::string line;
-  int number = 0;
-  std::vector<Row> local;
-  while (std::getline(in, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    const auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#') {
-      continue;
-    }
-    auto words = split_words(line.substr(first));
-    if (words.empty()) {
-      continue;
-    }
-    std::string keyword = words[0];
-    std::transform(keyword.begin(), keyword.end(), keyword.begin(), ::tolower);
-    if (words.size() < 2) {
-      TRY_VOID(add_error(state, name, number, "sshd", fmt::format("{}: missing argument", words[0])));
+// One line of the stream sshd reads (includes expanded), or an include that could not be read.
+struct Item {
+  Row row;
+  std::string unresolved; // set for an unreadable include (row.match is its scope)
+};
+
+struct Reader {
+  LoadState& state;
+  fs::path base;                    // where relative Include paths are: the folder of sshd_config (/etc/ssh)
+  std::set<std::string>* included;  // every file read through an Include
+
+  // Read `file` in Match scope `match`; a Match inside it ends with it (the scope is restored after
+  // an Include). False after an error row.
+  Result<bool> read(const fs::path& file, std::string match, std::vector<Item>& items, int depth)
+  {
+    const std::string name = file.string();
+    const auto text = TRY(read_text(state, file, "sshd"));
+    if (!text) {
       return false;
     }
-    std::vector<std::string> args(words.begin() + 1, words.end());
-    std::string value;
-    for (const auto& a : args) {
-      value += (value.empty() ? "" : " ") + a;
-    }
-    if (keyword == "match") {
-      match = value;
-      continue;
-    }
-    if (keyword == "include" && depth < 8) {
-      for (const auto& pattern_text : args) {
-        fs::path pattern = pattern_text;
-        if (pattern.is_relative()) {
-          pattern = file.parent_path() / pattern;
+    std::istringstream in(*text);
+    std::string line;
+    int number = 0;
+    std::vector<Item> local;
+    while (std::getline(in, line)) {
+      ++number;
+      if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+      }
+      const auto first = line.find_first_not_of(" \t");
+      if (first == std::string::npos || line[first] == '#') {
+        continue;
+      }
+      auto words = split_words(line.substr(first));
+      if (words.empty()) {
+        continue;
+      }
+      std::string keyword = words[0];
+      std::transform(keyword.begin(), keyword.end(), keyword.begin(), ::tolower);
+      if (words.size() < 2) {
+        TRY_VOID(add_error(state, name, number, "sshd", fmt::format("{}: missing argument", words[0])));
+        return false;
+      }
+      std::vector<std::string> args(words.begin() + 1, words.end());
+      std::string value;
+      for (const auto& a : args) {
+        value += (value.empty() ? "" : " ") + a;
+      }
+      if (keyword == "match") {
+        std::string criteria = value;
+        std::transform(criteria.begin(), criteria.end(), criteria.begin(), ::tolower);
+        match = criteria == "all" ? "" : value; // `Match all` returns to options that apply to everyone
+        continue;
+      }
+      if (keyword == "include" && depth < 8) {
+        for (const auto& spec : args) {
+          TRY_VOID(include(name, number, spec, match, local, depth));
         }
-        glob_t matches{};
-        if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
-          for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
-            if (!TRY(read(state, fs::path(matches.gl_pathv[i]).lexically_normal(), match, local, depth + 1))) {
-              return false;
-            }
-          }
-        }
-        ::globfree(&matches);
+        continue;
+      }
+      local.push_back(Item{Row{name, number, match, keyword, value}, {}});
+    }
+    TRY_VOID(add_input(state, name, "sshd"));
+    items.insert(items.end(), local.begin(), local.end());
+    return true;
+  }
+
+  Result<void> include(const std::string& from, int line, const std::string& spec, const std::string& match,
+                       std::vector<Item>& items, int depth)
+  {
+    fs::path pattern = spec;
+    if (pattern.is_absolute()) {
+      auto placed = place_absolute(state, pattern, fs::path(from).parent_path());
+      if (!placed) {
+        const auto why = TRY(add_unresolved(state, from, line, "sshd", spec,
+                                            "not in the checked tree (check a copy of the server's files with --root DIR)"));
+        items.push_back(Item{Row{from, line, match, "include", spec}, why});
+        return {};
+      }
+      pattern = *placed;
+    } else {
+      pattern = base / pattern; // sshd_config(5): files without absolute paths are in /etc/ssh
+    }
+    std::error_code ec;
+    if (!has_wildcard(spec) ? !fs::exists(pattern, ec) : !fs::is_directory(pattern.parent_path(), ec)) {
+      const auto why = TRY(add_unresolved(state, from, line, "sshd", spec, fmt::format("no {} {}",
+                                          has_wildcard(spec) ? "folder" : "file",
+                                          (has_wildcard(spec) ? pattern.parent_path() : pattern).string())));
+      items.push_back(Item{Row{from, line, match, "include", spec}, why});
+      return {};
+    }
+    for (const auto& file : expand_glob(pattern)) {
+      included->insert(file.string());
+      if (!TRY(read(file, match, items, depth + 1))) {
+        return {};
+      }
+    }
+    return {};
+  }
+};
+
+// Insert the effective options of `items`: the first value of each option per Match scope, with
+// OpenSSH's defaults for options not set when `defaults` (a whole sshd_config, not fragments). A value
+// that an unreadable include before it could have set first is unknown, as is a default.
+Result<void> insert_options(LoadState& state, const std::string& file, const std::vector<Item>& items, bool defaults)
+{
+  std::set<std::pair<std::string, std::string>> seen;
+  std::string global_unresolved;
+  std::map<std::string, std::string> match_unresolved;
+  for (const auto& item : items) {
+    const auto& row = item.row;
+    if (!item.unresolved.empty()) {
+      auto& slot = row.match.empty() ? global_unresolved : match_unresolved[row.match];
+      if (slot.empty()) {
+        slot = item.unresolved;
       }
       continue;
     }
-    local.push_back(Row{name, number, match, keyword, value});
+    if (!seen.insert({row.match, row.name}).second) {
+      continue;
+    }
+    std::string unresolved = row.match.empty() ? global_unresolved : match_unresolved[row.match];
+    TRY_VOID(state.db.insert("sshd_options", {row.file, int64_t{row.line}, row.match, row.name, row.value, int64_t{0},
+                                              unresolved.empty() ? Value{} : Value{unresolved}}));
   }
-  TRY_VOID(add_input(state, name, "sshd"));
-  rows.insert(rows.end(), local.begin(), local.end());
-  return true;
+  if (!defaults) {
+    return {};
+  }
+  for (const auto& [name, value] : openssh_defaults) {
+    if (!seen.count({"", name})) {
+      TRY_VOID(state.db.insert("sshd_options", {file, Value{}, std::string(), std::string(name), std::string(value),
+                                                int64_t{1}, global_unresolved.empty() ? Value{} : Value{global_unresolved}}));
+    }
+  }
+  return {};
+}
+
+bool in_folder(const fs::path& file, const fs::path& folder)
+{
+  const auto rel = file.lexically_relative(folder);
+  return !rel.empty() && *rel.begin() != "..";
 }
 
 } // namespace
 
-Result<void> load_sshd(LoadState& state, const fs::path& file)
+Result<void> load_sshd(LoadState& state, const std::vector<fs::path>& candidates)
 {
-  std::string match;
-  std::vector<Row> rows;
-  if (!TRY(read(state, file, match, rows, 0))) {
-    return {};
+  std::set<std::string> included;
+  // Entry points (sshd_config, and whole configs under other names) first: what they include is read
+  // through them only.
+  std::vector<fs::path> entries;
+  std::vector<fs::path> fragments;
+  for (const auto& file : candidates) {
+    const auto folder = file.parent_path().filename().string();
+    const bool fragment = folder.size() > 2 && folder.compare(folder.size() - 2, 2, ".d") == 0;
+    (fragment ? fragments : entries).push_back(file);
   }
-  // First value wins, per Match block (the global section is match "").
-  std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& row : rows) {
-    if (!seen.insert({row.match, row.name}).second) {
+  for (const auto& file : entries) {
+    if (included.count(file.string())) {
       continue;
     }
-    TRY_VOID(state.db.insert("sshd_options", {row.file, int64_t{row.line}, row.match, row.name, row.value, int64_t{0}}));
-  }
-  for (const auto& [name, value] : openssh_defaults) {
-    if (!seen.count({"", name})) {
-      TRY_VOID(state.db.insert("sshd_options", {file.string(), Value{}, std::string(), std::string(name),
-                                                std::string(value), int64_t{1}}));
+    Reader reader{state, file.parent_path(), &included};
+    std::vector<Item> items;
+    if (TRY(reader.read(file, "", items, 0))) {
+      TRY_VOID(insert_options(state, file.string(), items, true));
     }
+  }
+  // Drop-ins no sshd_config includes: not loaded when an sshd_config sits above them; otherwise
+  // judged as fragments, one folder at a time in glob order (as `Include FOLDER/*.conf` reads them),
+  // with no defaults: another fragment or the main file may set what one leaves out.
+  std::map<fs::path, std::vector<fs::path>> groups;
+  for (const auto& file : fragments) {
+    if (included.count(file.string())) {
+      continue;
+    }
+    const auto main = std::find_if(entries.begin(), entries.end(), [&](const fs::path& e) {
+      return e.filename() == "sshd_config" && in_folder(file, e.parent_path());
+    });
+    if (main != entries.end()) {
+      TRY_VOID(add_not_loaded(state, file.string(), "sshd", fmt::format("not included from {}", main->string())));
+      continue;
+    }
+    groups[file.parent_path()].push_back(file);
+  }
+  for (auto& [folder, files] : groups) {
+    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) { return a.string() < b.string(); });
+    Reader reader{state, folder.parent_path(), &included};
+    std::vector<Item> items;
+    for (const auto& file : files) {
+      if (!TRY(reader.read(file, "", items, 0))) {
+        items.clear();
+        break;
+      }
+    }
+    TRY_VOID(insert_options(state, folder.string(), items, false));
   }
   return {};
 }

@@ -106,7 +106,7 @@ TEST_CASE("evidence::collect a file that does not parse becomes an error row")
                                  "sshd|1|PermitRootLogin: missing argument"});
 }
 
-TEST_CASE("evidence::collect nginx include of a missing file is an error row; an empty glob is not")
+TEST_CASE("evidence::collect nginx include of a missing file is unresolved, not read from the host; an empty glob is fine")
 {
   test::TestContext t;
   const auto dir = t.path("nginx");
@@ -117,14 +117,13 @@ TEST_CASE("evidence::collect nginx include of a missing file is an error row; an
                             "}\n");
   write(dir / "sites/site.conf", "server {\n  include /nonexistent/complycli/snippet.conf;\n  server_name a.example;\n}\n");
   const auto e = load(dir);
-  CHECK(rows(e, "SELECT file, line, kind, message FROM evidence_errors ORDER BY file, line") ==
+  CHECK(rows(e, "SELECT file, line, kind, include, reason FROM unresolved_includes ORDER BY file, line") ==
         std::vector<std::string>{
-            (dir / "nginx.conf").string() + "|3|nginx|include \"missing.conf\": cannot open " +
-                (dir / "missing.conf").string() + ": No such file or directory",
+            (dir / "nginx.conf").string() + "|3|nginx|missing.conf|no file " + (dir / "missing.conf").string(),
             (dir / "sites/site.conf").string() +
-                "|2|nginx|include \"/nonexistent/complycli/snippet.conf\": cannot open "
-                "/nonexistent/complycli/snippet.conf: No such file or directory"});
-  // The rest of the configuration is still read.
+                "|2|nginx|/nonexistent/complycli/snippet.conf|not in the checked tree (check a copy of the server's "
+                "files with --root DIR)"});
+  CHECK(rows(e, "SELECT count(*) FROM evidence_errors") == std::vector<std::string>{"0"});
   CHECK(rows(e, "SELECT server_name FROM nginx_servers") == std::vector<std::string>{"a.example"});
 }
 
