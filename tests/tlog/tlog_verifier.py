@@ -109,7 +109,7 @@ def verify_consistency(first: int, second: int, first_hash: bytes, second_hash: 
 
 def parse_vkey(vkey: str):
     """C2SP signed-note verifier key: name+hexid+base64(0x01 || key)."""
-    name, key_id, material = vkey.strip().split("+")
+    name, key_id, material = vkey.strip().split("+", 2)
     raw = base64.b64decode(material)
     if raw[0] != 1 or len(raw) != 33:
         raise Invalid("not an Ed25519 vkey")
