@@ -81,7 +81,7 @@ def main():
     cd = run(args.binary, "controls", "--format", "oscal")
     ok &= validate(cd, "oscal_component_schema.json")
     impls = cd["component-definition"]["components"][0]["control-implementations"]
-    assert [p["value"] for i in impls for p in i["props"]] == ["soc2", "iso27001_2022", "gdpr", "hipaa"]
+    assert [p["value"] for i in impls for p in i["props"]] == ["soc2", "iso27001_2022", "gdpr", "hipaa", "eu_ai_act"]
     one = run(args.binary, "controls", "--format", "oscal", "--framework", "gdpr")
     ok &= validate(one, "oscal_component_schema.json")
     assert len(one["component-definition"]["components"][0]["control-implementations"]) == 1

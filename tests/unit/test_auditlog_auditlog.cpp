@@ -305,7 +305,7 @@ TEST_CASE("auditlog::verify finds the first bad entry")
     auto other = LogKey::generate().value();
     Hash head{};
     const auto note = sign_checkpoint(
-        other, CheckpointBody{other.public_key().name, 3, head, "2026-01-01T00:00:00.000000Z"});
+        other, CheckpointBody{other.public_key().name, 3, head, "2026-01-01T00:00:00.000000Z", std::nullopt});
     auto stmt =
         sqlite3_mprintf("INSERT INTO checkpoints(size, time, note) VALUES (3, 'x', '%q')", note.c_str());
     sql(f.db, stmt);
@@ -320,7 +320,7 @@ TEST_CASE("auditlog::verify finds the first bad entry")
     const auto key = LogKey::parse(util::read_file(f.key).value()).value();
     Hash other_head{};
     other_head[5] = 1;
-    const auto note = sign_checkpoint(key, CheckpointBody{key.public_key().name, 2, other_head, "t"});
+    const auto note = sign_checkpoint(key, CheckpointBody{key.public_key().name, 2, other_head, "t", std::nullopt});
     auto stmt =
         sqlite3_mprintf("INSERT INTO checkpoints(size, time, note) VALUES (2, 'x', '%q')", note.c_str());
     sql(f.db, stmt);
@@ -337,7 +337,7 @@ TEST_CASE("auditlog::verify finds the first bad entry")
     CHECK_FALSE(report.problem);
     CHECK(report.anchors == 1);
     auto other = LogKey::generate().value();
-    options.anchors[0].note = sign_checkpoint(other, CheckpointBody{other.public_key().name, 5, Hash{}, "t"});
+    options.anchors[0].note = sign_checkpoint(other, CheckpointBody{other.public_key().name, 5, Hash{}, "t", std::nullopt});
     CHECK(f.problem(options).second == "bad anchor signature");
   }
 
