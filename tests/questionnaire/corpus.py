@@ -20,6 +20,17 @@ import time
 RANK = {"Yes": 3, "Partial": 2, "No": 1, "Needs review": 0}
 
 
+
+def signed_results(source: str, work: str) -> list:
+    """Documents render only from signed results (docs/trust-chain.md): sign the example's results with
+    the test log key, as tests/documents/golden.py does, and trust that key."""
+    data = os.path.join(source, "tests", "data", "documents")
+    example = os.path.join(source, "examples", "northwind-legal")
+    out = os.path.join(work, "signed-results.json")
+    subprocess.run([os.environ["COMPLYCLI_SIGN_FIXTURE"], "sign", os.path.join(data, "test-log.key"),
+                    os.path.join(example, "profile.yaml"), os.path.join(example, "results.json"), out], check=True)
+    return ["--results", out, "--pubkey", os.path.join(data, "test-log.pub")]
+
 def over_claim(got, expected):
     if got == expected:
         return False
@@ -43,7 +54,7 @@ def main():
         out = os.path.join(work, "answered.csv")
         cmd = [args.binary, "answer", "--questionnaire", corpus, "--match", "text",
                "--profile", os.path.join(example, "profile.yaml"),
-               "--results", os.path.join(example, "results.json"), "--date", "2026-11-26", "-o", out]
+               *signed_results(args.source, work), "--date", "2026-11-26", "-o", out]
         run = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
         if run.returncode != 0:
             print(f"complycli answer failed ({run.returncode}): {run.stderr}")
@@ -87,7 +98,7 @@ def main():
                 w.writerow([f"Q{i + 1:03d}", "Security", r[1] if i < len(body) else f"{r[1]} (item {i + 1})"])
         cmd = [args.binary, "answer", "--questionnaire", big, "--question-column", "Question text",
                "--profile", os.path.join(example, "profile.yaml"),
-               "--results", os.path.join(example, "results.json"), "--date", "2026-11-26", "-o",
+               *signed_results(args.source, work), "--date", "2026-11-26", "-o",
                os.path.join(work, "big-answered.csv")]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()

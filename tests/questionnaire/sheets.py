@@ -19,6 +19,17 @@ except ImportError:
     raise
 
 
+
+def signed_results(source: str, work: str) -> list:
+    """Documents render only from signed results (docs/trust-chain.md): sign the example's results with
+    the test log key, as tests/documents/golden.py does, and trust that key."""
+    data = os.path.join(source, "tests", "data", "documents")
+    example = os.path.join(source, "examples", "northwind-legal")
+    out = os.path.join(work, "signed-results.json")
+    subprocess.run([os.environ["COMPLYCLI_SIGN_FIXTURE"], "sign", os.path.join(data, "test-log.key"),
+                    os.path.join(example, "profile.yaml"), os.path.join(example, "results.json"), out], check=True)
+    return ["--results", out, "--pubkey", os.path.join(data, "test-log.pub")]
+
 def fail(message):
     print(f"FAIL: {message}")
     sys.exit(1)
@@ -30,9 +41,9 @@ def main():
     parser.add_argument("--source", required=True)
     args = parser.parse_args()
     example = os.path.join(args.source, "examples", "northwind-legal")
-    inputs = ["--profile", os.path.join(example, "profile.yaml"), "--results", os.path.join(example, "results.json"),
-              "--date", "2026-11-26"]
     with tempfile.TemporaryDirectory() as work:
+        inputs = ["--profile", os.path.join(example, "profile.yaml"), *signed_results(args.source, work),
+                  "--date", "2026-11-26"]
         env = dict(os.environ, HOME=work, COMPLYCLI_HOME=os.path.join(work, "no-workspace"))
 
         def run(*extra, expect=0):
