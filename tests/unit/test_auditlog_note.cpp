@@ -60,7 +60,7 @@ TEST_CASE("auditlog::note")
     REQUIRE(key);
     Hash head{};
     head[0] = 0xab;
-    const CheckpointBody body{key->public_key().name, 1234, head, "2026-11-25T00:00:00.000000Z"};
+    const CheckpointBody body{key->public_key().name, 1234, head, "2026-11-25T00:00:00.000000Z", std::nullopt};
     const auto note = sign_checkpoint(*key, body);
     CHECK(note.starts_with(key->public_key().name + "\n1234\nqwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
                                                     "time 2026-11-25T00:00:00.000000Z\n\n\xE2\x80\x94 "));
