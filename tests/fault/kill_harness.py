@@ -542,7 +542,7 @@ class ReencryptRecursive(Operation):
         os.makedirs(self.dir)
         h.cli("encrypt", "-r", "--matter", "target", "--identity", h.identity, plain, "-o", self.dir)
         shutil.rmtree(plain)
-        h.cli("matter", "rotate", "target")
+        h.cli("matter", "rotate", "target", "--identity", h.identity)
         self.digests = {name + ".cmply": d for name, d in digests.items()}
         self.pristine = os.path.join(h.work, "enc-v1")
         shutil.copytree(self.dir, self.pristine)
@@ -606,7 +606,7 @@ class MatterRotate(Operation):
         self.digest = sha256_file(self.small)
 
     def prepare(self, i):
-        return ["matter", "rotate", "target"], self.h.project
+        return ["matter", "rotate", "target", "--identity", self.h.identity], self.h.project
 
     def check(self, i, killed):
         h = self.h
@@ -636,7 +636,7 @@ class MatterRewrap(Operation):
         h.create_matter("target")
         h.add_fixed("target", 1)
         for _ in range(3):
-            h.cli("matter", "rotate", "target")
+            h.cli("matter", "rotate", "target", "--identity", h.identity)
             h.add_fixed("target", 1)
         self.pub2 = h.cli("identity", "new", "-o", "id2.key").stdout.decode().strip()
         self.identity2 = os.path.join(h.project, "id2.key")

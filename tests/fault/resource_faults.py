@@ -222,13 +222,13 @@ def case_enospc(s):
         s.no_strays(ws, ws_files)
         # matter rotate on a disk with no byte left
         filler = fill(full)
-        s.expect_io_error(["matter", "rotate", "w"], NO_SPACE, home=ws)
+        s.expect_io_error(["matter", "rotate", "w", "--identity", s.identity], NO_SPACE, home=ws)
         s.expect_io_error(["audit", "append", "--action", "fault.full", "--target", "x"], NO_SPACE, home=ws)
         os.remove(filler)
         s.check_workspace(ws, {"w": 1}, wfixed)
         s.no_strays(ws, ws_files)
         # and once there is room again, the same commands work
-        s.cli("matter", "rotate", "w", home=ws)
+        s.cli("matter", "rotate", "w", "--identity", s.identity, home=ws)
         s.check_workspace(ws, {"w": 2}, wfixed)
         print("enospc: every case passed")
         return 0
