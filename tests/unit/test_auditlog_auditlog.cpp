@@ -464,11 +464,11 @@ TEST_CASE("auditlog::open refuses what it cannot read")
   SUBCASE("a newer schema version")
   {
     f.append(1);
-    sql(f.db, "DROP TRIGGER meta_no_update; UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+    sql(f.db, "DROP TRIGGER meta_no_update; UPDATE meta SET value = '3' WHERE key = 'schema_version'");
     auto log = AuditLog::open(f.db, f.key);
     REQUIRE_FALSE(log);
     CHECK(log.error().code == Errc::io);
-    CHECK(log.error().message.find("schema version 2") != std::string::npos);
+    CHECK(log.error().message.find("schema version 3") != std::string::npos);
     CHECK(log.error().hint.find("upgrade") != std::string::npos);
   }
 
