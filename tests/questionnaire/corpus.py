@@ -13,6 +13,8 @@ import csv
 import os
 import resource
 import subprocess
+
+from signing import signed_results
 import sys
 import tempfile
 import time
@@ -20,16 +22,6 @@ import time
 RANK = {"Yes": 3, "Partial": 2, "No": 1, "Needs review": 0}
 
 
-
-def signed_results(source: str, work: str) -> list:
-    """Documents render only from signed results (docs/trust-chain.md): sign the example's results with
-    the test log key, as tests/documents/golden.py does, and trust that key."""
-    data = os.path.join(source, "tests", "data", "documents")
-    example = os.path.join(source, "examples", "northwind-legal")
-    out = os.path.join(work, "signed-results.json")
-    subprocess.run([os.environ["COMPLYCLI_SIGN_FIXTURE"], "sign", os.path.join(data, "test-log.key"),
-                    os.path.join(example, "profile.yaml"), os.path.join(example, "results.json"), out], check=True)
-    return ["--results", out, "--pubkey", os.path.join(data, "test-log.pub")]
 
 def over_claim(got, expected):
     if got == expected:

@@ -6,6 +6,8 @@ with openpyxl (a spreadsheet library of its own), the CSV byte by byte."""
 import argparse
 import os
 import subprocess
+
+from signing import signed_results
 import sys
 import tempfile
 
@@ -19,16 +21,6 @@ except ImportError:
     raise
 
 
-
-def signed_results(source: str, work: str) -> list:
-    """Documents render only from signed results (docs/trust-chain.md): sign the example's results with
-    the test log key, as tests/documents/golden.py does, and trust that key."""
-    data = os.path.join(source, "tests", "data", "documents")
-    example = os.path.join(source, "examples", "northwind-legal")
-    out = os.path.join(work, "signed-results.json")
-    subprocess.run([os.environ["COMPLYCLI_SIGN_FIXTURE"], "sign", os.path.join(data, "test-log.key"),
-                    os.path.join(example, "profile.yaml"), os.path.join(example, "results.json"), out], check=True)
-    return ["--results", out, "--pubkey", os.path.join(data, "test-log.pub")]
 
 def fail(message):
     print(f"FAIL: {message}")
