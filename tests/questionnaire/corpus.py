@@ -38,6 +38,8 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--source", required=True)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--no-speed-budget", action="store_true",
+                        help="time the 500-question sheet but do not fail on it (sanitizer builds)")
     args = parser.parse_args()
     example = os.path.join(args.source, "examples", "northwind-legal")
     corpus = os.path.join(args.source, "tests", "questionnaire", "corpus.csv")
@@ -109,7 +111,7 @@ def main():
         if correct < 0.85 * total:
             print("FAIL: fewer than 85% correct")
             failed = True
-        if cpu > 1.0:
+        if cpu > 1.0 and not args.no_speed_budget:
             print("FAIL: the 500-question sheet took more than 1 s of CPU")
             failed = True
         return 1 if failed else 0
