@@ -28,6 +28,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--every-index-up-to", type=int, default=64,
+                        help="prove every index of trees up to this size, a spread of indices above")
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="complycli-tlog.")
@@ -71,6 +73,8 @@ def main():
         proofs = 0
         for n in range(1, 65):
             for seq in range(1, n + 1):
+                if n > args.every_index_up_to and seq not in (1, 2, n // 2 + 1, n - 1, n):
+                    continue  # sanitizer builds: every index of the small trees, a spread above
                 text = run("audit", "prove", str(seq), "--checkpoint", cps[n]).stdout
                 try:
                     check(tv.verify_tlog_proof(text, entries[seq], vkey) == n, f"proof {seq}/{n}: wrong size")
@@ -94,7 +98,7 @@ def main():
                             check(False, f"proof {seq}/{n}: {what} verified")
                         except tv.Invalid:
                             pass
-        print(f"{proofs} inclusion proofs verified (trees of size 1..64, every index)")
+        print(f"{proofs} inclusion proofs verified (trees of size 1..64, every index up to {args.every_index_up_to})")
         pairs = 0
         for n in range(1, 65):
             for m in range(1, n + 1):
