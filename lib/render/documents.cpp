@@ -205,8 +205,10 @@ Countries countries_of(const json& regions, const json& locations)
 }
 
 // Subprocessors sorted by name, with text forms, countries, their AI provider flags and whether they
-// are pending: `added` after `today` (YYYY-MM-DD; empty: none is), inside the Art. 28(2) notice period.
-json enrich_subprocessors(const json& profile, const json& regions, const std::string& today = {})
+// are pending on `today` (empty: none is): inside the Art. 28(2) notice period that starts on `added`,
+// so that they process customer data only from `added` + organisation.subprocessor_notice_days.
+json enrich_subprocessors(const json& profile, const json& regions,
+                          std::optional<std::chrono::year_month_day> today = std::nullopt)
 {
   json subs = profile.contains("subprocessors") ? profile["subprocessors"] : json::array();
   std::sort(subs.begin(), subs.end(),
@@ -229,7 +231,16 @@ json enrich_subprocessors(const json& profile, const json& regions, const std::s
       sub["address_oneline"] = one_line(sub["address"].get<std::string>());
     }
     const std::string added = sub.contains("added") && sub["added"].is_string() ? sub["added"].get<std::string>() : "";
-    sub["pending"] = !today.empty() && !added.empty() && added > today;
+    sub["pending"] = false;
+    if (const auto added_date = util::parse_date(added); today && added_date) {
+      const auto* notice = find_path(profile, "organisation.subprocessor_notice_days");
+      const int notice_days = notice && notice->is_number_integer() ? notice->get<int>() : 30;
+      const auto starts = std::chrono::sys_days{*added_date} + std::chrono::days{notice_days};
+      if (std::chrono::sys_days{*today} < starts) {
+        sub["pending"] = true;
+        sub["starts"] = util::format_date(std::chrono::year_month_day{starts});
+      }
+    }
     sub["role"] = !sub["customer_data"].get<bool>() ? "own_tool" : sub["pending"].get<bool>() ? "pending" : "subprocessor";
     if (sub.contains("certifications") && sub["certifications"].is_array()) {
       sub["certifications_text"] = certifications_text(sub["certifications"]);
@@ -520,7 +531,7 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   const auto state = results_state(inputs);
 
   json data = inputs.profile.data;
-  data["subprocessors"] = enrich_subprocessors(inputs.profile.data, regions, util::format_date(inputs.date));
+  data["subprocessors"] = enrich_subprocessors(inputs.profile.data, regions, inputs.date);
   data["has_subprocessors"] = !data["subprocessors"].empty();
   {
     // Processors of customer data (Annex III), split into those in force and those still inside the
