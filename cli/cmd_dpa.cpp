@@ -1,5 +1,5 @@
-// complycli dpa: a data processing agreement stub (GDPR Art. 28(3)) for one customer, with Annex II
-// built from the checks that passed.
+// complycli dpa: a data processing agreement draft (GDPR Art. 28(3)) for one customer: Annex II states
+// the measures the profile commits to; the measures the checks do not back go to a private gap report.
 
 #include "commands.hpp"
 #include "document_common.hpp"
@@ -14,65 +14,15 @@ namespace complycli::cli {
 
 namespace {
 
-// What counsel must resolve before signature, from the profile: clause 3(d) promises flow-down to every
-// subprocessor (Art. 28(4)), Annex I's locations should cover Annex III's, clause 3(g) promises deletion
-// at the end of service.
-std::vector<std::string> consistency_warnings(const nlohmann::json& profile)
-{
-  std::vector<std::string> out;
-  std::set<std::string> hosting;
-  if (const auto* regions = render::find_path(profile, "organisation.hosting_regions"); regions && regions->is_array()) {
-    for (const auto& r : *regions) {
-      if (r.is_string()) {
-        hosting.insert(r.get<std::string>());
-      }
-    }
-  }
-  if (profile.contains("subprocessors") && profile["subprocessors"].is_array()) {
-    for (const auto& sub : profile["subprocessors"]) {
-      if (!sub.is_object()) {
-        continue;
-      }
-      const std::string name = sub.value("name", std::string("(unnamed)"));
-      if (!sub.contains("dpa_signed") || sub["dpa_signed"].is_null()) {
-        out.push_back(fmt::format("subprocessor {} has no signed DPA, while clause 3(d) promises the same obligations "
-                                  "flow down to every subprocessor (Art. 28(4))",
-                                  name));
-      }
-      if (sub.contains("locations") && sub["locations"].is_array() && !hosting.empty()) {
-        for (const auto& l : sub["locations"]) {
-          if (l.is_string() && !hosting.count(l.get<std::string>())) {
-            out.push_back(fmt::format("subprocessor {} processes in {}, which Annex I's processing locations "
-                                      "(organisation.hosting_regions) do not list",
-                                      name, l.get<std::string>()));
-          }
-        }
-      }
-    }
-  }
-  if (profile.contains("retention") && profile["retention"].is_array()) {
-    for (const auto& r : profile["retention"]) {
-      const std::string period = r.is_object() ? r.value("period", std::string()) : std::string();
-      std::string lower = period;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (lower.find("indefinite") != std::string::npos || lower.find("permanent") != std::string::npos ||
-          lower.find("forever") != std::string::npos) {
-        out.push_back(fmt::format("retention of {} is \"{}\", which contradicts deletion at the end of service "
-                                  "(clause 3(g))",
-                                  r.value("data_category", std::string("(a category)")), period));
-      }
-    }
-  }
-  return out;
-}
-
-// The private gap report (`--gaps FILE`): each Annex II measure left out, and why, for the processor's
-// counsel to fix or to negotiate before signature instead of losing a contract term silently.
+// The private gap report (`--gaps FILE`): each Annex II measure the check results do not back, and
+// why (failing, waived, stale or missing checks), for the processor's counsel to fix or to negotiate
+// before signature. The DPA itself still commits to the measures: contract terms are never dropped
+// because a check failed.
 std::string gap_report(const render::Customer& customer, const render::DocumentInputs& inputs,
                        const std::vector<render::Claim>& claims, const std::vector<std::string>& warnings)
 {
   std::string out = fmt::format("# PRIVATE: DPA gap report for {}\n\nDraft date {}. Not for the customer: the Annex II "
-                                "measures the check results do not back, and why.\n\n",
+                                "measures the processor commits to that the check results do not back, and why.\n\n",
                                 customer.name, util::format_date(inputs.date));
   std::size_t gaps = 0;
   for (const auto& claim : claims) {
@@ -97,6 +47,21 @@ std::string gap_report(const render::Customer& customer, const render::DocumentI
   return out;
 }
 
+// What stderr says about a measure the checks do not back: the DPA keeps it, the gap report explains.
+void report_gaps(const Context& ctx, const std::vector<render::Claim>& claims, bool gap_file)
+{
+  for (const auto& claim : claims) {
+    if (!claim.backed) {
+      std::string reasons;
+      for (const auto& reason : claim.reasons) {
+        reasons += (reasons.empty() ? "" : "; ") + reason;
+      }
+      ctx.warn(fmt::format("Annex II measure \"{}\" is not backed by the check results: {}{}", claim.title,
+                           reasons, gap_file ? "" : " (--gaps FILE writes the private gap report)"));
+    }
+  }
+}
+
 Result<void> run_dpa(const DocumentOptions& options, const render::Customer& customer, const std::string& gaps,
                      const Context& ctx)
 {
@@ -108,8 +73,8 @@ Result<void> run_dpa(const DocumentOptions& options, const render::Customer& cus
   }
   auto inputs = TRY(load_document_inputs(options, ctx));
   auto rendered = TRY(render::render_dpa(inputs, customer, format));
-  report_unbacked(ctx, rendered.claims, "Annex II");
-  const auto warnings = consistency_warnings(inputs.profile.data);
+  report_gaps(ctx, rendered.claims, !gaps.empty());
+  const auto warnings = rendered.warnings;
   for (const auto& w : warnings) {
     ctx.warn(w);
   }
@@ -137,10 +102,15 @@ void register_dpa(CLI::App& app, Context& ctx)
   auto* sub = app.add_subcommand("dpa", "Render a data processing agreement draft (GDPR Art. 28) for a customer");
   sub->add_option("--customer", customer->name, "The customer's legal name (the controller)")->required();
   sub->add_option("--customer-address", customer->address, "The customer's address");
+  sub->add_option("--customer-contact", customer->contact, "The customer's contact person for Annex I")
+      ->type_name("TEXT");
+  sub->add_option("--customer-country", customer->country,
+                  "Where the customer is established (default: the address's last line); decides the UK Addendum")
+      ->type_name("COUNTRY");
   add_document_options(sub, *options, WithResults::required);
   sub->add_option("--format", options->format, "md (default) or html")->type_name("FORMAT");
   sub->add_option("-o,--output", options->output, "Where to write, - for stdout (default)")->type_name("FILE");
-  sub->add_option("--gaps", *gaps, "Also write a private report of the measures left out, and why, to FILE")
+  sub->add_option("--gaps", *gaps, "Also write a private report of the measures the check results do not back, and why, to FILE")
       ->type_name("FILE");
   sub->footer("Example:\n  complycli dpa --customer \"Acme LLP\" --results results.json -o dpa-acme.md");
   sub->callback([options, customer, gaps, &ctx] { ctx.outcome = run_dpa(*options, *customer, *gaps, ctx); });

@@ -22,6 +22,9 @@ Result<void> run_register(const DocumentOptions& options, const Context& ctx)
                                                    {DocFormat::md, DocFormat::html, DocFormat::csv, DocFormat::json}));
   auto inputs = TRY(load_document_inputs(options, ctx));
   auto rendered = TRY(render::render_register(inputs, format));
+  for (const auto& w : rendered.warnings) {
+    ctx.warn(w);
+  }
   record_document_run(ctx, "register", options.output, inputs);
   if (inputs.audit_sequence) {
     rendered = TRY(render::render_register(inputs, format));

@@ -37,6 +37,9 @@ Result<void> run_trust_page(const DocumentOptions& options, const TrustPageOptio
   }
   auto page = TRY(render::render_trust_page(inputs, format));
   report_unbacked(ctx, page.claims, "the trust page");
+  for (const auto& w : page.warnings) {
+    ctx.warn(w);
+  }
 
   const std::filesystem::path dir = page_options.dir;
   const auto index = dir / fmt::format("index.{}", render::extension(format));

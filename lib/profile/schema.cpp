@@ -44,6 +44,7 @@ Field build()
           {"website", url, req},
           {"hosting_regions", string_list, req, {}, true},
           {"subprocessor_notice_days", integer, opt, {}, false, 0, 30},
+          {"supervisory_authority", object, opt, {{"name", string, req}, {"url", url, opt}}},
           {"contacts",
            object,
            req,
@@ -66,7 +67,9 @@ Field build()
                  {{"name", string, req},
                   {"description", string, opt},
                   {"data_categories", string_list, req, {}, true},
-                  {"data_subjects", string_list, req, {}, true}},
+                  {"data_subjects", string_list, req, {}, true},
+                  {"special_categories", string_list, opt},
+                  {"criminal_offence_data", boolean, opt}},
                  true};
 
   Field retention{"retention",
@@ -157,14 +160,43 @@ Field build()
        {"certifications", object_list, opt, {{"name", string, req}, {"expires", date, opt}}},
        {"dpa_signed", date, opt},
        {"url", url, opt},
-       {"added", date, opt}}};
+       {"added", date, opt},
+       {"processes_customer_data", boolean, opt, {}, false, 0, true},
+       {"address", string, opt},
+       {"contact_email", email, opt}}};
+
+  // The company's own certifications and service levels, as the trust page and the DPA state them.
+  const auto own = [](std::string_view name) {
+    return Field{name,
+                 object,
+                 opt,
+                 {{"status", string, req, {}, false, 0, nullptr, {"certified", "in_progress", "none"}},
+                  {"scope", string, opt},
+                  {"issued", date, opt},
+                  {"expires", date, opt},
+                  {"target", date, opt}}};
+  };
+  Field certifications{"certifications", object, opt, {own("soc2"), own("iso27001"), own("hipaa_baa"), own("pci_dss")}};
+  Field service_levels{"service_levels",
+                       object,
+                       opt,
+                       {{"breach_notification_hours", integer, opt, {}, false, 1},
+                        {"vulnerability_acknowledgement_hours", integer, opt, {}, false, 1},
+                        {"patch_days",
+                         object,
+                         opt,
+                         {{"critical", integer, opt, {}, false, 1},
+                          {"high", integer, opt, {}, false, 1},
+                          {"medium", integer, opt, {}, false, 1},
+                          {"low", integer, opt, {}, false, 1}}}}};
 
   return {"",
           object,
           req,
           {{"schema_version", integer, opt, {}, false, 1, 1}, std::move(organisation), std::move(products),
            std::move(retention), std::move(controls), std::move(people), {"people_roster", string, opt},
-           std::move(ai_providers), std::move(subprocessors), std::move(ai_workers)}};
+           std::move(ai_providers), std::move(subprocessors), std::move(ai_workers), std::move(certifications),
+           std::move(service_levels)}};
 }
 
 } // namespace

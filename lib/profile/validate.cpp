@@ -338,6 +338,31 @@ void check_relations(nlohmann::json& document, Walker& walker, const std::filesy
     }
   }
 
+  // The company's own certifications: "certified" says until when; dates in order.
+  if (auto it = document.find("certifications"); it != document.end() && it->is_object()) {
+    for (const auto& [name, cert] : it->items()) {
+      if (!cert.is_object()) {
+        continue;
+      }
+      const auto path = fmt::format("certifications.{}", name);
+      const std::string status = cert.value("status", "");
+      if (status == "certified" && !cert.contains("expires")) {
+        walker.error(walker.mark(path + ".status"), path,
+                     "status certified needs an expires date (when the certificate or report period ends)");
+      }
+      if (cert.contains("issued") && cert.contains("expires") && cert["issued"].is_string() &&
+          cert["expires"].is_string() && cert["expires"].get<std::string>() < cert["issued"].get<std::string>()) {
+        walker.error(walker.mark(path + ".expires"), path + ".expires",
+                     fmt::format("{} is before issued ({})", cert["expires"].get<std::string>(),
+                                 cert["issued"].get<std::string>()));
+      }
+      if (status == "none" && (cert.contains("expires") || cert.contains("issued"))) {
+        walker.error(walker.mark(path + ".status"), path,
+                     "status none cannot have issued or expires dates (did you mean certified?)");
+      }
+    }
+  }
+
   if (auto it = document.find("people_roster"); it != document.end() && it->is_string()) {
     if (document.contains("people")) {
       walker.error(walker.mark("people_roster"), "people_roster",

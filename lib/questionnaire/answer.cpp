@@ -1,6 +1,7 @@
 #include "questionnaire/answer.hpp"
 
 #include "render/inputs.hpp"
+#include "render/profile_text.hpp"
 #include "render/template.hpp"
 #include "util/time.hpp"
 
@@ -14,56 +15,13 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string lower(std::string_view text)
-{
-  std::string s(text);
-  for (auto& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
-std::string trimmed(std::string_view s)
-{
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return std::string(s);
-}
-
-std::string value_text(const json& value)
-{
-  if (value.is_string()) {
-    return value.get<std::string>();
-  }
-  if (value.is_array()) {
-    std::string out;
-    for (const auto& item : value) {
-      out += (out.empty() ? "" : ", ") + value_text(item);
-    }
-    return out;
-  }
-  if (value.is_object()) {
-    return fmt::format("{} fields", value.size());
-  }
-  return value.is_null() ? std::string() : value.dump();
-}
+using render::lower;
+using render::trimmed;
+using render::value_text;
 
 bool truthy(const json& value)
 {
-  if (value.is_null()) {
-    return false;
-  }
-  if (value.is_boolean()) {
-    return value.get<bool>();
-  }
-  if (value.is_string() || value.is_array() || value.is_object()) {
-    return !value.empty();
-  }
-  return true;
+  return render::truthy(&value);
 }
 
 enum class Outcome { pass, fail, unknown, contradiction };
@@ -160,7 +118,9 @@ Judged judge_profile(const Requirement& req, const render::DocumentInputs& input
     }
     return {Outcome::pass, "", evidence + fmt::format(": all {}", value->size())};
   }
-  const std::string shown = value->is_array() ? fmt::format("{} entries", value->size()) : value_text(*value);
+  const std::string shown = value->is_array()    ? fmt::format("{} entries", value->size())
+                            : value->is_object() ? fmt::format("{} fields", value->size())
+                                                 : value_text(*value);
   const std::string evidence = fmt::format("profile {}: {}", req.profile, shown);
   if (truthy(*value) == req.expect) {
     return {Outcome::pass, "", evidence};

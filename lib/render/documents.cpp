@@ -1,6 +1,8 @@
 #include "render/documents.hpp"
 
 #include "render/csv.hpp"
+#include "render/places.hpp"
+#include "render/profile_text.hpp"
 #include "util/time.hpp"
 #include "yaml/document.hpp"
 
@@ -14,57 +16,6 @@ namespace complycli::render {
 namespace {
 
 using json = nlohmann::json;
-
-std::string lower(std::string s)
-{
-  for (auto& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
-// A value as one line of text: lists joined with ", ", objects as "key: value" pairs.
-std::string value_text(const json& value)
-{
-  if (value.is_string()) {
-    return value.get<std::string>();
-  }
-  if (value.is_array()) {
-    std::string out;
-    for (const auto& item : value) {
-      out += (out.empty() ? "" : ", ") + value_text(item);
-    }
-    return out;
-  }
-  if (value.is_object()) {
-    std::string out;
-    for (const auto& [key, item] : value.items()) {
-      out += (out.empty() ? "" : ", ") + key + ": " + value_text(item);
-    }
-    return out;
-  }
-  if (value.is_null()) {
-    return {};
-  }
-  return value.dump();
-}
-
-bool truthy(const json* value)
-{
-  if (value == nullptr || value->is_null()) {
-    return false;
-  }
-  if (value->is_boolean()) {
-    return value->get<bool>();
-  }
-  if (value->is_string()) {
-    return !value->get<std::string>().empty();
-  }
-  if (value->is_array() || value->is_object()) {
-    return !value->empty();
-  }
-  return true;
-}
 
 std::chrono::sys_days days(std::chrono::year_month_day date)
 {
@@ -223,7 +174,41 @@ std::string certifications_text(const json& certifications)
   return text;
 }
 
-json enrich_subprocessors(const json& profile)
+// The distinct countries `locations` name (regions.yaml), in order, and those outside the EEA.
+struct Countries {
+  json all = json::array();
+  json outside_eea = json::array();
+  json unknown = json::array(); // codes the table does not know
+};
+
+Countries countries_of(const json& regions, const json& locations)
+{
+  Countries out;
+  std::set<std::string> seen;
+  if (!locations.is_array()) {
+    return out;
+  }
+  for (const auto& location : locations) {
+    const auto place = place_of(regions, value_text(location));
+    if (!place.known) {
+      out.unknown.push_back(value_text(location));
+    }
+    if (!seen.insert(lower(place.country)).second) {
+      continue;
+    }
+    out.all.push_back(place.country);
+    if (!place.eea) {
+      out.outside_eea.push_back(place.country);
+    }
+  }
+  return out;
+}
+
+// Subprocessors sorted by name, with text forms, countries, their AI provider flags and whether they
+// are pending on `today` (empty: none is): inside the Art. 28(2) notice period that starts on `added`,
+// so that they process customer data only from `added` + organisation.subprocessor_notice_days.
+json enrich_subprocessors(const json& profile, const json& regions,
+                          std::optional<std::chrono::year_month_day> today = std::nullopt)
 {
   json subs = profile.contains("subprocessors") ? profile["subprocessors"] : json::array();
   std::sort(subs.begin(), subs.end(),
@@ -235,6 +220,28 @@ json enrich_subprocessors(const json& profile)
         sub[std::string(list) + "_text"] = value_text(sub[list]);
       }
     }
+    const auto countries = countries_of(regions, sub.value("locations", json::array()));
+    sub["countries"] = countries.all;
+    sub["countries_text"] = value_text(countries.all);
+    sub["outside_eea"] = countries.outside_eea;
+    sub["outside_eea_text"] = value_text(countries.outside_eea);
+    sub["transfers_outside_eea"] = !countries.outside_eea.empty();
+    sub["customer_data"] = sub.value("processes_customer_data", true);
+    if (sub.contains("address") && sub["address"].is_string()) {
+      sub["address_oneline"] = one_line(sub["address"].get<std::string>());
+    }
+    const std::string added = sub.contains("added") && sub["added"].is_string() ? sub["added"].get<std::string>() : "";
+    sub["pending"] = false;
+    if (const auto added_date = util::parse_date(added); today && added_date) {
+      const auto* notice = find_path(profile, "organisation.subprocessor_notice_days");
+      const int notice_days = notice && notice->is_number_integer() ? notice->get<int>() : 30;
+      const auto starts = std::chrono::sys_days{*added_date} + std::chrono::days{notice_days};
+      if (std::chrono::sys_days{*today} < starts) {
+        sub["pending"] = true;
+        sub["starts"] = util::format_date(std::chrono::year_month_day{starts});
+      }
+    }
+    sub["role"] = !sub["customer_data"].get<bool>() ? "own_tool" : sub["pending"].get<bool>() ? "pending" : "subprocessor";
     if (sub.contains("certifications") && sub["certifications"].is_array()) {
       sub["certifications_text"] = certifications_text(sub["certifications"]);
       sub["has_certifications"] = !sub["certifications"].empty();
@@ -254,6 +261,56 @@ json enrich_subprocessors(const json& profile)
     sub["is_ai_provider"] = sub.contains("ai");
   }
   return subs;
+}
+
+// The company's own certifications (profile `certifications`) as the trust page states them.
+json own_certifications(const json& profile, std::chrono::year_month_day date)
+{
+  static const std::vector<std::pair<const char*, const char*>> names = {
+      {"soc2", "SOC 2"}, {"iso27001", "ISO/IEC 27001"}, {"hipaa_baa", "HIPAA business associate agreement"},
+      {"pci_dss", "PCI DSS"}};
+  json out = json::array();
+  const json certs = profile.value("certifications", json::object());
+  const auto today = util::format_date(date);
+  for (const auto& [key, label] : names) {
+    if (!certs.contains(key)) {
+      continue;
+    }
+    const json& cert = certs[key];
+    const std::string status = cert.value("status", "none");
+    std::string name = label;
+    if (cert.contains("scope")) {
+      name += " (" + value_text(cert["scope"]) + ")";
+    }
+    std::string text;
+    bool held = false;
+    if (status == "certified") {
+      const auto expires = cert.contains("expires") ? value_text(cert["expires"]) : std::string();
+      held = expires.empty() || expires >= today;
+      text = held ? fmt::format("certified{}{}", cert.contains("issued") ? ", issued " + value_text(cert["issued"]) : "",
+                                expires.empty() ? "" : ", valid until " + expires)
+                  : fmt::format("expired on {}", expires);
+    } else if (status == "in_progress") {
+      text = cert.contains("target") ? fmt::format("in progress, expected by {}", value_text(cert["target"]))
+                                     : "in progress";
+    } else {
+      text = "not held";
+    }
+    out.push_back({{"key", key}, {"name", name}, {"status", status}, {"status_text", text}, {"held", held}});
+  }
+  return out;
+}
+
+// "critical 7 days, high 30 days" from service_levels.patch_days.
+std::string patch_days_text(const json& patch_days)
+{
+  std::string out;
+  for (const char* severity : {"critical", "high", "medium", "low"}) {
+    if (patch_days.contains(severity)) {
+      out += fmt::format("{}{} {} days", out.empty() ? "" : ", ", severity, value_text(patch_days[severity]));
+    }
+  }
+  return out;
 }
 
 // Every distinct value of products[].`key`, in order of appearance.
@@ -465,15 +522,84 @@ const char* extension(DocFormat format)
   return "md";
 }
 
-Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* claims_out)
+Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* claims_out,
+                           std::vector<std::string>* warnings)
 {
   const json config = TRY(load_claims(inputs));
+  const json regions = TRY(load_regions(inputs.dirs));
   const json frameworks = config.contains("frameworks") ? config["frameworks"] : json::object();
   const auto state = results_state(inputs);
 
   json data = inputs.profile.data;
-  data["subprocessors"] = enrich_subprocessors(inputs.profile.data);
+  data["subprocessors"] = enrich_subprocessors(inputs.profile.data, regions, inputs.date);
   data["has_subprocessors"] = !data["subprocessors"].empty();
+  {
+    // Processors of customer data (Annex III), split into those in force and those still inside the
+    // notice period on the document's date; the company's own tools apart.
+    json processors = json::array(), pending = json::array(), tools = json::array();
+    for (const auto& sub : data["subprocessors"]) {
+      if (!sub["customer_data"].get<bool>()) {
+        tools.push_back(sub);
+      } else if (sub["pending"].get<bool>()) {
+        pending.push_back(sub);
+      } else {
+        processors.push_back(sub);
+      }
+    }
+    data["processors"] = processors;
+    data["has_processors"] = !processors.empty();
+    data["pending_processors"] = pending;
+    data["has_pending_processors"] = !pending.empty();
+    data["controller_tools"] = tools;
+    data["has_controller_tools"] = !tools.empty();
+  }
+  {
+    const auto hosting = countries_of(regions, data["organisation"].value("hosting_regions", json::array()));
+    data["organisation"]["hosting_countries"] = hosting.all;
+    data["organisation"]["hosting_countries_text"] = value_text(hosting.all);
+    if (warnings) {
+      std::set<std::string> unknown;
+      for (const auto& code : hosting.unknown) {
+        unknown.insert(code.get<std::string>());
+      }
+      for (const auto& sub : inputs.profile.data.value("subprocessors", json::array())) {
+        for (const auto& code : countries_of(regions, sub.value("locations", json::array())).unknown) {
+          unknown.insert(code.get<std::string>());
+        }
+      }
+      for (const auto& code : unknown) {
+        warnings->push_back(fmt::format("location \"{}\" is not in regions.yaml: shown as written and treated as "
+                                        "outside the EEA (add it to a regions.yaml in --template-dir)",
+                                        code));
+      }
+    }
+  }
+  data["has_ai_providers"] = data.contains("ai_providers") && !data["ai_providers"].empty();
+  data["own_certifications"] = own_certifications(inputs.profile.data, inputs.date);
+  data["has_own_certifications"] = !data["own_certifications"].empty();
+  if (data.contains("service_levels")) {
+    auto& levels = data["service_levels"];
+    if (levels.contains("patch_days")) {
+      levels["patch_days_text"] = patch_days_text(levels["patch_days"]);
+    }
+    for (const char* hours : {"breach_notification_hours", "vulnerability_acknowledgement_hours"}) {
+      if (levels.contains(hours)) {
+        levels[hours] = value_text(levels[hours]); // text: a section over it shows it
+      }
+    }
+    data["has_service_levels"] = !levels.empty();
+  } else {
+    data["has_service_levels"] = false;
+  }
+  data["special_categories"] = union_of(inputs.profile.data, "special_categories");
+  data["has_special_categories"] = !data["special_categories"].empty();
+  {
+    bool criminal = false;
+    for (const auto& product : inputs.profile.data.value("products", json::array())) {
+      criminal = criminal || product.value("criminal_offence_data", false);
+    }
+    data["criminal_offence_data"] = criminal;
+  }
   {
     json names = json::array();
     for (const auto& sub : data["subprocessors"]) {
@@ -492,8 +618,8 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
   data["data_subjects_text"] = value_text(data["data_subjects"]);
   data["data_categories"] = union_of(inputs.profile.data, "data_categories");
   data["data_categories_text"] = value_text(data["data_categories"]);
-  if (const auto* regions = find_path(inputs.profile.data, "organisation.hosting_regions")) {
-    data["organisation"]["hosting_regions_text"] = value_text(*regions);
+  if (const auto* hosting_regions = find_path(inputs.profile.data, "organisation.hosting_regions")) {
+    data["organisation"]["hosting_regions_text"] = value_text(*hosting_regions);
   }
   if (data["organisation"].contains("address") && data["organisation"]["address"].is_string()) {
     data["organisation"]["address_oneline"] = one_line(data["organisation"]["address"].get<std::string>());
@@ -611,8 +737,8 @@ Result<json> document_data(const DocumentInputs& inputs, std::vector<Claim>* cla
 
 Result<Rendered> render_register(const DocumentInputs& inputs, DocFormat format)
 {
-  const json data = TRY(document_data(inputs));
   Rendered rendered;
+  const json data = TRY(document_data(inputs, nullptr, &rendered.warnings));
   if (format == DocFormat::json) {
     json out = {{"schema_version", 1},
                 {"organisation", data["organisation"]["legal_name"]},
@@ -620,7 +746,8 @@ Result<Rendered> render_register(const DocumentInputs& inputs, DocFormat format)
                 {"subprocessors", inputs.profile.data.contains("subprocessors") ? data["subprocessors"] : json::array()}};
     for (auto& sub : out["subprocessors"]) {
       for (const char* derived : {"data_categories_text", "locations_text", "certifications_text", "has_certifications",
-                                  "has_dpa", "is_ai_provider"}) {
+                                  "has_dpa", "is_ai_provider", "countries_text", "outside_eea_text",
+                                  "transfers_outside_eea"}) {
         sub.erase(derived);
       }
       if (sub.contains("ai")) {
@@ -641,7 +768,8 @@ Result<Rendered> render_register(const DocumentInputs& inputs, DocFormat format)
 Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const DocumentInputs& inputs, DocFormat format)
 {
   json data = TRY(document_data(inputs));
-  const json old_subs = enrich_subprocessors(old_profile.data);
+  const json regions = TRY(load_regions(inputs.dirs));
+  const json old_subs = enrich_subprocessors(old_profile.data, regions);
   const json& new_subs = data["subprocessors"];
   auto find = [](const json& list, const std::string& name) -> const json* {
     for (const auto& item : list) {
@@ -654,6 +782,7 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
   json added = json::array();
   json removed = json::array();
   json changed = json::array();
+  json notices = json::array(); // changes customers are notified of (Art. 28(2))
   const json new_raw_subs = inputs.profile.data.value("subprocessors", json::array());
   const json old_raw_subs = old_profile.data.value("subprocessors", json::array());
   for (const auto& sub : new_subs) {
@@ -676,8 +805,22 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
       const json old_value = raw_old.contains(key) ? raw_old[key] : json();
       const json new_value = raw_new.contains(key) ? raw_new[key] : json();
       if (old_value != new_value) {
-        const auto text = [&](const json& v) { return key == "certifications" && v.is_array() ? certifications_text(v) : value_text(v); };
+        const auto text = [&](const json& v) {
+          if (key == "certifications" && v.is_array()) {
+            return certifications_text(v);
+          }
+          if (key == "locations" && v.is_array()) {
+            return value_text(countries_of(regions, v).all); // countries, as the register shows them
+          }
+          return value_text(v);
+        };
         changes.push_back({{"field", key}, {"old", text(old_value)}, {"new", text(new_value)}});
+        // Where and why a subprocessor processes the customer's data: Art. 28(2) notice, as for an addition.
+        static const std::set<std::string> notifiable = {"locations", "purpose", "data_categories", "transfer_mechanism",
+                                                         "legal_entity"};
+        if (notifiable.count(key) && sub.value("customer_data", true)) {
+          notices.push_back({{"name", sub["name"]}, {"field", key}, {"old", text(old_value)}, {"new", text(new_value)}});
+        }
       }
     }
     if (before->contains("ai") != sub.contains("ai") || (sub.contains("ai") && (*before)["ai"] != sub["ai"])) {
@@ -708,6 +851,9 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
             {"has_removed", !removed.empty()},
             {"has_changed", !changed.empty()},
             {"has_changes", !added.empty() || !removed.empty() || !changed.empty()},
+            {"notified_changes", notices},
+            {"has_notified_changes", !notices.empty()},
+            {"has_notice", !added.empty() || !notices.empty()},
             {"added_plural", added.size() != 1},
             {"notice_days", std::to_string(notice_days)},
             {"effective_date", add_days(inputs.date, notice_days)},
@@ -720,6 +866,7 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
                 {"added", json::array()},
                 {"removed", json::array()},
                 {"changed", changed},
+                {"notified_changes", notices},
                 {"notice_days", notice_days},
                 {"effective_date", d["effective_date"]},
                 {"old_profile_sha256", old_profile.sha256},
@@ -737,14 +884,154 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
   return diff;
 }
 
+namespace {
+
+// The Art. 46 instrument a subprocessor outside the EEA relies on, named as the DPA's transfer clause
+// states it (the profile's transfer_mechanism: SCCs, DPF, adequacy, ...).
+std::string onward_mechanism(const std::string& mechanism, bool uk)
+{
+  const auto m = lower(mechanism);
+  std::string text;
+  if (m.find("scc") != std::string::npos || m.find("standard contractual") != std::string::npos) {
+    text = "Standard Contractual Clauses, Module Three (processor to processor)";
+  } else if (m == "dpf" || m.find("privacy framework") != std::string::npos) {
+    text = "EU-U.S. Data Privacy Framework (adequacy decision of 10 July 2023)";
+  } else if (m == "adequacy") {
+    text = "an adequacy decision (Art. 45 GDPR)";
+  } else {
+    text = mechanism;
+  }
+  if (uk) {
+    text += "; for personal data from the United Kingdom, with the UK International Data Transfer Addendum";
+  }
+  return text;
+}
+
+// What counsel must resolve before signature: clause 3(d) promises flow-down to every subprocessor
+// (Art. 28(4)); Annex I's locations should cover Annex III's; clause 3(g) promises deletion at the
+// end of service; the transfer clause needs a mechanism for every processor outside the EEA.
+std::vector<std::string> dpa_consistency(const json& data)
+{
+  std::vector<std::string> out;
+  std::set<std::string> hosting;
+  for (const auto& country : data["organisation"]["hosting_countries"]) {
+    hosting.insert(lower(country.get<std::string>()));
+  }
+  for (const auto& sub : data["subprocessors"]) {
+    if (!sub["customer_data"].get<bool>()) {
+      continue; // the company's own tools are not subprocessors of the customer's data
+    }
+    const std::string name = sub.value("name", std::string("(unnamed)"));
+    if (!sub["has_dpa"].get<bool>()) {
+      out.push_back(fmt::format("subprocessor {} has no signed DPA, while clause 3(d) promises the same obligations "
+                                "flow down to every subprocessor (Art. 28(4))",
+                                name));
+    }
+    for (const auto& country : sub["countries"]) {
+      if (!hosting.empty() && !hosting.count(lower(country.get<std::string>()))) {
+        out.push_back(fmt::format("subprocessor {} processes in {} (Annex III), which Annex I's processing locations "
+                                  "({}) do not list",
+                                  name, country.get<std::string>(),
+                                  value_text(data["organisation"]["hosting_countries"])));
+      }
+    }
+    if (sub["transfers_outside_eea"].get<bool>() && !sub.contains("transfer_mechanism")) {
+      out.push_back(fmt::format("subprocessor {} processes in {}, outside the EEA, but the profile states no "
+                                "transfer_mechanism for the transfer clause",
+                                name, sub["outside_eea_text"].get<std::string>()));
+    }
+  }
+  for (const auto& r : data.value("retention", json::array())) {
+    const std::string period = r.is_object() ? r.value("period", std::string()) : std::string();
+    const auto text = lower(period);
+    if (text.find("indefinite") != std::string::npos || text.find("permanent") != std::string::npos ||
+        text.find("forever") != std::string::npos || text.find("no limit") != std::string::npos) {
+      out.push_back(fmt::format("retention of {} is \"{}\", which contradicts deletion at the end of service "
+                                "(clause 3(g))",
+                                r.value("data_category", std::string("(a category)")), period));
+    }
+  }
+  if (!find_path(data, "service_levels.breach_notification_hours")) {
+    out.push_back("service_levels.breach_notification_hours is not stated: clause 3(f) promises breach notice "
+                  "only \"without undue delay\", with no deadline");
+  }
+  if (!find_path(data, "organisation.supervisory_authority")) {
+    out.push_back("organisation.supervisory_authority is not stated: Annex I.C names no competent supervisory "
+                  "authority");
+  }
+  return out;
+}
+
+// The last non-empty line of an address: "1 Fleet Street\nLondon\nUnited Kingdom" -> "United Kingdom".
+std::string last_line(const std::string& address)
+{
+  std::string last;
+  std::size_t start = 0;
+  while (start <= address.size()) {
+    auto end = address.find('\n', start);
+    if (end == std::string::npos) {
+      end = address.size();
+    }
+    const auto line = trimmed(address.substr(start, end - start));
+    if (!line.empty()) {
+      last = line;
+    }
+    start = end + 1;
+  }
+  return last;
+}
+
+} // namespace
+
 Result<Rendered> render_dpa(const DocumentInputs& inputs, const Customer& customer, DocFormat format)
 {
   Rendered rendered;
-  json data = TRY(document_data(inputs, &rendered.claims));
+  json data = TRY(document_data(inputs, &rendered.claims, &rendered.warnings));
+  const json regions = TRY(load_regions(inputs.dirs));
   data["customer"] = {{"name", customer.name}};
   if (!customer.address.empty()) {
     data["customer"]["address"] = customer.address;
     data["customer"]["address_oneline"] = one_line(customer.address);
+  }
+  if (!customer.contact.empty()) {
+    data["customer"]["contact"] = customer.contact;
+  }
+
+  // The transfer clause: Module Two from the controller to a processor outside the EEA, Module Three
+  // (or the instrument the profile states) onward to each subprocessor outside it, the UK Addendum
+  // when the controller is in the United Kingdom.
+  const std::string customer_country = customer.country.empty() ? last_line(customer.address) : customer.country;
+  const auto customer_place = place_of(regions, customer_country);
+  const bool uk = customer_place.known && lower(customer_place.country) == "united kingdom";
+  json transfer = {{"customer_uk", uk}};
+  if (customer_place.known) {
+    transfer["customer_country"] = customer_place.country;
+  }
+  if (const auto* country = find_path(data, "organisation.country"); country && country->is_string()) {
+    const auto place = place_of(regions, country->get<std::string>());
+    transfer["processor_country"] = place.country;
+    transfer["processor_outside_eea"] = !place.eea;
+  } else {
+    transfer["processor_outside_eea"] = false;
+    rendered.warnings.push_back("organisation.country is not stated: the transfer clause cannot say whether the "
+                                "processor is outside the EEA (SCC Module Two)");
+  }
+  json onward = json::array();
+  for (const auto& sub : data["processors"]) {
+    if (sub["transfers_outside_eea"].get<bool>()) {
+      onward.push_back({{"name", sub["name"]},
+                        {"countries_text", sub["outside_eea_text"]},
+                        {"mechanism_text", onward_mechanism(sub.value("transfer_mechanism", "none stated"), uk)}});
+    }
+  }
+  transfer["onward"] = onward;
+  transfer["has_onward"] = !onward.empty();
+  data["transfer"] = transfer;
+  if (const auto* hours = find_path(data, "service_levels.breach_notification_hours")) {
+    data["breach_notification_hours"] = value_text(*hours);
+  }
+  for (auto& w : dpa_consistency(data)) {
+    rendered.warnings.push_back(std::move(w));
   }
   rendered.text = TRY(render_named(inputs, fmt::format("dpa.{}.mustache", extension(format)), data, escape_for(format)));
   return rendered;
@@ -753,7 +1040,7 @@ Result<Rendered> render_dpa(const DocumentInputs& inputs, const Customer& custom
 Result<TrustPage> render_trust_page(const DocumentInputs& inputs, DocFormat format)
 {
   TrustPage page;
-  const json data = TRY(document_data(inputs, &page.claims));
+  const json data = TRY(document_data(inputs, &page.claims, &page.warnings));
   page.page = TRY(render_named(inputs, fmt::format("trust-page.{}.mustache", extension(format)), data, escape_for(format)));
   page.security_txt = TRY(render_named(inputs, "security.txt.mustache", data, Escape::none));
   return page;

@@ -51,11 +51,14 @@ struct Claim {
 
 // The data every template sees: the profile's own keys (subprocessors sorted and enriched), plus
 // `document`, `results`, `claims`, `unbacked_claims`, `passed_checks`, `compliance` and `footer`.
-Result<nlohmann::json> document_data(const DocumentInputs& inputs, std::vector<Claim>* claims = nullptr);
+// `warnings` collects what the reader should know (location codes regions.yaml does not know).
+Result<nlohmann::json> document_data(const DocumentInputs& inputs, std::vector<Claim>* claims = nullptr,
+                                     std::vector<std::string>* warnings = nullptr);
 
 struct Rendered {
   std::string text;
   std::vector<Claim> claims;
+  std::vector<std::string> warnings; // for stderr: inconsistencies counsel must resolve, unknown locations
 };
 
 // The subprocessor register (md, html, csv or json).
@@ -73,9 +76,14 @@ Result<RegisterDiff> render_register_diff(const LoadedFile& old_profile, const D
 struct Customer {
   std::string name;
   std::string address;
+  std::string contact; // Annex I's contact person for the controller, when given
+  std::string country; // where the controller is established (default: the address's last line)
 };
 
-// The DPA stub (md or html): Art. 28(3)(a)-(h) clauses, Annexes I-III.
+// The DPA stub (md or html): the Art. 28(3) lead-in and clauses (a)-(h), Art. 28(4) liability, the
+// transfer clause (SCC module 2 or 3, UK Addendum), Annexes I-III. Annex II lists the measures the
+// profile commits to, whatever the check results say (the gaps are for `dpa_gaps`); `warnings` get
+// the consistency problems counsel must resolve before signature.
 Result<Rendered> render_dpa(const DocumentInputs& inputs, const Customer& customer, DocFormat format);
 
 // The trust page (html or md) and security.txt.
@@ -83,6 +91,7 @@ struct TrustPage {
   std::string page;
   std::string security_txt;
   std::vector<Claim> claims;
+  std::vector<std::string> warnings;
 };
 Result<TrustPage> render_trust_page(const DocumentInputs& inputs, DocFormat format);
 

@@ -63,7 +63,35 @@ Result<LoadedFile> load_profile(const std::filesystem::path& path)
   // The profile module parses and validates (every problem with file:line:column); documents render
   // from its normalised JSON form (defaults filled in, the people roster merged).
   const auto loaded = TRY(profile::load_profile(path));
-  return LoadedFile{path, profile::to_json(loaded), loaded.source_sha256};
+  auto data = profile::to_json(loaded);
+  // The document facts the typed profile does not carry (yet): the company's own certifications and
+  // service levels, the supervisory authority, special categories, and which subprocessors see
+  // customer data with their addresses and contacts. Taken from the validated document, item by item.
+  const auto validation = TRY(profile::validate_file(path));
+  const auto& doc = validation.document;
+  for (const char* key : {"certifications", "service_levels"}) {
+    if (doc.contains(key)) {
+      data[key] = doc[key];
+    }
+  }
+  if (doc.contains("organisation") && doc["organisation"].contains("supervisory_authority")) {
+    data["organisation"]["supervisory_authority"] = doc["organisation"]["supervisory_authority"];
+  }
+  const auto copy_items = [&](const char* list, std::initializer_list<const char*> keys) {
+    if (!doc.contains(list) || !doc[list].is_array() || !data.contains(list) || data[list].size() != doc[list].size()) {
+      return;
+    }
+    for (std::size_t i = 0; i < doc[list].size(); ++i) {
+      for (const char* key : keys) {
+        if (doc[list][i].contains(key)) {
+          data[list][i][key] = doc[list][i][key];
+        }
+      }
+    }
+  };
+  copy_items("products", {"special_categories", "criminal_offence_data"});
+  copy_items("subprocessors", {"processes_customer_data", "address", "contact_email"});
+  return LoadedFile{path, std::move(data), loaded.source_sha256};
 }
 
 Result<LoadedFile> load_results(const std::filesystem::path& path)

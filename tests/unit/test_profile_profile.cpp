@@ -143,7 +143,7 @@ TEST_CASE("profile::validate_text reports each kind of problem at its line and c
           "7:25: organisation.contacts.dpo.emial: unknown key; did you mean \"email\"?");
     CHECK(only_problem(minimal + "colour: blue\n") ==
           "15:1: colour: unknown key (expected one of: schema_version, organisation, products, retention, controls, "
-          "people, people_roster, ai_providers, subprocessors, ai_workers)");
+          "people, people_roster, ai_providers, subprocessors, ai_workers, certifications, service_levels)");
   }
   SUBCASE("wrong types")
   {

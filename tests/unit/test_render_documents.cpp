@@ -1,4 +1,5 @@
 #include "render/documents.hpp"
+#include "render/places.hpp"
 
 #include "util/file.hpp"
 #include "util/time.hpp"
@@ -7,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 
 using namespace complycli;
@@ -65,7 +67,7 @@ TEST_CASE("render: a failing TLS check withdraws the in-transit encryption claim
     REQUIRE(page);
     CHECK(claim(page->claims, "encryption_in_transit").backed);
     CHECK(page->page.find("<h2 id=\"encryption-in-transit\">") != std::string::npos);
-    auto dpa = render::render_dpa(inputs, {"Acme LLP", ""}, render::DocFormat::md);
+    auto dpa = render::render_dpa(inputs, {"Acme LLP", "", "", ""}, render::DocFormat::md);
     REQUIRE(dpa);
     CHECK(dpa->text.find("### Encryption in transit") != std::string::npos);
     CHECK(dpa->text.find("| tls-no-legacy-protocols |") != std::string::npos);
@@ -93,9 +95,11 @@ TEST_CASE("render: a failing TLS check withdraws the in-transit encryption claim
     REQUIRE(md);
     CHECK(md->page.find("Encryption in transit") == std::string::npos);
 
-    auto dpa = render::render_dpa(inputs, {"Acme LLP", ""}, render::DocFormat::md);
+    // The DPA is a contract: Annex II keeps the committed measure; only the verified controls drop the check.
+    auto dpa = render::render_dpa(inputs, {"Acme LLP", "", "", ""}, render::DocFormat::md);
     REQUIRE(dpa);
-    CHECK(dpa->text.find("Encryption in transit") == std::string::npos);
+    CHECK(dpa->text.find("### Encryption in transit") != std::string::npos);
+    CHECK_FALSE(claim(dpa->claims, "encryption_in_transit").backed);
     CHECK(dpa->text.find("| tls-no-legacy-protocols |") == std::string::npos);
     CHECK(dpa->text.find("| tls-strong-ciphers |") != std::string::npos);
     CHECK(dpa->text.find("### Encryption at rest") != std::string::npos);
@@ -194,4 +198,60 @@ TEST_CASE("render: a missing profile field names the field and the template line
   INFO(r.error().message);
   CHECK(r.error().message.find("register.md.mustache:12: the template needs \"subprocessors[3].purpose\"") !=
         std::string::npos);
+}
+
+TEST_CASE("render: location codes become countries, inside or outside the EEA (templates/regions.yaml)")
+{
+  const auto regions = render::load_regions(render::TemplateDirs{});
+  REQUIRE(regions);
+  const auto ireland = render::place_of(*regions, "eu-west-1");
+  CHECK(ireland.country == "Ireland");
+  CHECK(ireland.eea);
+  CHECK(ireland.known);
+  CHECK(render::place_of(*regions, "US").country == "United States");
+  CHECK_FALSE(render::place_of(*regions, "us-east-1").eea);
+  CHECK(render::place_of(*regions, "westeurope").country == "Netherlands");
+  CHECK(render::place_of(*regions, "Norway").eea); // a country the EEA list names
+  CHECK_FALSE(render::place_of(*regions, "eu-west-2").eea); // London
+  const auto unknown = render::place_of(*regions, "mars-1");
+  CHECK(unknown.country == "mars-1");
+  CHECK_FALSE(unknown.known);
+  CHECK_FALSE(unknown.eea);
+
+  test::TestContext t;
+  std::ofstream(t.path("regions.yaml")) << "regions:\n  xx: {country: Nowhere}\neea_countries: []\n";
+  const auto bad = render::load_regions(render::TemplateDirs{t.dir()});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == Errc::config);
+  CHECK(bad.error().message.find("regions.xx needs country (text) and eea (true or false)") != std::string::npos);
+}
+
+TEST_CASE("render: the DPA's transfer clause and consistency warnings come from the profile")
+{
+  auto inputs = inputs_with("results-pass.json");
+  // The fixture company is in the United States (address), and states no country: the clause cannot
+  // say whether Module Two applies, and says so.
+  auto dpa = render::render_dpa(inputs, {"Acme LLP", "1 Fleet Street\nLondon\nUnited Kingdom", "", ""},
+                                render::DocFormat::md);
+  REQUIRE(dpa);
+  const auto has = [&](const std::string& what) {
+    return std::any_of(dpa->warnings.begin(), dpa->warnings.end(),
+                       [&](const std::string& w) { return w.find(what) != std::string::npos; });
+  };
+  CHECK(has("organisation.country is not stated"));
+  CHECK(has("service_levels.breach_notification_hours is not stated"));
+  CHECK(dpa->text.find("Module Two") == std::string::npos);
+
+  inputs.profile.data["organisation"]["country"] = "United States";
+  inputs.profile.data["service_levels"] = {{"breach_notification_hours", 24}};
+  dpa = render::render_dpa(inputs, {"Acme LLP", "1 Fleet Street\nLondon\nUnited Kingdom", "", ""}, render::DocFormat::md);
+  REQUIRE(dpa);
+  CHECK_FALSE(has("organisation.country is not stated"));
+  CHECK_FALSE(has("breach_notification_hours"));
+  CHECK(dpa->text.find("Module Two (controller to processor)") != std::string::npos);
+  CHECK(dpa->text.find("UK GDPR") != std::string::npos);
+  CHECK(dpa->text.find("and in any event within 24 hours,") != std::string::npos);
+  // OpenAI is in the United States and relies on the DPF; Anthropic on SCCs: Module Three.
+  CHECK(dpa->text.find("- Anthropic (United States): Standard Contractual Clauses, Module Three") != std::string::npos);
+  CHECK(dpa->text.find("- OpenAI (United States): EU-U.S. Data Privacy Framework") != std::string::npos);
 }
