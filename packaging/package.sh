@@ -8,6 +8,9 @@
 set -euo pipefail
 build=$(realpath "$1")
 binary=$build/cli/complycli
+# What the package holds, and nothing more (CPack's own pre-install step does not build `all`:
+# CMAKE_SKIP_INSTALL_ALL_DEPENDENCY in CMakeLists.txt, so the tests and benchmarks are not built for it).
+cmake --build "$build" --target complycli completions man_pages >/dev/null
 needed=$(objdump -p "$binary" | awk '/NEEDED/ {print $2}' | sort | tr '\n' ' ')
 for lib in $needed; do
   case $lib in

@@ -31,13 +31,13 @@ for line in "$@"; do
   zpty -w -n z "$line"$'\t'
   sleep 0.3
   zpty -w -n z $'\C-x\C-d'
-  for i in {1..50}; do (( $(wc -l < buffers.txt 2>/dev/null || echo 0) >= n )) && break; sleep 0.1; done
+  for i in {1..200}; do (( $(wc -l < buffers.txt 2>/dev/null || echo 0) >= n )) && break; sleep 0.1; done
   while zpty -r -t z junk; do :; done
 done
 zpty -d z
 cat buffers.txt
 ZSH
-got=$(timeout 60 zsh -f drive.zsh "$work/fpath" \
+got=$(timeout 150 zsh -f drive.zsh "$work/fpath" \
   'complycli comp' \
   'complycli check --format sa' \
   'complycli check --fail-on cr' \
