@@ -21,6 +21,7 @@ cat > drive.zsh <<'ZSH'
 # drive.zsh FPATH LINE...: for each LINE, type it and a <Tab> in one interactive zsh, then print what
 # the edit buffer became (the dump widget, bound to ^X^D, appends it to buffers.txt).
 zmodload zsh/zpty
+: > buffers.txt
 fpath_dir=$1; shift
 zpty -b z 'zsh -f -i'
 zpty -w z "PS1='%% '; fpath=($fpath_dir \$fpath); autoload -U compinit && compinit -u -D"
