@@ -5,7 +5,7 @@
 #   make tsan   the threaded encryption pipeline's tests under ThreadSanitizer
 #   make fuzz   build the libFuzzer targets (clang); FUZZ_SECONDS=600 also runs each that long
 #   make fuzz-smoke  build them and run each for FUZZ_SMOKE_SECONDS (CI)
-#   make install PREFIX=/usr/local   the binary, man pages, checks and templates
+#   make install PREFIX=/usr/local   the binary, man pages, checks, templates and shell completions
 #   make bench  the benchmarks under bench/ (installs hyperfine and age)
 #   make screenshot  the trust page and the HTML check report in headless Chromium -> docs/*.png (installs chromium)
 #   make package  build/package/complycli_VERSION_amd64.deb (CPack; docs/packaging.md)

@@ -44,7 +44,7 @@ completion::Command describe(CLI::App& app, const std::vector<std::string>& path
       option.names.push_back("-" + n);
     }
     option.description = opt->get_description();
-    if (opt->get_type_size_max() == 0) {
+    if (opt->get_expected_max() == 0) { // a flag (CLI11 keeps type_size 1 for a bool flag)
       option.value = completion::Value::none;
     } else if (std::find(option.names.begin(), option.names.end(), "--matter") != option.names.end()) {
       option.value = completion::Value::matter;

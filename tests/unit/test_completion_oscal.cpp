@@ -31,7 +31,7 @@ TEST_CASE("completion::script")
                               completion::Value::file, {}});
   auto bash = completion::script(root, "bash");
   REQUIRE(bash);
-  CHECK(bash->find("_complycli_values['complycli check|--format']='table json'") != std::string::npos);
+  CHECK(bash->find("_complycli_k='complycli check|--format'; _complycli_kind[$_complycli_k]=words\n_complycli_values[$_complycli_k]='table json") != std::string::npos);
   CHECK(bash->find("complete -F _complycli complycli") != std::string::npos);
   auto fish = completion::script(root, "fish");
   REQUIRE(fish);
