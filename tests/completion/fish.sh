@@ -2,10 +2,10 @@
 # fish.sh BINARY: the generated fish completion, loaded from a vendor_completions.d folder the way fish
 # finds an installed one ($XDG_DATA_DIRS), and asked for candidates with fish's own `complete -C`.
 # (not --no-config: fish sets its completion path in its own config.fish; HOME is a fresh folder.)
-# ctest completion.fish; skipped (77) when fish is not installed (scripts/install-deps --shells).
+# ctest completion.fish; skipped (77) when fish is not installed (scripts/install-deps).
 set -euo pipefail
 binary=$(realpath "$1")
-command -v fish >/dev/null || { echo "skip: fish is not installed (scripts/install-deps --shells)"; exit 77; }
+command -v fish >/dev/null || { echo "skip: fish is not installed (scripts/install-deps)"; exit 77; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin" "$work/share/fish/vendor_completions.d" "$work/home"
 ln -s "$binary" "$work/bin/complycli"

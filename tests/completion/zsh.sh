@@ -2,10 +2,10 @@
 # zsh.sh BINARY: the generated zsh completion, loaded the way zsh loads an installed one (a file named
 # _complycli on $fpath, autoloaded by compinit at the first <Tab>), driven in a real interactive zsh
 # through the zpty module: type a prefix, press <Tab>, read the line zle made of it. ctest
-# completion.zsh; skipped (77) when zsh is not installed (scripts/install-deps --shells).
+# completion.zsh; skipped (77) when zsh is not installed (scripts/install-deps).
 set -euo pipefail
 binary=$(realpath "$1")
-command -v zsh >/dev/null || { echo "skip: zsh is not installed (scripts/install-deps --shells)"; exit 77; }
+command -v zsh >/dev/null || { echo "skip: zsh is not installed (scripts/install-deps)"; exit 77; }
 zsh -f -c 'zmodload zsh/zpty' 2>/dev/null || { echo "skip: zsh has no zsh/zpty module"; exit 77; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin" "$work/fpath"
