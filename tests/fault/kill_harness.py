@@ -696,6 +696,7 @@ class MatterImport(Operation):
         os.makedirs(self.other)
         h.cli("init", cwd=self.other)
         self.other_pub = h.cli("identity", "new", "-o", "other.key", cwd=self.other).stdout.decode().strip()
+        self.other_vkey = h.cli("audit", "pubkey", cwd=self.other).stdout.decode().strip()  # signs the exports
         self.small = os.path.join(h.work, "small.txt")
         write_random(self.small, 4096, h.data_rng)
         self.digest = sha256_file(self.small)
@@ -710,7 +711,8 @@ class MatterImport(Operation):
               cwd=self.other)
         h.cli("--quiet", "matter", "export", self.name, "--to", h.pub, "--identity", "other.key",
               "-o", os.path.join(h.project, "export.keys"), "--force", cwd=self.other)
-        return ["matter", "import", "export.keys", "--identity", h.identity, "--no-passphrase"], h.project
+        return ["matter", "import", "export.keys", "--identity", h.identity, "--no-passphrase", "--trust",
+                self.other_vkey], h.project
 
     def check(self, i, killed):
         h = self.h
