@@ -1,7 +1,11 @@
 // complycli matter: client matters and their keys (create, list, show, rotate, rewrap, shred, export, import).
 
+#include "auditlog/auditlog.hpp"
+#include "attest/manifest.hpp"
 #include "commands.hpp"
+#include "keystore/signed_export.hpp"
 #include "matter_support.hpp"
+#include "util/time.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
 
@@ -12,6 +16,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
 namespace complycli::cli {
@@ -36,8 +43,17 @@ struct MatterOptions {
   std::string to;
   std::string output;
   std::string file;
+  std::string trust;
   bool force = false;
+  // retire
+  uint32_t version = 0;
+  std::vector<std::string> paths;
 };
+
+std::filesystem::path trusted_signers_path(const core::Workspace& workspace)
+{
+  return workspace.dir / "trusted-signers";
+}
 
 // A public key from the command line; the legacy form (no checksum) is read with a warning.
 Result<keystore::PublicKey> parse_key(const std::string& text, const Context& ctx)
@@ -67,6 +83,10 @@ nlohmann::ordered_json matter_json(const keystore::Matter& matter)
   for (const auto& version : matter.versions) {
     versions.push_back({{"version", version.version}, {"created", version.created}});
   }
+  nlohmann::ordered_json retired = nlohmann::ordered_json::array();
+  for (const auto& version : matter.retired) {
+    retired.push_back({{"version", version.version}, {"retired", version.created}});
+  }
   nlohmann::ordered_json passphrase = nullptr;
   if (matter.passphrase) {
     passphrase = {{"kdf", "argon2id"},
@@ -79,6 +99,7 @@ nlohmann::ordered_json matter_json(const keystore::Matter& matter)
           {"shredded_at", matter.shredded_at ? nlohmann::ordered_json(*matter.shredded_at) : nullptr},
           {"newest_key_version", matter.newest_version()},
           {"key_versions", versions},
+          {"retired_key_versions", retired},
           {"passphrase", passphrase},
           {"recipients", matter.recipients}};
 }
@@ -182,6 +203,9 @@ Result<void> run_show(const MatterOptions& options, const Context& ctx)
     fmt::print("key version:  {} (created {}){}\n", version.version, version.created,
                version.version == matter.newest_version() ? ", used for new files" : "");
   }
+  for (const auto& version : matter.retired) {
+    fmt::print("retired:      key version {} (destroyed {})\n", version.version, version.created);
+  }
   return {};
 }
 
@@ -235,6 +259,13 @@ Result<void> run_rewrap(const MatterOptions& options, const Context& ctx)
     }
     TRY_VOID(store.rewrap(matter, unlock, change));
     const auto after = TRY(store.find(options.name));
+    if (after.newest_version() != matter.newest_version()) {
+      details["key_version"] = after.newest_version();
+      ctx.info(fmt::format("Matter {} is now unlocked by {}; new files use key version {}, which what was removed "
+                           "never held; older versions still decrypt until `complycli matter retire`",
+                           after.name, unlock_summary(after), after.newest_version()));
+      return {};
+    }
     ctx.info(fmt::format("Matter {} is now unlocked by {}; no encrypted file changed", after.name,
                          unlock_summary(after)));
     return {};
@@ -282,6 +313,83 @@ Result<void> run_shred(const MatterOptions& options, const Context& ctx)
   });
 }
 
+// Files under `paths` whose header names `matter` and `version` (only the first bytes are read).
+Result<std::vector<std::string>> files_needing(const std::vector<std::string>& paths, const keystore::Matter& matter,
+                                               uint32_t version)
+{
+  std::vector<std::string> needing;
+  const auto check = [&](const std::filesystem::path& file) -> Result<void> {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return fail(Errc::io, "cannot read {}: {}", file.string(), std::strerror(errno));
+    }
+    std::array<uint8_t, crypto::header_size> bytes{};
+    const auto got = ::read(fd, bytes.data(), bytes.size());
+    ::close(fd);
+    if (got < 0) {
+      return fail(Errc::io, "cannot read {}: {}", file.string(), std::strerror(errno));
+    }
+    const auto header = crypto::parse_header(std::span(bytes.data(), static_cast<std::size_t>(got)));
+    if (header && header->matter_id == matter.id && header->key_version == version) {
+      needing.push_back(file.string());
+    }
+    return {};
+  };
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      for (const auto& file : TRY(files_under(path, [](const std::filesystem::path&) { return true; }))) {
+        TRY_VOID(check(file));
+      }
+    } else if (std::filesystem::is_regular_file(path, ec)) {
+      TRY_VOID(check(path));
+    } else {
+      return fail(Errc::usage, "{}: no such file or folder", path);
+    }
+  }
+  return needing;
+}
+
+Result<void> run_retire(const MatterOptions& options, const Context& ctx)
+{
+  const auto workspace = TRY(ctx.workspace());
+  auto store = TRY(open_keystore(workspace));
+  return audited(ctx, workspace, "matter.retire", options.name, [&](nlohmann::json& details) -> Result<void> {
+    const auto matter = TRY(store.find(options.name));
+    details["matter_id"] = matter.id_hex();
+    details["key_version"] = options.version;
+    details["paths"] = options.paths;
+    details["force"] = options.force;
+    if (options.paths.empty() && !options.force) {
+      return fail_with_hint(Errc::usage, "name the folders that hold the matter's files, or pass --force",
+                            "matter retire checks that no file still needs key version {}: it needs PATHS",
+                            options.version);
+    }
+    if (options.version == matter.newest_version()) {
+      return fail_with_hint(Errc::usage, "`complycli matter rotate` first, then `complycli reencrypt` the files",
+                            "key version {} is the one matter {} encrypts new files with: it cannot be retired",
+                            options.version, matter.name);
+    }
+    if (!options.force) {
+      const auto needing = TRY(files_needing(options.paths, matter, options.version));
+      details["files_needing"] = needing.size();
+      if (!needing.empty()) {
+        const std::vector<std::string> shown(needing.begin(), needing.begin() + std::min<std::size_t>(needing.size(), 5));
+        return fail_with_hint(Errc::check_failed,
+                              "`complycli reencrypt -r PATH` moves them to the newest version (or pass --force)",
+                              "{} file{} still need{} key version {} of matter {}: {}{}", needing.size(),
+                              needing.size() == 1 ? "" : "s", needing.size() == 1 ? "s" : "", options.version,
+                              matter.name, fmt::join(shown, ", "), needing.size() > shown.size() ? ", ..." : "");
+      }
+    }
+    auto credentials = TRY(Credentials::load(options.secrets));
+    TRY_VOID(store.retire(matter, options.version, credentials->unlock()));
+    ctx.info(fmt::format("Destroyed key version {} of matter {}: files encrypted with it can no longer be decrypted",
+                         options.version, matter.name));
+    return {};
+  });
+}
+
 Result<void> run_export(const MatterOptions& options, const Context& ctx)
 {
   const auto workspace = TRY(ctx.workspace());
@@ -295,10 +403,15 @@ Result<void> run_export(const MatterOptions& options, const Context& ctx)
     auto credentials = TRY(Credentials::load(options.secrets));
     const auto exported = TRY(store.export_matter(matter, credentials->unlock(), to));
     details["key_versions"] = exported.keys.size();
-    TRY_VOID(util::write_file_atomic(options.output, keystore::export_to_json(exported),
+    // Signed with the workspace's log key (created with the audit log if there is none yet).
+    TRY(auditlog::AuditLog::open(workspace));
+    const auto key = TRY(attest::load_log_key(workspace.log_key_path()));
+    details["signer"] = keystore::key_fingerprint(key.public_key());
+    TRY_VOID(util::write_file_atomic(options.output, keystore::signed_export_json(exported, key, util::now_rfc3339()),
                                      options.force ? util::Overwrite::yes : util::Overwrite::no, 0600));
-    ctx.info(fmt::format("Exported {} key version{} of matter {} to {}, sealed to {}", exported.keys.size(),
-                         exported.keys.size() == 1 ? "" : "s", matter.name, options.output, options.to));
+    ctx.info(fmt::format("Exported {} key version{} of matter {} to {}, sealed to {}, signed by {}",
+                         exported.keys.size(), exported.keys.size() == 1 ? "" : "s", matter.name, options.output,
+                         options.to, keystore::key_fingerprint(key.public_key())));
     return {};
   });
 }
@@ -312,10 +425,50 @@ Result<void> run_import(const MatterOptions& options, const Context& ctx)
       return fail(Errc::usage, "matter import needs exactly one --identity FILE");
     }
     const auto text = TRY(util::read_file(options.file));
-    const auto exported = TRY(keystore::export_from_json(text, options.file));
+    const auto signed_export = TRY(keystore::open_signed_export(text, options.file));
+    const auto& exported = signed_export.exported;
+    const auto fingerprint = keystore::key_fingerprint(signed_export.signer);
     details["matter"] = exported.name;
     details["matter_id"] = util::to_hex(exported.id);
+    details["signer"] = fingerprint;
+    ctx.info(fmt::format("{}: matter {}, exported {}, signed by {} (key {})", options.file, exported.name,
+                         signed_export.exported_at, fingerprint, signed_export.signer.vkey()));
+    // Trusted: this workspace's own log key, the keys in .complycli/trusted-signers, and --trust.
+    bool trusted = false;
+    if (auto own = auditlog::AuditLog::open(workspace, util::Access::read_only)) {
+      if (auto key = own->public_key()) {
+        trusted = *key == signed_export.signer;
+      }
+    }
+    for (const auto& key : TRY(keystore::load_trusted_signers(trusted_signers_path(workspace)))) {
+      trusted = trusted || key == signed_export.signer;
+    }
+    if (!options.trust.empty() && !keystore::trust_names(options.trust, signed_export.signer)) {
+      return fail_with_hint(Errc::auth_failed, "compare the fingerprint with the sender before you trust it",
+                            "{}: --trust {} does not name the export's signer {}", options.file, options.trust,
+                            fingerprint);
+    }
+    if (!trusted && options.trust.empty()) {
+      return fail_with_hint(Errc::auth_failed,
+                            fmt::format("confirm the fingerprint with the sender (`complycli audit pubkey` in their "
+                                        "workspace shows the key), then add --trust {}",
+                                        fingerprint),
+                            "{}: the export is signed by {}, which this workspace does not trust", options.file,
+                            fingerprint);
+    }
     const auto identity = TRY(keystore::load_identity(options.secrets.identity_files.front()));
+    if (const auto held = store.find_by_id(exported.id)) {
+      // An update of a matter imported before: only newer key versions are taken.
+      auto credentials = TRY(Credentials::load(options.secrets));
+      const auto added = TRY(store.import_newer_versions(*held, exported, identity, credentials->unlock()));
+      if (!options.trust.empty()) {
+        TRY_VOID(keystore::add_trusted_signer(trusted_signers_path(workspace), signed_export.signer));
+      }
+      details["key_versions_added"] = added;
+      ctx.info(fmt::format("Updated matter {}: added key version{} {}", held->name, added.size() == 1 ? "" : "s",
+                           fmt::join(added, ", ")));
+      return {};
+    }
     const auto kdf = TRY(keystore::kdf_params_for_new_slots());
     std::optional<crypto::SecretBytes> passphrase;
     if (!options.no_passphrase) {
@@ -323,6 +476,9 @@ Result<void> run_import(const MatterOptions& options, const Context& ctx)
                                        fmt::format("imported matter {}", exported.name)));
     }
     const auto matter = TRY(store.import_matter(exported, identity, passphrase ? &*passphrase : nullptr, kdf));
+    if (!options.trust.empty()) {
+      TRY_VOID(keystore::add_trusted_signer(trusted_signers_path(workspace), signed_export.signer));
+    }
     details["key_versions"] = matter.versions.size();
     ctx.info(fmt::format("Imported matter {} ({} key version{}), unlocked by {}", matter.name, matter.versions.size(),
                          matter.versions.size() == 1 ? "" : "s", unlock_summary(matter)));
@@ -385,6 +541,17 @@ void register_matter(CLI::App& app, Context& ctx)
   shred->footer("Example:\n  complycli matter shred acme-v-globex --yes");
   shred->callback([o, &ctx] { ctx.outcome = run_shred(*o, ctx); });
 
+  auto* retire = matter->add_subcommand("retire", "Destroy an old key version once no file under PATHS needs it");
+  retire->add_option("NAME", o->name, "The matter")->required();
+  retire->add_option("VERSION", o->version, "The key version to destroy (not the newest)")->required()
+      ->check(CLI::Range(1u, 4294967295u));
+  retire->add_option("PATHS", o->paths, "Files and folders to check (headers only): none may still need it");
+  retire->add_flag("--force", o->force, "Skip the check (files still under the version become unreadable)");
+  add_secret_options(retire, o->secrets, true);
+  retire->footer("Example:\n  complycli matter rewrap acme --remove-recipient complycli1... && "
+                 "complycli reencrypt -r matters/acme\n  complycli matter retire acme 1 matters/acme");
+  retire->callback([o, &ctx] { ctx.outcome = run_retire(*o, ctx); });
+
   auto* exp = matter->add_subcommand("export", "Seal a matter's keys to another workspace's identity");
   exp->add_option("NAME", o->name, "The matter")->required();
   exp->add_option("--to", o->to, "The receiving identity's public key (complycli1...)")->required();
@@ -397,8 +564,13 @@ void register_matter(CLI::App& app, Context& ctx)
   auto* imp = matter->add_subcommand("import", "Add an exported matter to this workspace");
   imp->add_option("FILE", o->file, "The export file")->required();
   imp->add_flag("--no-passphrase", o->no_passphrase, "Keep only the identity's wrap; add no passphrase");
+  imp->add_option("--trust", o->trust,
+                  "Trust the export's signer: its fingerprint (SHA256:...) or vkey, checked with the sender;"
+                  " remembered in .complycli/trusted-signers");
   add_secret_options(imp, o->secrets, true);
-  imp->footer("Example:\n  complycli matter import acme.keys --identity office.key");
+  imp->footer("Example:\n  complycli matter import acme.keys --identity office.key --trust SHA256:...\n"
+                "Exports are signed by the sending workspace's log key; the signer must be this workspace, a key in\n"
+                ".complycli/trusted-signers, or named by --trust. An older export than the matter held is refused.");
   imp->callback([o, &ctx] { ctx.outcome = run_import(*o, ctx); });
 }
 

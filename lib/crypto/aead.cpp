@@ -1,6 +1,7 @@
 #include "crypto/aead.hpp"
 
 #include "crypto/openssl_error.hpp"
+#include "crypto/secret.hpp"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -111,7 +112,11 @@ std::size_t Aes256Gcm::longest_authentic_prefix(const GcmNonce& nonce, std::span
   }
   std::unique_ptr<void, CtxDeleter> trial_owner(EVP_CIPHER_CTX_new());
   auto* trial = static_cast<EVP_CIPHER_CTX*>(trial_owner.get());
-  std::vector<uint8_t> sink(longest);
+  auto sink_buffer = SecretBytes::allocate(longest); // plaintext of the candidates: secure memory, wiped
+  if (!sink_buffer) {
+    return 0;
+  }
+  std::span<uint8_t> sink = sink_buffer->span();
   int len = 0;
   // `ctx` absorbs the ciphertext that every candidate shares, then one more byte per candidate.
   const std::size_t common = shortest - gcm_tag_size;
@@ -137,7 +142,6 @@ std::size_t Aes256Gcm::longest_authentic_prefix(const GcmNonce& nonce, std::span
     }
   }
   ERR_clear_error();
-  OPENSSL_cleanse(sink.data(), sink.size());
   return found;
 }
 

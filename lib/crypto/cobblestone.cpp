@@ -133,6 +133,8 @@ Result<void> ChunkOpener::open(uint64_t index, std::span<const uint8_t> sealed, 
   const std::size_t body = sealed.size() - tag_size;
   auto opened = m_gcm.open(chunk_nonce(m_base, index), sealed.first(body), out, sealed.subspan(body).first<tag_size>());
   if (!opened) {
+    // GCM decrypts before it checks the tag: what the failed chunk decrypted to is wiped here.
+    OPENSSL_cleanse(out.data(), out.size());
     if (opened.error().code == Errc::auth_failed) {
       return std::unexpected(chunk_failed(index));
     }
@@ -146,7 +148,10 @@ bool ChunkOpener::authenticates(uint64_t index, std::span<const uint8_t> sealed,
   if (sealed.size() < tag_size || scratch.size() < sealed.size() - tag_size) {
     return false;
   }
-  return open(index, sealed, scratch.first(sealed.size() - tag_size)).has_value();
+  const auto target = scratch.first(sealed.size() - tag_size);
+  const bool opened = open(index, sealed, target).has_value();
+  OPENSSL_cleanse(target.data(), target.size()); // a chunk that opens elsewhere is plaintext too
+  return opened;
 }
 
 Error ChunkOpener::diagnose(uint64_t index, std::span<const uint8_t> sealed, bool at_end, std::span<uint8_t> scratch)

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -192,9 +193,11 @@ enum class Mode { encrypt, decrypt };
 struct Slot {
   enum class State { free, read, claimed, crypted };
 
-  std::unique_ptr<uint8_t[]> in; // allocated on first use
-  std::unique_ptr<uint8_t[]> out;
-  std::size_t in_high = 0;       // high-water marks, for wiping
+  // Plaintext passes through these: libsodium secure memory (guarded, locked when the limit allows,
+  // wiped when freed), allocated on first use.
+  SecretBytes in;
+  SecretBytes out;
+  std::size_t in_high = 0;       // high-water marks
   std::size_t out_high = 0;
   std::size_t in_len = 0;
   std::size_t out_len = 0;  // bytes of `out` that may be released (decrypt: authenticated ones only)
@@ -243,15 +246,7 @@ public:
 
   ~Pipeline()
   {
-    // Plaintext passed through these buffers: wipe what was used.
-    for (auto& slot : m_slots) {
-      if (slot.in) {
-        OPENSSL_cleanse(slot.in.get(), slot.in_high);
-      }
-      if (slot.out) {
-        OPENSSL_cleanse(slot.out.get(), slot.out_high);
-      }
-    }
+    // The slots' buffers are wiped when they are freed (SecretBytes).
     if (m_cancel_pipe[0] >= 0) {
       ::close(m_cancel_pipe[0]);
       ::close(m_cancel_pipe[1]);
@@ -328,7 +323,7 @@ private:
     } else {
       opener.emplace(TRY(cb::ChunkOpener::create(m_keys)));
     }
-    std::vector<uint8_t> scratch;
+    SecretBytes scratch;
     Totals totals;
     for (uint64_t seq = 0;; ++seq) {
       Slot& slot = slot_for(seq);
@@ -394,9 +389,14 @@ private:
   // Make `slot` ready to receive batch slot.seq.
   void reset(Slot& slot)
   {
-    if (!slot.in) {
-      slot.in.reset(new uint8_t[m_in_cap]);
-      slot.out.reset(new uint8_t[m_out_cap]);
+    if (slot.in.size() == 0) {
+      auto in = SecretBytes::allocate(m_in_cap);
+      auto out = SecretBytes::allocate(m_out_cap);
+      if (!in || !out) {
+        throw std::bad_alloc(); // main reports it as an internal error
+      }
+      slot.in = std::move(*in);
+      slot.out = std::move(*out);
     }
     slot.in_len = 0;
     slot.out_len = 0;
@@ -417,7 +417,7 @@ private:
       if (!wait_readable()) {
         return false;
       }
-      const ssize_t n = ::read(m_in_fd, slot.in.get() + slot.in_len, m_in_cap - slot.in_len);
+      const ssize_t n = ::read(m_in_fd, slot.in.data() + slot.in_len, m_in_cap - slot.in_len);
       if (n > 0) {
         slot.in_len += static_cast<std::size_t>(n);
       } else if (n == 0) {
@@ -441,7 +441,7 @@ private:
     const uint64_t start = m_input->offset + slot.seq * m_in_cap;
     slot.in_len = slot.seq == m_last_seq ? static_cast<std::size_t>(m_input->size - start) : m_in_cap;
     slot.last = slot.at_end = slot.seq == m_last_seq;
-    if (!pread_full(m_in_fd, {slot.in.get(), slot.in_len}, start)) {
+    if (!pread_full(m_in_fd, {slot.in.data(), slot.in_len}, start)) {
       slot.error = Error{Errc::io,
                          errno == 0 ? std::string("the input became shorter while it was read")
                                     : fmt::format("cannot read the input: {}", errno_text(errno)),
@@ -451,7 +451,7 @@ private:
   }
 
   void crypt_batch(Slot& slot, std::optional<cb::ChunkSealer>& sealer, std::optional<cb::ChunkOpener>& opener,
-                   std::vector<uint8_t>& scratch)
+                   SecretBytes& scratch)
   {
     if (m_mode == Mode::encrypt) {
       seal_batch(slot, *sealer);
@@ -467,9 +467,9 @@ private:
       return;
     }
     if (m_mode == Mode::encrypt) {
-      m_hash->update({slot.out.get(), slot.out_len});
+      m_hash->update({slot.out.data(), slot.out_len});
     } else {
-      m_hash->update({slot.in.get(), slot.in_len});
+      m_hash->update({slot.in.data(), slot.in_len});
     }
   }
 
@@ -477,7 +477,7 @@ private:
   Result<bool> write_batch(Slot& slot, Totals& totals)
   {
     // Decrypt: out_len covers only chunks that authenticated.
-    TRY_VOID(write_full(m_out_fd, {slot.out.get(), slot.out_len}));
+    TRY_VOID(write_full(m_out_fd, {slot.out.data(), slot.out_len}));
     if (slot.error) {
       return std::unexpected(*slot.error);
     }
@@ -523,7 +523,7 @@ private:
   {
     // A worker claims the next batch: one the reader filled, or (regular input) a free slot it fills.
     const auto claimable = m_input ? Slot::State::free : Slot::State::read;
-    std::vector<uint8_t> scratch;
+    SecretBytes scratch;
     for (;;) {
       Slot* slot = nullptr;
       {
@@ -569,7 +569,7 @@ private:
     std::size_t out_pos = 0;
     for (std::size_t i = 0; i < chunks; ++i) {
       const std::size_t n = std::min(cb::chunk_size, slot.in_len - in_pos);
-      auto sealed = sealer.seal(first + i, {slot.in.get() + in_pos, n}, {slot.out.get() + out_pos, n + cb::tag_size});
+      auto sealed = sealer.seal(first + i, {slot.in.data() + in_pos, n}, {slot.out.data() + out_pos, n + cb::tag_size});
       if (!sealed) {
         slot.error = sealed.error();
         slot.out_len = 0;
@@ -583,7 +583,7 @@ private:
     slot.ciphertext = out_pos;
   }
 
-  void open_batch(Slot& slot, cb::ChunkOpener& opener, std::vector<uint8_t>& scratch)
+  void open_batch(Slot& slot, cb::ChunkOpener& opener, SecretBytes& scratch)
   {
     if (slot.error) {
       return;
@@ -602,13 +602,20 @@ private:
     std::size_t out_pos = 0;
     for (std::size_t i = 0; i < chunks; ++i) {
       const std::size_t n = std::min(cb::sealed_chunk_size, slot.in_len - in_pos);
-      const std::span<const uint8_t> sealed{slot.in.get() + in_pos, n};
-      auto opened = opener.open(first + i, sealed, {slot.out.get() + out_pos, n - cb::tag_size});
+      const std::span<const uint8_t> sealed{slot.in.data() + in_pos, n};
+      auto opened = opener.open(first + i, sealed, {slot.out.data() + out_pos, n - cb::tag_size});
       if (!opened) {
         if (opened.error().code == Errc::auth_failed) {
-          scratch.resize(cb::sealed_chunk_size);
+          if (scratch.size() == 0) {
+            auto buffer = SecretBytes::allocate(cb::sealed_chunk_size);
+            if (!buffer) {
+              slot.error = buffer.error();
+              break;
+            }
+            scratch = std::move(*buffer);
+          }
           const bool at_end = slot.at_end && in_pos + n == slot.in_len;
-          slot.error = opener.diagnose(first + i, sealed, at_end, scratch);
+          slot.error = opener.diagnose(first + i, sealed, at_end, scratch.span());
         } else {
           slot.error = opened.error();
         }

@@ -194,6 +194,12 @@ CREATE TABLE IF NOT EXISTS records (
   matter_id BLOB PRIMARY KEY,
   mac BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS retired_versions (
+  matter_id BLOB NOT NULL,
+  version INTEGER NOT NULL,
+  retired_at TEXT NOT NULL,
+  PRIMARY KEY (matter_id, version)
+);
 )sql";
 
 // ---- wrapping -------------------------------------------------------------------------------------
@@ -414,8 +420,8 @@ Result<MatterExport> export_from_json(std::string_view text, std::string_view fi
   };
   const auto* format = field(doc, "format");
   const auto* version = field(doc, "schema_version");
-  if (!format || *format != "complycli-matter-export" || !version || *version != 1) {
-    return bad("expected \"format\": \"complycli-matter-export\" and \"schema_version\": 1");
+  if (!format || *format != "complycli-matter-export" || !version || (*version != 1 && *version != 2)) {
+    return bad("expected \"format\": \"complycli-matter-export\" and \"schema_version\": 2");
   }
   const auto* matter = field(doc, "matter");
   if (!matter || !matter->is_object()) {
@@ -600,6 +606,12 @@ Result<Keystore> Keystore::open(const fs::path& path, util::Access access)
 
 namespace {
 
+bool has_retired_table(sqlite3* db)
+{
+  Statement row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'retired_versions'");
+  return row.step().value_or(false) && row.integer(0) == 1;
+}
+
 Result<Matter> load_matter(sqlite3* db, Statement& row)
 {
   Matter matter;
@@ -617,6 +629,13 @@ Result<Matter> load_matter(sqlite3* db, Statement& row)
   versions.bind(1, matter.id);
   while (TRY(versions.step())) {
     matter.versions.push_back({static_cast<uint32_t>(versions.integer(0)), versions.text(1)});
+  }
+  if (has_retired_table(db)) {
+    Statement retired(db, "SELECT version, retired_at FROM retired_versions WHERE matter_id = ? ORDER BY version");
+    retired.bind(1, matter.id);
+    while (TRY(retired.step())) {
+      matter.retired.push_back({static_cast<uint32_t>(retired.integer(0)), retired.text(1)});
+    }
   }
   Statement slot(db, "SELECT opslimit, memlimit FROM passphrase_slots WHERE matter_id = ?");
   slot.bind(1, matter.id);
@@ -821,6 +840,17 @@ Result<std::string> record_bytes(sqlite3* db, const MatterId& id)
   while (TRY(chain_rows.step())) {
     chain.push_back({chain_rows.integer(0), util::to_hex(chain_rows.blob(1))});
   }
+  if (has_table(db, "retired_versions")) {
+    Statement retired_rows(db, "SELECT version, retired_at FROM retired_versions WHERE matter_id = ? ORDER BY version");
+    retired_rows.bind(1, id);
+    nlohmann::ordered_json retired = nlohmann::ordered_json::array();
+    while (TRY(retired_rows.step())) {
+      retired.push_back({retired_rows.integer(0), retired_rows.text(1)});
+    }
+    if (!retired.empty()) { // absent otherwise, so records sealed before retirement existed still match
+      record["retired"] = retired;
+    }
+  }
   return std::string(record_label) + "\n" + record.dump();
 }
 
@@ -965,6 +995,12 @@ Result<SecretBytes> Keystore::unwrap(const Matter& matter, uint32_t version, con
   }
   if (std::none_of(matter.versions.begin(), matter.versions.end(),
                    [&](const KeyVersion& v) { return v.version == version; })) {
+    const auto retired = std::find_if(matter.retired.begin(), matter.retired.end(),
+                                      [&](const KeyVersion& v) { return v.version == version; });
+    if (retired != matter.retired.end()) {
+      return fail(Errc::auth_failed, "key version {} of matter {} was retired on {} (matter retire): its key is "
+                                     "destroyed", version, matter_label(matter), retired->created);
+    }
     return fail(Errc::auth_failed, "matter {} has no key version {} in this workspace", matter_label(matter),
                 version);
   }
@@ -1004,6 +1040,12 @@ Result<SecretBytes> Keystore::unwrap_stored(const Matter& matter, uint32_t versi
   }
   if (std::none_of(matter.versions.begin(), matter.versions.end(),
                    [&](const KeyVersion& v) { return v.version == version; })) {
+    const auto retired = std::find_if(matter.retired.begin(), matter.retired.end(),
+                                      [&](const KeyVersion& v) { return v.version == version; });
+    if (retired != matter.retired.end()) {
+      return fail(Errc::auth_failed, "key version {} of matter {} was retired on {} (matter retire): its key is "
+                                     "destroyed", version, matter_label(matter), retired->created);
+    }
     return fail(Errc::auth_failed, "matter {} has no key version {} in this workspace", matter_label(matter),
                 version);
   }
@@ -1154,6 +1196,22 @@ Result<void> Keystore::rewrap(const Matter& matter, const Unlock& unlock, const 
     const auto kdf = TRY(kdf_params_for_new_slots());
     slot = TRY(new_slot(matter.id, *change.new_passphrase, kdf));
   }
+  // Removing a recipient or the passphrase rotates: what remains wraps the new version.
+  const bool revoke = !change.remove_recipients.empty() || change.remove_passphrase;
+  const SecretBytes* kept_kek = nullptr;
+  std::vector<PublicKey> remaining;
+  if (revoke) {
+    if (!slot && matter.passphrase && !change.remove_passphrase) {
+      if (!unlock.passphrase) {
+        return fail(Errc::auth_failed, "matter {} has a passphrase: it is needed to wrap the new key version",
+                    matter_label(matter));
+      }
+      kept_kek = TRY(slot_kek(this, m_db, matter, unlock));
+    }
+    for (const auto& text : recipients) {
+      remaining.push_back(TRY(parse_public_key(text)));
+    }
+  }
 
   Transaction tx(m_db);
   TRY_VOID(tx.begin());
@@ -1175,6 +1233,14 @@ Result<void> Keystore::rewrap(const Matter& matter, const Unlock& unlock, const 
   }
   for (const auto& [version, key] : keys) {
     TRY_VOID(store_wraps(m_db, matter.id, version, key, slot ? &slot->kek : nullptr, added));
+  }
+  if (revoke) {
+    // Revocation: a new key version, wrapped only the ways that remain, for new files.
+    const uint32_t version = matter.newest_version() + 1;
+    auto key = TRY(SecretBytes::random(key_size));
+    TRY_VOID(store_version(m_db, matter.id, version, util::now_rfc3339()));
+    TRY_VOID(store_wraps(m_db, matter.id, version, key, slot ? &slot->kek : kept_kek, remaining));
+    keys.emplace_back(version, std::move(key));
   }
   TRY_VOID(seal_record(m_db, matter.id, keys));
   TRY_VOID(tx.commit());
@@ -1281,6 +1347,135 @@ Result<Matter> Keystore::import_matter(const MatterExport& exported, const Ident
   TRY_VOID(seal_record(m_db, exported.id, sealed));
   TRY_VOID(tx.commit());
   return find(exported.name);
+}
+
+Result<std::vector<uint32_t>> Keystore::import_newer_versions(const Matter& held, const MatterExport& exported,
+                                                                const Identity& identity, const Unlock& unlock)
+{
+  TRY_VOID(check_read_write("import a matter"));
+  if (exported.recipient != identity.public_key) {
+    return fail(Errc::auth_failed, "the export is sealed to {}, not to this identity ({})",
+                encode_public_key(exported.recipient), encode_public_key(identity.public_key));
+  }
+  if (exported.id != held.id) {
+    return fail(Errc::internal, "the export is of another matter");
+  }
+  if (held.shredded_at) {
+    return fail(Errc::usage, "matter {} was shredded here on {}: its keys are not imported again",
+                matter_label(held), *held.shredded_at);
+  }
+  uint32_t newest_exported = 0;
+  for (const auto& entry : exported.keys) {
+    newest_exported = std::max(newest_exported, entry.version);
+  }
+  if (newest_exported < held.newest_version()) {
+    return fail_with_hint(Errc::auth_failed, "an older export was replayed; import the newest export of the matter",
+                          "the export is rolled back: it holds key versions up to {} of matter {}, this workspace "
+                          "already holds version {}",
+                          newest_exported, matter_label(held), held.newest_version());
+  }
+  if (newest_exported == held.newest_version()) {
+    return fail(Errc::usage, "this workspace already has matter {} (id {}) with every key version of the export",
+                matter_label(held), held.id_hex());
+  }
+  // Every held key, through the record check; then the export's keys, which must agree with them.
+  std::vector<std::pair<uint32_t, SecretBytes>> keys;
+  for (const auto& version : held.versions) {
+    keys.emplace_back(version.version, TRY(unwrap(held, version.version, unlock)));
+  }
+  std::vector<std::pair<uint32_t, SecretBytes>> added;
+  for (const auto& entry : exported.keys) {
+    const auto payload = TRY(open_sealed(identity, as_bytes(entry.sealed)));
+    auto key = TRY(key_from_payload(payload, exported.id, entry.version));
+    const auto same = std::find_if(keys.begin(), keys.end(), [&](const auto& k) { return k.first == entry.version; });
+    if (same != keys.end()) {
+      if (sodium_memcmp(same->second.data(), key.data(), key_size) != 0) {
+        return fail(Errc::auth_failed, "key version {} of the export differs from the one this workspace holds for"
+                                       " matter {}", entry.version, matter_label(held));
+      }
+      continue;
+    }
+    if (entry.version < held.newest_version()) {
+      continue; // a version retired here: not brought back
+    }
+    added.emplace_back(entry.version, std::move(key));
+  }
+  std::sort(added.begin(), added.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const SecretBytes* kek = nullptr;
+  if (held.passphrase) {
+    if (!unlock.passphrase) {
+      return fail(Errc::auth_failed, "matter {} has a passphrase: it is needed to wrap the imported keys",
+                  matter_label(held));
+    }
+    kek = TRY(slot_kek(this, m_db, held, unlock));
+  }
+  std::vector<PublicKey> recipients;
+  for (const auto& text : held.recipients) {
+    recipients.push_back(TRY(parse_public_key(text)));
+  }
+  std::vector<uint32_t> versions;
+  Transaction tx(m_db);
+  TRY_VOID(tx.begin());
+  for (auto& [version, key] : added) {
+    const auto created = std::find_if(exported.keys.begin(), exported.keys.end(),
+                                      [&](const ExportedKey& e) { return e.version == version; })->created;
+    TRY_VOID(store_version(m_db, held.id, version, created));
+    TRY_VOID(store_wraps(m_db, held.id, version, key, kek, recipients));
+    versions.push_back(version);
+    keys.emplace_back(version, std::move(key));
+  }
+  TRY_VOID(seal_record(m_db, held.id, keys));
+  TRY_VOID(tx.commit());
+  return versions;
+}
+
+Result<void> Keystore::retire(const Matter& matter, uint32_t version, const Unlock& unlock)
+{
+  TRY_VOID(check_read_write("retire a key version"));
+  if (matter.shredded_at) {
+    return fail(Errc::usage, "matter {} was shredded on {}", matter_label(matter), *matter.shredded_at);
+  }
+  if (std::none_of(matter.versions.begin(), matter.versions.end(),
+                   [&](const KeyVersion& v) { return v.version == version; })) {
+    const bool retired = std::any_of(matter.retired.begin(), matter.retired.end(),
+                                     [&](const KeyVersion& v) { return v.version == version; });
+    return fail(Errc::usage, "matter {} has no key version {}{}", matter_label(matter), version,
+                retired ? " (it was retired already)" : "");
+  }
+  if (version == matter.newest_version()) {
+    return fail_with_hint(Errc::usage, "`complycli matter rotate` first, then `complycli reencrypt` the files",
+                          "key version {} is the one matter {} encrypts new files with: it cannot be retired",
+                          version, matter_label(matter));
+  }
+  // Every version through the record check; the record is sealed again without the retired one.
+  std::vector<std::pair<uint32_t, SecretBytes>> keys;
+  for (const auto& existing : matter.versions) {
+    auto key = TRY(unwrap(matter, existing.version, unlock));
+    if (existing.version != version) {
+      keys.emplace_back(existing.version, std::move(key));
+    }
+  }
+  {
+    Transaction tx(m_db);
+    TRY_VOID(tx.begin());
+    for (const char* sql : {"DELETE FROM wraps WHERE matter_id = ? AND version = ?",
+                            "DELETE FROM chain_wraps WHERE matter_id = ? AND version = ?",
+                            "DELETE FROM key_versions WHERE matter_id = ? AND version = ?"}) {
+      Statement drop(m_db, sql);
+      drop.bind(1, matter.id).bind(2, static_cast<int64_t>(version));
+      TRY_VOID(drop.run());
+    }
+    Statement mark(m_db, "INSERT INTO retired_versions (matter_id, version, retired_at) VALUES (?, ?, ?)");
+    mark.bind(1, matter.id).bind(2, static_cast<int64_t>(version)).bind(3, util::now_rfc3339());
+    TRY_VOID(mark.run());
+    TRY_VOID(seal_record(m_db, matter.id, keys));
+    TRY_VOID(tx.commit());
+  }
+  // As for shred: no page of the database or its WAL keeps the destroyed wraps.
+  TRY_VOID(exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  TRY_VOID(exec("VACUUM"));
+  TRY_VOID(exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  return {};
 }
 
 std::vector<WrapRecord> Keystore::wraps(const Matter& matter) const

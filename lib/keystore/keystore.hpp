@@ -59,7 +59,8 @@ struct Matter {
   std::string name;
   std::string created;
   std::optional<std::string> shredded_at; // set once the keys are destroyed (a tombstone)
-  std::vector<KeyVersion> versions;       // oldest first; empty after shred
+  std::vector<KeyVersion> versions;       // oldest first; empty after shred; retired ones not listed
+  std::vector<KeyVersion> retired;        // versions destroyed by `matter retire` (created = retired at)
   std::optional<KdfParams> passphrase;    // the passphrase slot's cost, if there is a passphrase slot
   std::vector<std::string> recipients;    // public keys (complycli1...) every version is sealed to
 
@@ -141,7 +142,14 @@ public:
   Result<uint32_t> rotate(const Matter& matter, const Unlock& unlock);
 
   // Change the unlock paths without touching any encrypted file. Refuses (Errc::usage) to leave no path.
+  // Removing a recipient or the passphrase also rotates the matter (revocation): a new key version,
+  // wrapped only the ways that remain, encrypts new files; older versions still decrypt until retired.
   Result<void> rewrap(const Matter& matter, const Unlock& unlock, const Rewrap& change);
+
+  // Destroy key version `version` (its wraps and its chain wrap; secure_delete, WAL truncated, VACUUM),
+  // keeping a "retired" row. The newest version cannot be retired (Errc::usage). Every version is
+  // unlocked first and the record sealed again under the oldest version that remains.
+  Result<void> retire(const Matter& matter, uint32_t version, const Unlock& unlock);
 
   // Destroy every key version and wrap of the matter, keeping a tombstone.
   Result<void> shred(const Matter& matter);
@@ -153,6 +161,14 @@ public:
   // not null) and always to `identity`'s public key. Errc::usage if the id or name already exists.
   Result<Matter> import_matter(const MatterExport& exported, const Identity& identity,
                                const crypto::SecretBytes* passphrase, const KdfParams& kdf);
+
+  // Bring `held` (the same matter, imported before) up to date from a newer export: the key versions
+  // it lacks are added, wrapped like its newest one (passphrase and recipients) and chained. Every
+  // held version is unlocked with `unlock` (which checks the record) and must equal the export's.
+  // Errc::auth_failed for a rolled-back export (its newest version older than the newest held) or
+  // keys that differ; Errc::usage when the export adds nothing. Returns the versions added.
+  Result<std::vector<uint32_t>> import_newer_versions(const Matter& held, const MatterExport& exported,
+                                                      const Identity& identity, const Unlock& unlock);
 
   // Every wrap of a matter as stored (tests use it to check that shred leaves nothing behind).
   std::vector<WrapRecord> wraps(const Matter& matter) const;

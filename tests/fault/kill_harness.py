@@ -696,6 +696,12 @@ class MatterImport(Operation):
         os.makedirs(self.other)
         h.cli("init", cwd=self.other)
         self.other_pub = h.cli("identity", "new", "-o", "other.key", cwd=self.other).stdout.decode().strip()
+        self.other_vkey = h.cli("audit", "pubkey", cwd=self.other).stdout.decode().strip()  # signs the exports
+        # The signer trusted from the start, so that .complycli/trusted-signers is part of the baseline
+        # (every run still passes --trust, which leaves the file as it is).
+        with open(os.path.join(h.workspace, "trusted-signers"), "w") as f:
+            f.write(self.other_vkey + "\n")
+        os.chmod(os.path.join(h.workspace, "trusted-signers"), 0o600)
         self.small = os.path.join(h.work, "small.txt")
         write_random(self.small, 4096, h.data_rng)
         self.digest = sha256_file(self.small)
@@ -710,7 +716,8 @@ class MatterImport(Operation):
               cwd=self.other)
         h.cli("--quiet", "matter", "export", self.name, "--to", h.pub, "--identity", "other.key",
               "-o", os.path.join(h.project, "export.keys"), "--force", cwd=self.other)
-        return ["matter", "import", "export.keys", "--identity", h.identity, "--no-passphrase"], h.project
+        return ["matter", "import", "export.keys", "--identity", h.identity, "--no-passphrase", "--trust",
+                self.other_vkey], h.project
 
     def check(self, i, killed):
         h = self.h

@@ -295,6 +295,7 @@ def case_readonly(s):
     s.cli("matter", "create", "o", "--no-passphrase", "--recipient", other_pub, home=other)
     export = os.path.join(s.work, "o.keys")
     s.cli("matter", "export", "o", "--to", s.pub, "--identity", other_key, "-o", export, home=other)
+    other_vkey = s.cli("audit", "pubkey", home=other).stdout.decode().strip()  # the export's signer
     bulk = os.path.join(s.work, "bulk.jsonl")
     with open(bulk, "w") as f:
         f.write('{"action":"fault.bulk","target":"row-1"}\n')
@@ -331,7 +332,7 @@ def case_readonly(s):
             ["matter", "rotate", "t"],
             ["matter", "rewrap", "t", "--add-recipient", pub2, "--identity", s.identity],
             ["matter", "shred", "t", "--yes"],
-            ["matter", "import", export, "--identity", s.identity, "--no-passphrase"],
+            ["matter", "import", export, "--identity", s.identity, "--no-passphrase", "--trust", other_vkey],
             ["audit", "append", "--action", "fault.readonly", "--target", "x"],
             ["audit", "import", bulk],
             ["audit", "checkpoint"],

@@ -155,11 +155,20 @@ TEST_CASE("keystore::Keystore")
 
     keystore::Rewrap drop_alice;
     drop_alice.remove_recipients = {alice.public_key};
-    REQUIRE(store->rewrap(matter, with_identity(bob), drop_alice));
+    // Removing a recipient rotates: the kept passphrase must wrap the new version, so it is needed.
+    auto without_passphrase = store->rewrap(matter, with_identity(bob), drop_alice);
+    REQUIRE_FALSE(without_passphrase);
+    CHECK(without_passphrase.error().message.find("needed to wrap the new key version") != std::string::npos);
+    auto bob_and_passphrase = with_passphrase("correct horse");
+    bob_and_passphrase.identities.push_back(&bob);
+    REQUIRE(store->rewrap(matter, bob_and_passphrase, drop_alice));
     matter = store->find("rewrap").value();
+    CHECK(matter.newest_version() == 2);
     auto removed = store->unwrap(matter, 1, with_identity(alice));
     REQUIRE_FALSE(removed);
     CHECK(removed.error().code == Errc::auth_failed);
+    CHECK_FALSE(store->unwrap(matter, 2, with_identity(alice)));
+    CHECK(store->unwrap(matter, 2, with_identity(bob)));
 
     const auto new_pass = secret("new passphrase");
     keystore::Rewrap change;
@@ -175,6 +184,7 @@ TEST_CASE("keystore::Keystore")
     REQUIRE(store->rewrap(matter, with_identity(bob), remove_pass));
     matter = store->find("rewrap").value();
     CHECK_FALSE(matter.passphrase);
+    CHECK(matter.newest_version() == 3); // removing the passphrase rotates too
 
     keystore::Rewrap remove_last;
     remove_last.remove_recipients = {bob.public_key};
