@@ -1,7 +1,8 @@
-// Apache httpd / mod_ssl: directives with their <VirtualHost> context and enclosing <IfModule>/<IfDefine>
-// conditions, Include/IncludeOptional followed relative to ServerRoot (globs in order), Define/${VAR}
-// substituted, and for each TLS virtual host its effective SSLProtocol, SSLCipherSuite and Header
-// directives (the global ones apply too). A missing `Include` makes the TLS settings unknown.
+// Apache httpd / mod_ssl: directives with their <VirtualHost> context and enclosing <IfDefine>/<If...>
+// conditions (an <IfModule> of a module that no LoadModule loaded is skipped, as httpd does),
+// Include/IncludeOptional followed relative to ServerRoot (globs in order), Define/${VAR} substituted,
+// and for each TLS virtual host its effective SSLProtocol, SSLCipherSuite and Header directives (the
+// global ones apply too). A missing `Include` makes the TLS settings unknown.
 
 #include "evidence/layout.hpp"
 #include "evidence/loaders.hpp"
@@ -15,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 namespace complycli::evidence {
 
@@ -40,7 +42,60 @@ struct Context {
   bool entry = false;
   std::map<std::string, std::string> defines;
   std::vector<std::string> conditions;
+  // The modules LoadModule has loaded so far, by identifier (ssl_module) and by source file name
+  // (mod_ssl.c), lower case: what <IfModule> tests (httpd docs: IfModule).
+  std::set<std::string> modules;
 };
+
+// Modules compiled into the httpd binary of Debian and Red Hat (`httpd -l`): present with no LoadModule.
+bool builtin_module(const std::string& name)
+{
+  static const std::set<std::string> builtin = {
+      "core.c",         "core_module",     "http_core.c",   "http_module",      "mod_so.c",       "so_module",
+      "mod_watchdog.c", "watchdog_module", "mod_unixd.c",   "unixd_module",     "mod_version.c",  "version_module",
+      "mod_log_config.c", "log_config_module", "mod_logio.c", "logio_module"};
+  return builtin.count(name) > 0;
+}
+
+// `LoadModule ssl_module modules/mod_ssl.so`: the names <IfModule> knows the module by: its identifier
+// and the source file it was compiled from (mod_ssl.c; prefork.c for mpm_prefork_module).
+void record_module(Context& ctx, const std::vector<std::string>& args)
+{
+  auto id = args[0];
+  std::transform(id.begin(), id.end(), id.begin(), ::tolower);
+  ctx.modules.insert(id);
+  const std::string_view suffix = "_module";
+  if (id.size() > suffix.size() && id.compare(id.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    const auto stem = id.substr(0, id.size() - suffix.size());
+    ctx.modules.insert("mod_" + stem + ".c");
+    if (stem.rfind("mpm_", 0) == 0) {
+      ctx.modules.insert(stem.substr(4) + ".c");
+    }
+  }
+  if (args.size() > 1) {
+    auto so = fs::path(args[1]).filename().string();
+    std::transform(so.begin(), so.end(), so.begin(), ::tolower);
+    if (so.size() > 3 && so.compare(so.size() - 3, 3, ".so") == 0) {
+      ctx.modules.insert(so.substr(0, so.size() - 3) + ".c");
+    }
+  }
+}
+
+// Whether `<IfModule ARG>` holds: nullopt when it cannot be known (a file read without its httpd.conf
+// or apache2.conf, or a configuration that loads no module: a static build).
+std::optional<bool> if_module(const Context& ctx, std::string arg)
+{
+  if (!ctx.entry || ctx.modules.empty() || arg.empty()) {
+    return std::nullopt;
+  }
+  const bool negate = arg[0] == '!';
+  if (negate) {
+    arg.erase(0, 1);
+  }
+  std::transform(arg.begin(), arg.end(), arg.begin(), ::tolower);
+  const bool loaded = builtin_module(arg) || ctx.modules.count(arg) > 0;
+  return loaded != negate;
+}
 
 // `${NAME}` replaced by its Define; an undefined one is left as written (Apache warns and keeps it).
 std::string substitute(const std::string& text, const std::map<std::string, std::string>& defines)
@@ -144,7 +199,16 @@ bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, 
   std::string pending;
   int number = 0;
   int start = 0;
-  std::vector<std::pair<std::string, int>> sections; // open sections and their lines
+  // Open sections, their lines, and whether each recorded a condition.
+  struct Section {
+    std::string name;
+    int line;
+    bool condition;
+  };
+  std::vector<Section> sections;
+  // When inside an <IfModule> whose module is not loaded: the depth of `sections` where it opened
+  // (Apache reads nothing inside it: no directive, no Include, no Define).
+  std::size_t skipping = 0;
   while (std::getline(in, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') {
@@ -177,32 +241,52 @@ bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, 
       }
       if (parts[0][0] == '/') {
         const std::string section = lower(parts[0].substr(1));
-        if (sections.empty() || lower(sections.back().first) != section) {
+        if (sections.empty() || lower(sections.back().name) != section) {
           error = {name, start, fmt::format("</{}> without a matching <{}>", parts[0].substr(1), parts[0].substr(1))};
           return false;
         }
-        if (section == "virtualhost") {
+        if (skipping == 0 && section == "virtualhost") {
           vhost.clear();
-        } else if (section.rfind("if", 0) == 0 && !ctx.conditions.empty()) {
+        }
+        if (sections.back().condition && !ctx.conditions.empty()) {
           ctx.conditions.pop_back();
         }
         sections.pop_back();
+        if (sections.size() < skipping) {
+          skipping = 0;
+        }
         continue;
       }
-      sections.emplace_back(parts[0], start);
+      sections.push_back(Section{parts[0], start, false});
+      if (skipping != 0) {
+        continue;
+      }
+      if (lower(parts[0]) == "ifmodule" && parts.size() > 1) {
+        if (const auto holds = if_module(ctx, substitute(parts[1], ctx.defines))) {
+          if (!*holds) {
+            skipping = sections.size();
+          }
+          continue; // evaluated: nothing to record
+        }
+      }
       if (lower(parts[0]).rfind("if", 0) == 0) {
-        // <IfModule>, <IfDefine>, <IfVersion>, <IfFile>, <If>: recorded, not evaluated.
+        // <IfDefine>, <IfVersion>, <IfFile>, <If>, and <IfModule> when the loaded modules are not
+        // known: recorded, not evaluated.
         std::string condition = parts[0];
         for (std::size_t i = 1; i < parts.size(); ++i) {
           condition += " " + substitute(parts[i], ctx.defines);
         }
         ctx.conditions.push_back(condition);
+        sections.back().condition = true;
       }
       if (lower(parts[0]) == "virtualhost") {
         vhost = parts.size() > 1 ? parts[1] : "*";
         out.push_back(Directive{name, start, vhost, "<VirtualHost>", {parts.begin() + 1, parts.end()},
                                join_conditions(ctx.conditions), {}});
       }
+      continue;
+    }
+    if (skipping != 0) {
       continue;
     }
     auto parts = words(full);
@@ -213,6 +297,8 @@ bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, 
     const auto key = lower(d.name);
     if (key == "define" && !d.args.empty()) {
       ctx.defines[d.args[0]] = d.args.size() > 1 ? d.args[1] : "";
+    } else if (key == "loadmodule" && !d.args.empty()) {
+      record_module(ctx, d.args);
     } else if (key == "undefine" && !d.args.empty()) {
       ctx.defines.erase(d.args[0]);
     } else if (key == "serverroot" && !d.args.empty() && ctx.entry) {
@@ -285,7 +371,7 @@ bool read(const fs::path& file, std::string vhost, std::vector<Directive>& out, 
     out.push_back(std::move(d));
   }
   if (!sections.empty()) {
-    error = {name, sections.back().second, fmt::format("<{}> is not closed", sections.back().first)};
+    error = {name, sections.back().line, fmt::format("<{}> is not closed", sections.back().name)};
     return false;
   }
   return true;
@@ -393,7 +479,7 @@ Result<void> load_apache(LoadState& state, const std::vector<fs::path>& candidat
     std::set<std::string> files;
     ParseError error;
     std::vector<std::string> chain;
-    Context ctx{&state, is_entry(file) ? default_server_root(file) : file.parent_path(), is_entry(file), {}, {}};
+    Context ctx{&state, is_entry(file) ? default_server_root(file) : file.parent_path(), is_entry(file), {}, {}, {}};
     if (!read(file, "", directives, files, error, 0, chain, ctx)) {
       TRY_VOID(add_error(state, error.file, error.line, "apache", error.message));
       continue;

@@ -176,8 +176,14 @@ Kind sniff_conf(const std::string& text)
                                    true)) {
       sshd = true;
     }
+    // PostgreSQL settings (`name = value`) that no other server's files have, including those of
+    // include fragments that only set logging or tuning (supabase's postgresql-custom/*.conf).
     if (is_one_of(word, {"ssl", "listen_addresses", "max_connections", "shared_buffers", "password_encryption",
-                         "ssl_min_protocol_version"})) {
+                         "ssl_min_protocol_version", "log_connections", "log_disconnections", "log_destination",
+                         "logging_collector", "log_statement", "log_line_prefix", "wal_level",
+                         "shared_preload_libraries", "hba_file", "ident_file", "data_directory", "ssl_cert_file",
+                         "ssl_key_file", "effective_cache_size", "maintenance_work_mem", "max_wal_size",
+                         "row_security", "statement_timeout"})) {
       const auto equals = rest.find_first_not_of(" \t");
       postgres = postgres || (equals != std::string_view::npos && rest[equals] == '=');
     }

@@ -40,6 +40,8 @@ CREATE TABLE pg_hba (file TEXT, line INTEGER, type TEXT, database TEXT, user_nam
 CREATE TABLE http_endpoints (endpoint_id INTEGER PRIMARY KEY, resource TEXT, source TEXT, status INTEGER,
   file TEXT, line INTEGER);
 CREATE TABLE http_headers (endpoint_id INTEGER, name TEXT, value TEXT, file TEXT, line INTEGER);
+-- The header checks look a header up per endpoint; without it 10,000 files took 30 s of nested scans.
+CREATE INDEX http_headers_endpoint ON http_headers (endpoint_id, name);
 
 CREATE TABLE tls_endpoints (resource TEXT, source TEXT, protocols TEXT, ciphers TEXT, weak_ciphers TEXT,
   protocols_line INTEGER, ciphers_line INTEGER, file TEXT, line INTEGER, unresolved TEXT);
@@ -49,6 +51,8 @@ CREATE TABLE tls_certificates (resource TEXT, subject TEXT, not_after TEXT, days
 CREATE TABLE terraform_resources (address TEXT, mode TEXT, type TEXT, name TEXT, module TEXT,
   provider TEXT, attrs TEXT, file TEXT, line INTEGER);
 CREATE TABLE terraform_references (address TEXT, attribute TEXT, target TEXT, unknown INTEGER, file TEXT);
+-- Checks link resources of one plan by type (a bucket's encryption configuration, its access block).
+CREATE INDEX terraform_resources_type ON terraform_resources (type, file);
 
 CREATE TABLE profiles (file TEXT, legal_name TEXT);
 CREATE TABLE profile (path TEXT, value TEXT, type TEXT, file TEXT, line INTEGER);

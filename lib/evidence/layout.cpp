@@ -178,6 +178,80 @@ Result<void> add_not_loaded(LoadState& state, const std::string& file, const std
   return state.db.insert("not_loaded", {file, kind, reason});
 }
 
+std::vector<fs::path> conf_files_of(const fs::path& folder)
+{
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const auto name = entry.path().filename().string();
+    if (!name.empty() && name[0] != '.' && entry.path().extension() == ".conf" && entry.is_regular_file(ec)) {
+      out.push_back(entry.path().lexically_normal());
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
+  return out;
+}
+
+Result<FollowedInclude> follow_include(LoadState& state, const IncludeRequest& include, std::set<std::string>& included,
+                                       const std::function<Result<bool>(const fs::path&, int)>& read)
+{
+  using Form = IncludeRequest::Form;
+  auto unresolved = [&](const std::string& spec, const std::string& why) -> Result<FollowedInclude> {
+    return FollowedInclude{TRY(add_unresolved(state, include.from, include.line, include.kind, spec, why)), false};
+  };
+  if (include.depth >= include.max_depth) {
+    auto out = TRY(unresolved(include.spec, "nested too deeply"));
+    out.too_deep = true;
+    return out;
+  }
+  fs::path target = include.spec;
+  if (target.is_absolute()) {
+    auto placed = place_absolute(state, target, fs::path(include.from).parent_path());
+    if (!placed) {
+      return unresolved(include.spec, "not in the checked tree (check a copy of the server's files with --root DIR)");
+    }
+    target = *placed;
+  } else {
+    target = (include.base / target).lexically_normal();
+  }
+  std::vector<fs::path> files;
+  std::error_code ec;
+  switch (include.form) {
+  case Form::folder:
+    if (!fs::is_directory(target, ec)) {
+      return unresolved(include.spec, fmt::format("no folder {}", target.string()));
+    }
+    files = conf_files_of(target);
+    break;
+  case Form::glob:
+    if (!fs::is_directory(target.parent_path(), ec)) {
+      return unresolved(include.spec, fmt::format("no folder {}", target.parent_path().string()));
+    }
+    files = expand_glob(target);
+    break;
+  case Form::file:
+    if (!fs::exists(target, ec)) {
+      if (include.optional) {
+        return FollowedInclude{};
+      }
+      return unresolved(include.spec, fmt::format("no file {}", target.string()));
+    }
+    files.push_back(target);
+    break;
+  }
+  for (const auto& file : files) {
+    included.insert(file.string());
+    if (!TRY(read(file, include.depth + 1))) {
+      if (!include.unparsed_is_unresolved) {
+        return FollowedInclude{};
+      }
+      return unresolved(include.form == Form::file ? include.spec : file.string(), "it does not parse");
+    }
+  }
+  return FollowedInclude{};
+}
+
 Result<std::string> add_unresolved(LoadState& state, const std::string& file, int line, const std::string& kind,
                                    const std::string& include, const std::string& reason)
 {

@@ -648,8 +648,12 @@ private:
           std::string header = n->args[0];
           std::transform(header.begin(), header.end(), header.begin(), ::tolower);
           // A header whose value uses map/set variables: one row per value it can take, so that it
-          // passes only when every value does.
+          // passes only when every value does. nginx adds no header whose value is empty
+          // (ngx_http_add_header: `if (value->len)`), so an empty value is a response without it.
           for (const auto& value : expand_variables(n->args[1])) {
+            if (value.empty()) {
+              continue;
+            }
             TRY_VOID(m_state.db.insert("http_headers", {endpoint, header, value, n->file, int64_t{n->line}}));
           }
         }

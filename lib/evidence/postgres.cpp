@@ -61,31 +61,9 @@ std::optional<fs::path> include_target(LoadState& state, const std::string& from
   return (fs::path(from).parent_path() / path).lexically_normal();
 }
 
-// include_dir: the folder's *.conf files not starting with a dot, in C-locale name order.
-std::vector<fs::path> conf_files_of(const fs::path& folder)
-{
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(folder, ec)) {
-    const auto name = entry.path().filename().string();
-    if (!name.empty() && name[0] != '.' && entry.path().extension() == ".conf" && entry.is_regular_file(ec)) {
-      out.push_back(entry.path().lexically_normal());
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
-  return out;
-}
-
 struct Reader {
   LoadState& state;
   std::set<std::string>* included;
-
-  Result<void> unresolved(const std::string& from, int line, const std::string& spec, const std::string& why,
-                          std::vector<Item>& items)
-  {
-    items.push_back(Item{from, line, "include", spec, TRY(add_unresolved(state, from, line, "postgres", spec, why))});
-    return {};
-  }
 
   // Read `file` into `items` in the order PostgreSQL reads it, includes expanded. False after an
   // error row.
@@ -150,35 +128,14 @@ struct Reader {
   Result<void> include(const std::string& from, int line, const std::string& key, const std::string& spec,
                        std::vector<Item>& items, int depth)
   {
-    if (depth >= 10) {
-      return unresolved(from, line, spec, "nested too deeply", items);
-    }
-    const auto target = include_target(state, from, spec);
-    if (!target) {
-      return unresolved(from, line, spec, "not in the checked tree (check a copy of the server's files with --root DIR)", items);
-    }
-    std::error_code ec;
-    if (key == "include_dir") {
-      if (!fs::is_directory(*target, ec)) {
-        return unresolved(from, line, spec, fmt::format("no folder {}", target->string()), items);
-      }
-      for (const auto& file : conf_files_of(*target)) {
-        included->insert(file.string());
-        if (!TRY(read(file, items, depth + 1))) {
-          return unresolved(from, line, file.string(), "it does not parse", items);
-        }
-      }
-      return {};
-    }
-    if (!fs::exists(*target, ec)) {
-      if (key == "include_if_exists") {
-        return {}; // PostgreSQL skips it too
-      }
-      return unresolved(from, line, spec, fmt::format("no file {}", target->string()), items);
-    }
-    included->insert(target->string());
-    if (!TRY(read(*target, items, depth + 1))) {
-      return unresolved(from, line, spec, "it does not parse", items);
+    IncludeRequest request{from, line, "postgres", spec, fs::path(from).parent_path(),
+                           key == "include_dir" ? IncludeRequest::Form::folder : IncludeRequest::Form::file,
+                           key == "include_if_exists", depth};
+    const auto followed = TRY(follow_include(state, request, *included, [&](const fs::path& file, int next) {
+      return read(file, items, next);
+    }));
+    if (!followed.unresolved.empty()) {
+      items.push_back(Item{from, line, "include", spec, followed.unresolved});
     }
     return {};
   }
@@ -320,9 +277,14 @@ std::vector<std::string> hba_fields(const std::string& line)
   return fields;
 }
 
+// PostgreSQL's limit on nested configuration includes (guc.h CONF_FILE_MAX_DEPTH, used by hba.c too).
+constexpr int max_hba_depth = 10;
+
 struct HbaReader {
   LoadState& state;
   std::set<std::string>* included;
+  std::vector<std::vector<Value>> rows; // the pg_hba rows read so far, inserted once the whole file is read
+  bool too_deep = false;                // an include went past max_hba_depth: the file is refused
 
   // Read a pg_hba file's rules in order, `include`, `include_if_exists` and `include_dir`
   // (PostgreSQL 16) expanded, lines ending in `\` joined. False after an error row.
@@ -382,6 +344,9 @@ struct HbaReader {
     }
     TRY_VOID(add_input(state, name, "pg_hba"));
     for (const auto& rule : rules) {
+      if (too_deep) {
+        return true; // nothing more is read: the whole file is refused
+      }
       const auto& f = rule.fields;
       if (f[0] == "include" || f[0] == "include_if_exists" || f[0] == "include_dir") {
         TRY_VOID(include(name, rule.line, f[0], unquote(f[1]), depth));
@@ -396,7 +361,7 @@ struct HbaReader {
         address += " " + f[4];
         method_index = 5;
       }
-      TRY_VOID(state.db.insert("pg_hba", {name, int64_t{rule.line}, f[0], f[1], f[2], address, f[method_index], Value{}}));
+      rows.push_back({name, int64_t{rule.line}, f[0], f[1], f[2], address, f[method_index], Value{}});
     }
     return true;
   }
@@ -407,40 +372,27 @@ struct HbaReader {
   }
 
   // An include whose rules cannot be read is a row of type `include` with the reason in `unresolved`:
-  // the rules it holds, and so what happens to a connection, are unknown.
-  Result<void> unresolved(const std::string& from, int line, const std::string& spec, const std::string& why)
-  {
-    const auto reason = TRY(add_unresolved(state, from, line, "pg_hba", spec, why));
-    return state.db.insert("pg_hba", {from, int64_t{line}, std::string("include"), std::string(), std::string(), spec,
-                                      std::string(), reason});
-  }
-
+  // the rules it holds, and so what happens to a connection, are unknown. Includes nested deeper than
+  // PostgreSQL allows make it refuse the whole file (hba.c: "maximum nesting depth exceeded"): one
+  // error row, and none of the rules read so far.
   Result<void> include(const std::string& from, int line, const std::string& key, const std::string& spec, int depth)
   {
-    if (depth >= 10) {
-      return unresolved(from, line, spec, "nested too deeply");
+    if (depth >= max_hba_depth) {
+      too_deep = true;
+      return add_error(state, from, line, "pg_hba",
+                       fmt::format("include \"{}\" is nested more than {} deep (an include loop?): PostgreSQL refuses "
+                                   "the file (expected at most {} levels of include)",
+                                   spec, max_hba_depth, max_hba_depth));
     }
-    const auto target = include_target(state, from, spec);
-    if (!target) {
-      return unresolved(from, line, spec, "not in the checked tree (check a copy of the server's files with --root DIR)");
-    }
-    std::error_code ec;
-    std::vector<fs::path> files;
-    if (key == "include_dir") {
-      if (!fs::is_directory(*target, ec)) {
-        return unresolved(from, line, spec, fmt::format("no folder {}", target->string()));
-      }
-      files = conf_files_of(*target);
-    } else if (fs::exists(*target, ec)) {
-      files.push_back(*target);
-    } else if (key == "include") {
-      return unresolved(from, line, spec, fmt::format("no file {}", target->string()));
-    }
-    for (const auto& file : files) {
-      included->insert(file.string());
-      if (!TRY(read(file, depth + 1))) {
-        return unresolved(from, line, file.string(), "it does not parse");
-      }
+    IncludeRequest request{from, line, "pg_hba", spec, fs::path(from).parent_path(),
+                           key == "include_dir" ? IncludeRequest::Form::folder : IncludeRequest::Form::file,
+                           key == "include_if_exists", depth};
+    const auto followed = TRY(follow_include(state, request, *included, [&](const fs::path& file, int next) {
+      return read(file, next);
+    }));
+    if (!followed.unresolved.empty() && !too_deep) {
+      rows.push_back({from, int64_t{line}, std::string("include"), std::string(), std::string(), spec, std::string(),
+                      followed.unresolved});
     }
     return {};
   }
@@ -455,8 +407,14 @@ Result<void> load_pg_hba(LoadState& state, const std::vector<fs::path>& candidat
     if (included.count(file.string())) {
       continue;
     }
-    HbaReader reader{state, &included};
+    HbaReader reader{state, &included, {}, false};
     TRY_VOID(reader.read(file, 0));
+    if (reader.too_deep) {
+      continue;
+    }
+    for (auto& row : reader.rows) {
+      TRY_VOID(state.db.insert("pg_hba", std::move(row)));
+    }
   }
   return {};
 }

@@ -87,6 +87,10 @@ struct Item {
   std::string unresolved; // set for an unreadable include (row.match is its scope)
 };
 
+// How deep Includes are followed. sshd allows 16 (servconf.c SERVCONF_MAX_DEPTH) and treats more as
+// fatal; 8 keeps a glob that includes itself from being read 2^16 times. Deeper is "nested too deeply".
+constexpr int max_include_depth = 8;
+
 struct Reader {
   LoadState& state;
   fs::path base;                    // where relative Include paths are: the folder of sshd_config (/etc/ssh)
@@ -135,7 +139,7 @@ struct Reader {
         match = criteria == "all" ? "" : value; // `Match all` returns to options that apply to everyone
         continue;
       }
-      if (keyword == "include" && depth < 8) {
+      if (keyword == "include") {
         for (const auto& spec : args) {
           TRY_VOID(include(name, number, spec, match, local, depth));
         }
@@ -148,35 +152,19 @@ struct Reader {
     return true;
   }
 
+  // sshd_config(5): an Include path without a leading / is in /etc/ssh (`base`); a glob is expanded in
+  // glob(3) order. A drop-in that does not parse stops the include (its error row says why).
   Result<void> include(const std::string& from, int line, const std::string& spec, const std::string& match,
                        std::vector<Item>& items, int depth)
   {
-    fs::path pattern = spec;
-    if (pattern.is_absolute()) {
-      auto placed = place_absolute(state, pattern, fs::path(from).parent_path());
-      if (!placed) {
-        const auto why = TRY(add_unresolved(state, from, line, "sshd", spec,
-                                            "not in the checked tree (check a copy of the server's files with --root DIR)"));
-        items.push_back(Item{Row{from, line, match, "include", spec}, why});
-        return {};
-      }
-      pattern = *placed;
-    } else {
-      pattern = base / pattern; // sshd_config(5): files without absolute paths are in /etc/ssh
-    }
-    std::error_code ec;
-    if (!has_wildcard(spec) ? !fs::exists(pattern, ec) : !fs::is_directory(pattern.parent_path(), ec)) {
-      const auto why = TRY(add_unresolved(state, from, line, "sshd", spec, fmt::format("no {} {}",
-                                          has_wildcard(spec) ? "folder" : "file",
-                                          (has_wildcard(spec) ? pattern.parent_path() : pattern).string())));
-      items.push_back(Item{Row{from, line, match, "include", spec}, why});
-      return {};
-    }
-    for (const auto& file : expand_glob(pattern)) {
-      included->insert(file.string());
-      if (!TRY(read(file, match, items, depth + 1))) {
-        return {};
-      }
+    IncludeRequest request{from, line, "sshd", spec, base,
+                           has_wildcard(spec) ? IncludeRequest::Form::glob : IncludeRequest::Form::file,
+                           false, depth, max_include_depth, false};
+    const auto followed = TRY(follow_include(state, request, *included, [&](const fs::path& file, int next) {
+      return read(file, match, items, next);
+    }));
+    if (!followed.unresolved.empty()) {
+      items.push_back(Item{Row{from, line, match, "include", spec}, followed.unresolved});
     }
     return {};
   }

@@ -139,6 +139,11 @@ def main():
     parser.add_argument("--source", help="the project root (unused; for symmetry with the other runners)")
     parser.add_argument("-k", dest="only", help="only the rows whose fixture contains this text")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every row, not only the problems")
+    parser.add_argument("--report-only", action="store_true",
+                        help="exit 0 whatever the verdicts (to measure another binary, e.g. an older one)")
+    parser.add_argument("--verdicts", metavar="FILE",
+                        help="write each row's verdict to FILE (tab-separated: line, fixture, args, check, where, "
+                             "expected, actual), to compare two binaries")
     options = parser.parse_args()
 
     problems = []
@@ -172,6 +177,7 @@ def main():
                      "" if xfail == "-" else xfail))
 
     reports = {}
+    verdicts = []
     outcome = collections.Counter()
     per_kind = collections.defaultdict(collections.Counter)
     with tempfile.TemporaryDirectory(prefix="complycli-real-world-") as home:
@@ -186,6 +192,7 @@ def main():
                 actual, detail = None, error
             else:
                 actual, detail = actual_verdict(report, check_id, where)
+            verdicts.append((number, fixture, " ".join(args) or "-", check_id, where, expected, str(actual)))
             matches = actual == expected
             if matches and not xfail:
                 result = "ok"
@@ -217,6 +224,12 @@ def main():
     passed = outcome["ok"] + outcome["xfail"]
     print(f"{outcome['xfail']} of the passed rows are known failures marked xfail")
     print(f"{passed} passed, {failed} failed")
+    if options.verdicts:
+        with open(options.verdicts, "w", encoding="utf-8") as f:
+            for row in verdicts:
+                f.write("\t".join(str(x) for x in row) + "\n")
+    if options.report_only:
+        return 0
     return 1 if failed else 0
 
 
