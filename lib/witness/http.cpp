@@ -358,6 +358,21 @@ Result<void> serve(const Listener &listener, const std::filesystem::path &folder
     }
     Socket connection(fd);
     handle(fd, folder, log);
+    // Close gently: stop sending, then read what the client still sends (a body we did not read) until
+    // it closes, briefly, so that closing with unread data does not reset the connection before the
+    // client has read the answer.
+    ::shutdown(fd, SHUT_WR);
+    timeval tv{};
+    tv.tv_sec = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char drain[4096];
+    for (std::size_t total = 0; total < 2 * max_http_body;) {
+      const auto n = ::recv(fd, drain, sizeof drain, 0);
+      if (n <= 0) {
+        break;
+      }
+      total += static_cast<std::size_t>(n);
+    }
   }
   return {};
 }
