@@ -197,7 +197,7 @@ def main():
         # tampering: an edited bundle, an edited tile at levels 0 and 1, a missing tile, another key
         tampered = 0
         for what, path, edit in [
-                ("bundle", tv.tile_path(-1, 3), lambda b: b[:100] + bytes([b[100] ^ 1]) + b[101:]),
+                ("bundle", tv.tile_path(-1, 1), lambda b: b[:100] + bytes([b[100] ^ 1]) + b[101:]),
                 ("level 0 tile", tv.tile_path(0, 2), lambda b: b[:-1] + bytes([b[-1] ^ 0x80])),
                 ("level 1 tile", tv.tile_path(1, 0, 0 if (tiles_n + 300) // 256 >= 256 else (tiles_n + 300) // 256),
                  lambda b: bytes(32) + b[32:]),
