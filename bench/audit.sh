@@ -2,6 +2,7 @@
 # bench/audit.sh BINARY: the audit log against its targets and its peer, sqlite3 (see bench/README.md).
 #   1. audit import of 1,000,000 JSON Lines entries (target: >= 500,000 entries/s)
 #   2. audit verify of those 1,000,001 entries (target: >= 2,000,000 entries/s)
+#   2b. one `audit prove` process (an inclusion proof) in that log (target: < 5 ms at 10,000,000 entries)
 #   3. one `complycli audit append` process vs one bare `sqlite3` process inserting one row into a WAL
 #      database with synchronous=FULL, in the same hyperfine run (target: ratio <= 2)
 #   4. 8 processes appending 1,000 entries each at once (target: 8,000 entries, verify passes, 0 errors)
@@ -34,6 +35,14 @@ hyperfine --style basic --warmup 1 --runs 5 --export-json verify.json "'$bin' --
   "python3 '$peer' verify peer-import.db" >&2
 read -r verify_s peer_verify_s < <(median verify.json)
 
+echo "--- 2b. one inclusion proof (audit prove) in the 1,000,001-entry log" >&2
+"$bin" -q --home ws audit checkpoint -o big-cp.txt
+hyperfine --style basic -N --warmup 5 --runs 50 --export-json prove.json \
+  "'$bin' -q --home ws audit prove 1 --checkpoint big-cp.txt" \
+  "'$bin' -q --home ws audit prove 777777 --checkpoint big-cp.txt" \
+  "'$bin' -q --home ws audit prove 1000001 --checkpoint big-cp.txt" >&2
+read -r prove_first_s prove_mid_s prove_last_s < <(median prove.json)
+
 echo "--- 3. one append vs one sqlite3 insert (WAL, synchronous=FULL)" >&2
 rm -rf small && "$bin" -q --home small init
 sqlite3 peer.db "PRAGMA journal_mode=WAL; CREATE TABLE entries(seq INTEGER PRIMARY KEY, time TEXT, actor TEXT, action TEXT, target TEXT, outcome TEXT, details TEXT, prev_hash BLOB, hash BLOB);" >/dev/null
@@ -58,16 +67,19 @@ verify_status=0
 "$bin" --home conc audit verify >/dev/null || verify_status=$?
 
 python3 - "$import_s" "$verify_s" "$append_s" "$sqlite_s" "$start" "$end" "$errors" "$entries" "$verify_status" \
-  "$peer_import_s" "$peer_verify_s" <<'PY'
+  "$peer_import_s" "$peer_verify_s" "$prove_first_s" "$prove_mid_s" "$prove_last_s" <<'PY'
 import sys
 imp, ver, app, sq, start, end = map(float, sys.argv[1:7])
 errors, entries, status = map(int, sys.argv[7:10])
 peer_imp, peer_ver = map(float, sys.argv[10:12])
+proves = list(map(float, sys.argv[12:15]))
 print("audit log benchmark (medians)")
 print(f"  import 1,000,000 entries      {imp:8.3f} s   {1e6 / imp:12,.0f} entries/s   (target >= 500,000)")
 print(f"    Python stdlib prototype     {peer_imp:8.3f} s   {1e6 / peer_imp:12,.0f} entries/s   ratio {peer_imp / imp:.2f}x")
 print(f"  verify 1,000,001 entries      {ver:8.3f} s   {1000001 / ver:12,.0f} entries/s   (target >= 2,000,000)")
 print(f"    Python stdlib prototype     {peer_ver:8.3f} s   {1e6 / peer_ver:12,.0f} entries/s   ratio {peer_ver / ver:.2f}x")
+print(f"  audit prove (1M log), process {max(proves) * 1000:8.2f} ms   (slowest of entries 1, 777777, 1000001; "
+      f"target < 5 ms at 10M)")
 print(f"  complycli audit append        {app * 1000:8.2f} ms")
 print(f"  sqlite3 insert (WAL, FULL)    {sq * 1000:8.2f} ms")
 print(f"  ratio append / sqlite3        {app / sq:8.2f} x   (target <= 2)")

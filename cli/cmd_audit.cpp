@@ -8,9 +8,11 @@
 #include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
+#include "witness/http.hpp"
 #include "witness/witness.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -331,12 +333,18 @@ Result<void> run_show(int64_t seq, const std::string &format, const Context &ctx
 
 // --- verify ---------------------------------------------------------------------------------------
 
+} // namespace
+Result<void> run_verify_tiles(const std::string &folder, const auditlog::PublicKey &key,
+                              core::Format format); // cmd_audit_tiles.cpp
+namespace {
+
 struct VerifyCliOptions {
   std::vector<std::string> anchors;
   std::vector<std::string> witness_keys;
   int witnesses = -1;
   bool quick = false;
   std::string pubkey;
+  std::string tiles;
   std::string format = "table";
 };
 
@@ -408,6 +416,16 @@ Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
     }
     options.pubkey = *key;
   }
+  if (!o.tiles.empty()) { // a published folder: no database, the trusted key must be given
+    if (!options.pubkey) {
+      return fail_with_hint(Errc::usage, "give the log's verifier key, as `complycli audit pubkey` printed it",
+                            "--tiles needs --pubkey: a published log is checked against a key you trust");
+    }
+    if (!o.anchors.empty() || o.quick) {
+      return fail(Errc::usage, "--tiles cannot be combined with --anchor or --quick");
+    }
+    return run_verify_tiles(o.tiles, *options.pubkey, fmt_choice);
+  }
   for (const auto &path : o.anchors) {
     options.anchors.push_back({path, TRY(util::read_file(path))});
   }
@@ -458,31 +476,53 @@ Result<void> run_verify(const VerifyCliOptions &o, const Context &ctx)
 
 // --- checkpoint -----------------------------------------------------------------------------------
 
-// Ask each witness (a folder; see complycli witness) to cosign `note`, with the consistency proof from
-// the size it last cosigned; returns the note with their cosignature lines added.
+// Ask each witness (a folder made by `complycli witness init`, or the http:// URL of a `complycli witness
+// serve` or any tlog-witness) to cosign `note`, with the consistency proof from the size it last cosigned;
+// returns the note with their cosignature lines added.
 Result<std::string> collect_cosignatures(AuditLog &log, const std::string &note, int64_t size,
                                          const std::vector<std::string> &witnesses)
 {
   std::string out = note;
   const auto origin = note.substr(0, note.find('\n'));
-  for (const auto &folder : witnesses) {
-    if (folder.find("://") != std::string::npos) {
-      return fail(Errc::usage, "--witness {}: only witness folders are supported, not URLs", folder);
+  for (const auto &target : witnesses) {
+    const bool url = target.find("://") != std::string::npos;
+    // A folder tells its recorded size; a URL is asked with old size 0 and answers 409 with it.
+    int64_t old_size = url ? 0 : TRY(witness::recorded_size(target, origin));
+    witness::AddResult result;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (old_size > size) {
+        return fail(Errc::chain_broken, "witness {} already cosigned {} entries; the log has {}", target, old_size,
+                    size);
+      }
+      const auto proof = TRY(log.consistency_proof(old_size, size));
+      const auto request = witness::add_checkpoint_request(old_size, proof, note);
+      if (url) {
+        result = TRY(witness::post_add_checkpoint(target, request));
+      } else {
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        result = TRY(witness::add_checkpoint(target, request, static_cast<uint64_t>(now)));
+      }
+      if (result.status != 409) {
+        break;
+      }
+      int64_t recorded = -1;
+      const auto digits = std::string_view(result.body).substr(0, result.body.find('\n'));
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), recorded);
+      if (ec != std::errc() || end != digits.data() + digits.size() || recorded < 0 || attempt == 1) {
+        return fail(Errc::io, "witness {} answers 409 without a usable size: {}", target, result.body.substr(0, 40));
+      }
+      old_size = recorded;
     }
-    const auto old_size = TRY(witness::recorded_size(folder, origin));
-    if (old_size > size) {
-      return fail(Errc::chain_broken, "witness {} already cosigned {} entries; the log has {}", folder, old_size,
-                  size);
+    auto text = result.body.substr(0, result.body.empty() ? 0 : result.body.size() - 1);
+    if (result.status == 404) {
+      return fail_with_hint(Errc::usage, fmt::format("the witness must trust the log: complycli witness init ... "
+                                                     "--log \"$(complycli audit pubkey)\""),
+                            "witness {} does not know this log ({})", target, text);
     }
-    const auto proof = TRY(log.consistency_proof(old_size, size));
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    const auto result = TRY(witness::add_checkpoint(folder, witness::add_checkpoint_request(old_size, proof, note),
-                                                    static_cast<uint64_t>(now)));
     if (result.status != 200) {
-      return fail(Errc::chain_broken, "witness {} refuses to cosign: {}", folder,
-                  result.body.substr(0, result.body.size() - 1));
+      return fail(Errc::chain_broken, "witness {} refuses to cosign (HTTP {}): {}", target, result.status, text);
     }
     out += result.body;
   }
@@ -603,6 +643,7 @@ Result<void> run_pubkey(const Context &ctx)
 } // namespace
 
 void register_audit_proof(CLI::App *audit, Context &ctx); // cmd_audit_proof.cpp
+void register_audit_tiles(CLI::App *audit, Context &ctx); // cmd_audit_tiles.cpp
 
 void register_audit(CLI::App &app, Context &ctx)
 {
@@ -669,6 +710,9 @@ void register_audit(CLI::App &app, Context &ctx)
     sub->add_flag("--quick", o->quick,
                   "Check the anchors against the newest checkpoint with consistency proofs, without re-walking "
                   "the entries");
+    sub->add_option("--tiles", o->tiles,
+                    "Verify the log published in this folder (`audit publish`) instead, without the database; "
+                    "needs --pubkey");
     sub->add_option("--format", o->format, "table or json");
     sub->footer(
         "Example:\n  complycli audit verify --anchor checkpoint-2026-11.txt --pubkey \"$(cat log.vkey)\"");
@@ -682,7 +726,8 @@ void register_audit(CLI::App &app, Context &ctx)
     sub->add_option("-o,--output", *output, "Write it to FILE (to keep somewhere else) instead of stdout");
     sub->add_flag("--force", *force, "Overwrite FILE");
     sub->add_option("--witness", *witnesses,
-                    "Have this witness (a folder made by `complycli witness init`) cosign it (repeatable)");
+                    "Have this witness cosign it: a folder made by `complycli witness init`, or the http:// URL of a "
+                    "`complycli witness serve` (repeatable)");
     sub->footer("Example:\n  complycli audit checkpoint -o checkpoint-$(date +%F).txt");
     sub->callback(
         [output, force, witnesses, &ctx] { ctx.outcome = run_checkpoint(*output, *force, *witnesses, ctx); });
@@ -714,6 +759,7 @@ void register_audit(CLI::App &app, Context &ctx)
     sub->callback([&ctx] { ctx.outcome = run_pubkey(ctx); });
   }
   register_audit_proof(audit, ctx);
+  register_audit_tiles(audit, ctx);
 }
 
 } // namespace complycli::cli

@@ -6,6 +6,7 @@
 
 #include "attest/manifest.hpp"
 #include "auditlog/auditlog.hpp"
+#include "util/file.hpp"
 #include "util/time.hpp"
 
 #include <filesystem>
@@ -58,6 +59,25 @@ Result<void> run_trust_page(const DocumentOptions& options, const TrustPageOptio
     return fail(Errc::io, "cannot create {}: {}", dir.string(), ec.message());
   }
   record_document_run(ctx, "trust-page", index.string(), inputs);
+  // The footer's audit entry with its inclusion proof beside the page, so that a customer checks it with
+  // `complycli audit verify-proof` alone (docs/audit-log.md, "Proofs").
+  std::vector<std::pair<std::filesystem::path, std::string>> proof_files;
+  if (inputs.audit_sequence && workspace && inputs.footer) {
+    const auto seq = static_cast<int64_t>(*inputs.audit_sequence);
+    auto log = TRY(auditlog::AuditLog::open(*workspace));
+    const auto proof = TRY(log.prove(seq));
+    const auto entry = TRY(log.get(seq));
+    if (entry) {
+      nlohmann::ordered_json json = auditlog::entry_to_json(*entry);
+      const auto leaf = auditlog::entry_leaf_data(*entry);
+      json["leaf"] = auditlog::base64_encode(
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(leaf.data()), leaf.size()));
+      inputs.audit_proof_stem = fmt::format("audit-entry-{}", seq);
+      proof_files.emplace_back(dir / (*inputs.audit_proof_stem + ".tlog-proof"), auditlog::format_proof(proof));
+      proof_files.emplace_back(dir / (*inputs.audit_proof_stem + ".json"),
+                               json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    }
+  }
   if (inputs.audit_sequence) {
     page = TRY(render::render_trust_page(inputs, format));
   }
@@ -103,6 +123,10 @@ Result<void> run_trust_page(const DocumentOptions& options, const TrustPageOptio
   }
   TRY_VOID(write_recorded_document(ctx, "trust-page", index.string(), page.page, options));
   TRY_VOID(write_recorded_document(ctx, "trust-page", security_txt.string(), page.security_txt, options));
+  for (const auto& [path, text] : proof_files) {
+    // Named after the entry, so never an earlier run's file: replace one only with --force.
+    TRY_VOID(util::write_file_atomic(path, text, options.force ? util::Overwrite::yes : util::Overwrite::no));
+  }
   if (!manifest.empty()) {
     TRY_VOID(write_recorded_document(ctx, "trust-page", manifest_path.string(), manifest, options));
     ctx.info(fmt::format("Wrote {}, {} and {}; check them with `complycli verify {}`", index.string(),

@@ -4,9 +4,11 @@
 #include "auditlog/auditlog.hpp"
 #include "commands.hpp"
 #include "util/file.hpp"
+#include "witness/http.hpp"
 #include "witness/witness.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -72,6 +74,17 @@ Result<void> run_cosign(const std::string &folder, const std::string &request_pa
   }
 }
 
+// witness serve: the tlog-witness HTTP interface until interrupted. The bound address goes to stdout
+// (the data: with --listen HOST:0 it names the port picked), one line per request to stderr.
+Result<void> run_serve(const std::string &folder, const std::string &address, const Context &ctx)
+{
+  TRY(witness::public_key(folder));
+  const auto listener = TRY(witness::Listener::open(address));
+  TRY_VOID(emit("-", fmt::format("listening on http://{}\n", listener.address()), util::Overwrite::no));
+  std::fflush(stdout);
+  return witness::serve(listener, folder, [&ctx](std::string_view line) { ctx.info(line); });
+}
+
 } // namespace
 
 void register_witness(CLI::App &app, Context &ctx)
@@ -98,6 +111,18 @@ void register_witness(CLI::App &app, Context &ctx)
     sub->add_option("request", *request, "The request body (old size, proof, blank line, checkpoint), - for stdin");
     sub->footer("Example:\n  complycli witness cosign ~/witness request.txt >> checkpoint.txt");
     sub->callback([folder, request, &ctx] { ctx.outcome = run_cosign(*folder, *request, ctx); });
+  }
+  {
+    auto folder = std::make_shared<std::string>();
+    auto listen = std::make_shared<std::string>("127.0.0.1:8080");
+    auto *sub = cmd->add_subcommand(
+        "serve", "Serve the tlog-witness HTTP interface (POST /add-checkpoint) until interrupted");
+    sub->add_option("folder", *folder, "The witness's folder")->required();
+    sub->add_option("--listen", *listen, "HOST:PORT to listen on, a numeric IPv4 address (PORT 0: any free port)")
+        ->capture_default_str();
+    sub->footer("Example:\n  complycli witness serve ~/witness --listen 127.0.0.1:8080 &\n"
+                "  complycli audit checkpoint --witness http://127.0.0.1:8080");
+    sub->callback([folder, listen, &ctx] { ctx.outcome = run_serve(*folder, *listen, ctx); });
   }
 }
 

@@ -484,6 +484,10 @@ json footer_data(const DocumentInputs& inputs)
   if (inputs.audit_sequence) {
     footer["audit_sequence"] = std::to_string(*inputs.audit_sequence);
   }
+  if (inputs.audit_proof_stem) {
+    footer["audit_proof"] = {{"proof", *inputs.audit_proof_stem + ".tlog-proof"},
+                             {"entry", *inputs.audit_proof_stem + ".json"}};
+  }
   return footer;
 }
 

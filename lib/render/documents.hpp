@@ -34,6 +34,7 @@ struct DocumentInputs {
   int max_age_days = 30;
   bool footer = true;                           // trace the document to its inputs
   std::optional<std::uint64_t> audit_sequence;  // shown in the footer when known
+  std::optional<std::string> audit_proof_stem;  // trust page: STEM.tlog-proof and STEM.json sit beside it
   TemplateDirs dirs;
   std::optional<std::string> log_vkey; // the trust page shows it with the `complycli verify` command
 };

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -151,6 +152,82 @@ def main():
         check(not tv.verify_consistency(65, 66, root_a, root_b2, proof), "split view: A -> B2 verified")
         p = run("audit", "consistency", cp_a, cp_b2, home="fork", expect=1)
         print("negative cases (edited leaf, wrong index, wrong key, split view) fail as they should")
+
+        # --- static tiles (C2SP tlog-tiles): audit publish, checked by this verifier and by audit verify --tiles
+        tiles_n = min(70_000, max(args.large, 600))  # 70,000: full and partial tiles at levels 0, 1 and 2
+
+        def read_from(folder):
+            def read(path):
+                full = os.path.join(folder, path)
+                return open(full, "rb").read() if os.path.isfile(full) else None
+            return read
+
+        def jsonl(path, start, count):
+            with open(path, "w") as f:
+                for i in range(start, start + count):
+                    f.write(json.dumps({"actor": f"u{i % 9}", "action": "doc.read", "target": f"d/{i}",
+                                        "details": {"i": i, "note": "x" * (i % 40)}}) + "\n")
+
+        run("init", home="pub")
+        pub_vkey = run("audit", "pubkey", home="pub").stdout.strip()
+        jsonl(os.path.join(work, "pub1.jsonl"), 0, tiles_n - 1)
+        run("audit", "import", "pub1.jsonl", home="pub")
+        site = os.path.join(work, "site")
+        run("audit", "publish", site, home="pub")
+        try:
+            check(tv.verify_tiles(read_from(site), pub_vkey) == tiles_n, "tiles: wrong size")
+        except tv.Invalid as e:
+            check(False, f"published tiles ({tiles_n} entries): {e}")
+        run("audit", "verify", "--tiles", site, "--pubkey", pub_vkey, home="nowhere")
+        # re-publish after more appends: the folder moves to the new tree, old partial tiles stay
+        jsonl(os.path.join(work, "pub2.jsonl"), tiles_n, 300)
+        run("audit", "import", "pub2.jsonl", home="pub")
+        run("audit", "publish", site, home="pub")
+        try:
+            check(tv.verify_tiles(read_from(site), pub_vkey) == tiles_n + 300, "tiles after re-publish: wrong size")
+        except tv.Invalid as e:
+            check(False, f"re-published tiles ({tiles_n + 300} entries): {e}")
+        run("audit", "verify", "--tiles", site, "--pubkey", pub_vkey, home="nowhere")
+        check(os.path.isfile(os.path.join(site, tv.tile_path(0, tiles_n // 256, tiles_n % 256))),
+              "the partial tile of the first publish was removed")
+        # the 65-entry log too (a single partial tile), and another log may not publish over it
+        small = os.path.join(work, "small-site")
+        run("audit", "publish", small)
+        try:
+            tv.verify_tiles(read_from(small), vkey)
+        except tv.Invalid as e:
+            check(False, f"published 65-entry log: {e}")
+        run("audit", "publish", small, home="pub", expect=2)
+        # tampering: an edited bundle, an edited tile at levels 0 and 1, a missing tile, another key
+        tampered = 0
+        for what, path, edit in [
+                ("bundle", tv.tile_path(-1, 1), lambda b: b[:100] + bytes([b[100] ^ 1]) + b[101:]),
+                ("level 0 tile", tv.tile_path(0, 2), lambda b: b[:-1] + bytes([b[-1] ^ 0x80])),
+                ("level 1 tile", tv.tile_path(1, 0, 0 if (tiles_n + 300) // 256 >= 256 else (tiles_n + 300) // 256),
+                 lambda b: bytes(32) + b[32:]),
+                ("missing tile", tv.tile_path(0, 1), None),
+                ("truncated bundle", tv.tile_path(-1, 0), lambda b: b[:-1]),
+        ]:
+            copy = os.path.join(work, f"tampered-{tampered}")
+            tampered += 1
+            shutil.copytree(site, copy)
+            target = os.path.join(copy, path)
+            if edit is None:
+                os.remove(target)
+            else:
+                data = open(target, "rb").read()
+                open(target, "wb").write(edit(data))
+            try:
+                tv.verify_tiles(read_from(copy), pub_vkey)
+                check(False, f"tiles: the independent verifier accepted a {what}")
+            except (tv.Invalid, struct.error):
+                pass
+            p = run("audit", "verify", "--tiles", copy, "--pubkey", pub_vkey, home="nowhere", expect=None)
+            check(p.returncode == 1, f"audit verify --tiles: a {what} gave exit {p.returncode}, not 1")
+        p = run("audit", "verify", "--tiles", site, "--pubkey", other_vkey, home="nowhere", expect=None)
+        check(p.returncode == 1, f"audit verify --tiles with another log's key: exit {p.returncode}")
+        print(f"published tiles of {tiles_n} and {tiles_n + 300} entries verified; {tampered} tampered copies and "
+              "a wrong key fail")
 
         # --- a large log: random indices
         if args.large > 0:

@@ -168,3 +168,122 @@ def verify_tlog_proof(proof_text: str, entry: dict, vkey: str):
     if not verify_inclusion(leaf_hash(entry_leaf(entry)), index, size, path, root):
         raise Invalid("inclusion proof does not verify")
     return size
+
+
+def tile_path(level, index, width=0):
+    """C2SP tlog-tiles: tile/<L>/<N>[.p/<W>], N in 3-digit groups, all but the last prefixed with x."""
+    groups = []
+    while True:
+        groups.append(f"{index % 1000:03d}")
+        index //= 1000
+        if index == 0:
+            break
+    groups.reverse()
+    n = "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
+    path = f"tile/{'entries' if level < 0 else level}/{n}"
+    if 0 < width < 256:
+        path += f".p/{width}"
+    return path
+
+
+def entry_hash_chain(data: bytes, seq: int, prev: bytes) -> bytes:
+    """Check one leaf's encoding (docs/audit-log.md "Entry hash"): its seq and prev_hash; return its hash."""
+    domain = b"complycli-audit-entry-v1\x00"
+    if not data.startswith(domain):
+        raise Invalid(f"entry {seq}: no domain prefix")
+    at = len(domain)
+    (got,) = struct.unpack_from(">Q", data, at)
+    at += 8
+    if got != seq:
+        raise Invalid(f"entry {seq}: has seq {got}")
+    for _ in range(6):
+        (length,) = struct.unpack_from(">I", data, at)
+        at += 4 + length
+    if len(data) - at != 32:
+        raise Invalid(f"entry {seq}: bad length")
+    if data[at:] != prev:
+        raise Invalid(f"entry {seq}: prev_hash is not entry {seq - 1}'s hash")
+    return sha256(data)
+
+
+def verify_tiles(read, vkey: str):
+    """Verify a log published as C2SP tlog tiles: `read(path)` returns a resource's bytes (None when
+    missing). Checks the signed checkpoint, decodes every entry bundle, checks the hash chain and the
+    checkpoint's head extension, every level 0 tile against the bundles, every higher tile against the
+    level below, and the root. Returns the size; raises Invalid."""
+    note = read("checkpoint")
+    if note is None:
+        raise Invalid("no checkpoint")
+    origin, size, root, ext = open_checkpoint(note.decode(), vkey)
+
+    def fetch(path, width):
+        data = read(path)
+        if data is None:
+            raise Invalid(f"{path} missing")
+        if len(data) != 32 * width:
+            raise Invalid(f"{path}: {len(data)} bytes for {width} hashes")
+        return [data[i:i + 32] for i in range(0, len(data), 32)]
+
+    leaves, prev = [], bytes(32)
+    for n in range((size + 255) // 256):
+        width = min(256, size - n * 256)
+        bundle = read(tile_path(-1, n, width))
+        if bundle is None:
+            raise Invalid(f"bundle {n} missing")
+        got, at = [], 0
+        while at < len(bundle):
+            (length,) = struct.unpack_from(">H", bundle, at)
+            got.append(bundle[at + 2:at + 2 + length])
+            at += 2 + length
+        if at != len(bundle) or len(got) != width:
+            raise Invalid(f"bundle {n}: {len(got)} entries, expected {width}")
+        hashes = [leaf_hash(d) for d in got]
+        for i, d in enumerate(got):
+            prev = entry_hash_chain(d, n * 256 + i + 1, prev)
+        if fetch(tile_path(0, n, width), width) != hashes:
+            raise Invalid(f"level 0 tile {n} does not match bundle {n}")
+        leaves += hashes
+    heads = [e for e in ext if e.startswith("head ")]
+    if size and (not heads or base64.b64decode(heads[0][5:]) != prev):
+        raise Invalid("checkpoint head is not the last entry's hash")
+    level_hashes = leaves
+    level = 0
+    while True:
+        # the hashes at level + 1: MTH of each full tile at this level
+        level_hashes = [mth(level_hashes[i:i + 256]) for i in range(0, len(level_hashes) - 255, 256)]
+        level += 1
+        if not level_hashes:
+            break
+        for n in range((len(level_hashes) + 255) // 256):
+            width = min(256, len(level_hashes) - n * 256)
+            if fetch(tile_path(level, n, width), width) != level_hashes[n * 256:n * 256 + width]:
+                raise Invalid(f"level {level} tile {n} does not match the level below")
+    if mth(leaves) != root:
+        raise Invalid("root does not match the entry bundles")
+    return size
+
+
+def verify_cosignature(note: str, witness_vkey: str) -> int:
+    """C2SP tlog-cosignature: a cosignature/v1 line by the witness (vkey type 0x04) on the checkpoint in
+    `note`. Returns its timestamp; raises Invalid."""
+    name, key_id, material = witness_vkey.strip().split("+", 2)
+    raw = base64.b64decode(material)
+    if len(raw) != 33 or raw[0] != 4 or sha256(name.encode() + b"\n" + raw)[:4].hex() != key_id:
+        raise Invalid("not a cosignature/v1 vkey")
+    text, sep, sigs = note.rpartition("\n\n")
+    if not sep:
+        raise Invalid("no blank line")
+    text += "\n"
+    for line in sigs.rstrip("\n").split("\n"):
+        sig_name, b64 = line[2:].split(" ")
+        blob = base64.b64decode(b64)
+        if sig_name != name or blob[:4] != bytes.fromhex(key_id) or len(blob) != 4 + 8 + 64:
+            continue
+        (timestamp,) = struct.unpack(">Q", blob[4:12])
+        message = f"cosignature/v1\ntime {timestamp}\n{text}".encode()
+        try:
+            Ed25519PublicKey.from_public_bytes(raw[1:]).verify(blob[12:], message)
+        except InvalidSignature:
+            raise Invalid("bad cosignature")
+        return timestamp
+    raise Invalid("no cosignature by the witness")
