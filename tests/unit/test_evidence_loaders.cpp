@@ -195,7 +195,7 @@ TEST_CASE("evidence::collect the company profile")
 {
   const auto e = load(fs::path(COMPLYCLI_SOURCE_DIR) / "examples/northwind-legal/profile.yaml");
   CHECK(rows(e, "SELECT legal_name FROM profiles") == std::vector<std::string>{"Northwind Legal AI, Inc."});
-  CHECK(rows(e, "SELECT value, line FROM profile WHERE path = 'controls.mfa.enforced'") == std::vector<std::string>{"true|75"});
+  CHECK(rows(e, "SELECT value, line FROM profile WHERE path = 'controls.mfa.enforced'") == std::vector<std::string>{"true|95"});
   CHECK(rows(e, "SELECT group_concat(region) FROM profile_regions") == std::vector<std::string>{"us,eu"});
   CHECK(rows(e, "SELECT personal_data, dpa_signed IS NULL FROM profile_subprocessors WHERE name = 'Intercom'") ==
         std::vector<std::string>{"1|1"});

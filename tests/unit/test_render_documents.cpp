@@ -196,7 +196,7 @@ TEST_CASE("render: a missing profile field names the field and the template line
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::config);
   INFO(r.error().message);
-  CHECK(r.error().message.find("register.md.mustache:12: the template needs \"subprocessors[3].purpose\"") !=
+  CHECK(r.error().message.find("register.md.mustache:13: the template needs \"has_processors.processors[3].purpose\"") !=
         std::string::npos);
 }
 
