@@ -102,9 +102,12 @@ TEST_CASE("keystore record: an injected key version sealed to the recipient is n
     id = store.create_matter("byok", nullptr, {alice.public_key}, fast)->id;
   }
   // The attacker's key, sealed to alice's public key with the matter id and version 2, as a real wrap is.
-  std::vector<uint8_t> payload(id.begin(), id.end());
-  payload.insert(payload.end(), {0, 0, 0, 2});
-  payload.resize(payload.size() + 32, 0x66);
+  // Filled by index: g++ 12's -Warray-bounds misreads insert() after a 16-byte range under TSan's -O2.
+  std::vector<uint8_t> payload(id.size() + 4 + 32, 0x66);
+  for (size_t i = 0; i < id.size(); ++i)
+    payload[i] = id[i];
+  for (size_t i = 0; i < 4; ++i)
+    payload[id.size() + i] = i == 3 ? 2 : 0;
   std::vector<uint8_t> sealed(payload.size() + crypto_box_SEALBYTES);
   crypto_box_seal(sealed.data(), payload.data(), payload.size(), alice.public_key.data());
   tamper(path, "INSERT INTO key_versions (matter_id, version, created) VALUES (?1, 2, '2026-12-07T00:00:00Z')", id);
