@@ -63,6 +63,22 @@ std::vector<std::string> list(const json& j, const char* key)
   return {};
 }
 
+std::optional<std::vector<std::string>> optional_list(const json& j, const char* key)
+{
+  if (auto it = j.find(key); it != j.end() && it->is_array()) {
+    return it->get<std::vector<std::string>>();
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> optional_flag(const json& j, const char* key)
+{
+  if (auto it = j.find(key); it != j.end() && it->is_boolean()) {
+    return it->get<bool>();
+  }
+  return std::nullopt;
+}
+
 const json& member(const json& j, const char* key)
 {
   static const json empty = json::object();
@@ -96,6 +112,79 @@ void put(json& j, const char* key, const std::optional<Date>& value)
   if (value) {
     j[key] = util::format_date(*value);
   }
+}
+
+void put(json& j, const char* key, const std::optional<bool>& value)
+{
+  if (value) {
+    j[key] = *value;
+  }
+}
+
+void put(json& j, const char* key, const std::optional<std::vector<std::string>>& value)
+{
+  if (value) {
+    j[key] = *value;
+  }
+}
+
+std::optional<std::map<std::string, OwnCertification>> read_own_certifications(const json& document)
+{
+  const json* certifications = optional_member(document, "certifications");
+  if (!certifications) {
+    return std::nullopt;
+  }
+  std::map<std::string, OwnCertification> out;
+  for (const auto& [name, x] : certifications->items()) {
+    out[name] = OwnCertification{text(x, "status"), optional_text(x, "scope"), optional_date(x, "issued"),
+                                 optional_date(x, "expires"), optional_date(x, "target")};
+  }
+  return out;
+}
+
+json write_own_certifications(const std::map<std::string, OwnCertification>& certifications)
+{
+  json out = json::object();
+  for (const auto& [name, c] : certifications) {
+    json x{{"status", c.status}};
+    put(x, "scope", c.scope);
+    put(x, "issued", c.issued);
+    put(x, "expires", c.expires);
+    put(x, "target", c.target);
+    out[name] = x;
+  }
+  return out;
+}
+
+std::optional<ServiceLevels> read_service_levels(const json& document)
+{
+  const json* levels = optional_member(document, "service_levels");
+  if (!levels) {
+    return std::nullopt;
+  }
+  ServiceLevels out{optional_number(*levels, "breach_notification_hours"),
+                    optional_number(*levels, "vulnerability_acknowledgement_hours"), std::nullopt};
+  if (const json* patch = optional_member(*levels, "patch_days")) {
+    out.patch_days = ServiceLevels::PatchDays{optional_number(*patch, "critical"), optional_number(*patch, "high"),
+                                              optional_number(*patch, "medium"), optional_number(*patch, "low")};
+  }
+  return out;
+}
+
+json write_service_levels(const ServiceLevels& levels)
+{
+  json out = json::object();
+  put(out, "breach_notification_hours", levels.breach_notification_hours);
+  put(out, "vulnerability_acknowledgement_hours", levels.vulnerability_acknowledgement_hours);
+  if (levels.patch_days) {
+    json patch = json::object();
+    put(patch, "critical", levels.patch_days->critical);
+    put(patch, "high", levels.patch_days->high);
+    put(patch, "medium", levels.patch_days->medium);
+    put(patch, "low", levels.patch_days->low);
+    out["patch_days"] = patch;
+  }
+  return out;
 }
 
 template <typename T, typename Read>
@@ -222,10 +311,15 @@ Profile from_document(const json& document)
       Contact{text(member(contacts, "security"), "name"), text(member(contacts, "security"), "email")},
       DisclosureContact{text(disclosure, "email"), optional_text(disclosure, "url"),
                         optional_text(disclosure, "policy_url"), optional_text(disclosure, "security_txt_url")},
+      std::nullopt,
   };
+  if (const json* authority = optional_member(org, "supervisory_authority")) {
+    p.organisation.supervisory_authority = SupervisoryAuthority{text(*authority, "name"), optional_text(*authority, "url")};
+  }
   for (const auto& x : document.value("products", json::array())) {
-    p.products.push_back(
-        Product{text(x, "name"), optional_text(x, "description"), list(x, "data_categories"), list(x, "data_subjects")});
+    p.products.push_back(Product{text(x, "name"), optional_text(x, "description"), list(x, "data_categories"),
+                                 list(x, "data_subjects"), optional_list(x, "special_categories"),
+                                 optional_flag(x, "criminal_offence_data")});
   }
   for (const auto& x : document.value("retention", json::array())) {
     p.retention.push_back(Retention{text(x, "data_category"), text(x, "period"), optional_number(x, "days")});
@@ -253,7 +347,10 @@ Profile from_document(const json& document)
                    {},
                    optional_date(x, "dpa_signed"),
                    optional_text(x, "url"),
-                   optional_date(x, "added")};
+                   optional_date(x, "added"),
+                   x.value("processes_customer_data", true),
+                   optional_text(x, "address"),
+                   optional_text(x, "contact_email")};
     for (const auto& c : x.value("certifications", json::array())) {
       s.certifications.push_back(Certification{text(c, "name"), optional_date(c, "expires")});
     }
@@ -283,6 +380,8 @@ Profile from_document(const json& document)
     w.last_permission_review = optional_date(x, "last_permission_review");
     p.ai_workers.push_back(std::move(w));
   }
+  p.certifications = read_own_certifications(document);
+  p.service_levels = read_service_levels(document);
   return p;
 }
 
@@ -299,6 +398,11 @@ json to_json(const Profile& p)
            {"subprocessor_notice_days", o.subprocessor_notice_days}};
   put(org, "trading_name", o.trading_name);
   put(org, "country", o.country);
+  if (o.supervisory_authority) {
+    json authority{{"name", o.supervisory_authority->name}};
+    put(authority, "url", o.supervisory_authority->url);
+    org["supervisory_authority"] = authority;
+  }
   json disclosure{{"email", o.vulnerability_disclosure.email}};
   put(disclosure, "url", o.vulnerability_disclosure.url);
   put(disclosure, "policy_url", o.vulnerability_disclosure.policy_url);
@@ -312,6 +416,8 @@ json to_json(const Profile& p)
   for (const auto& x : p.products) {
     json product{{"name", x.name}, {"data_categories", x.data_categories}, {"data_subjects", x.data_subjects}};
     put(product, "description", x.description);
+    put(product, "special_categories", x.special_categories);
+    put(product, "criminal_offence_data", x.criminal_offence_data);
     j["products"].push_back(product);
   }
   if (!p.retention.empty()) {
@@ -373,6 +479,9 @@ json to_json(const Profile& p)
     put(s, "dpa_signed", x.dpa_signed);
     put(s, "url", x.url);
     put(s, "added", x.added);
+    s["processes_customer_data"] = x.processes_customer_data;
+    put(s, "address", x.address);
+    put(s, "contact_email", x.contact_email);
     j["subprocessors"].push_back(s);
   }
   if (!p.ai_workers.empty()) {
@@ -410,6 +519,12 @@ json to_json(const Profile& p)
       put(worker, "last_permission_review", w.last_permission_review);
       j["ai_workers"].push_back(worker);
     }
+  }
+  if (p.certifications) {
+    j["certifications"] = write_own_certifications(*p.certifications);
+  }
+  if (p.service_levels) {
+    j["service_levels"] = write_service_levels(*p.service_levels);
   }
   return j;
 }

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,12 @@ struct DisclosureContact {
   std::optional<std::string> security_txt_url;
 };
 
+// The authority competent for the controller (GDPR Art 51), named in the DPA's Annex I.C.
+struct SupervisoryAuthority {
+  std::string name;
+  std::optional<std::string> url;
+};
+
 struct Organisation {
   std::string legal_name;
   std::optional<std::string> trading_name;
@@ -46,6 +53,7 @@ struct Organisation {
   Contact dpo;
   Contact security;
   DisclosureContact vulnerability_disclosure;
+  std::optional<SupervisoryAuthority> supervisory_authority;
 };
 
 struct Product {
@@ -53,6 +61,8 @@ struct Product {
   std::optional<std::string> description;
   std::vector<std::string> data_categories;
   std::vector<std::string> data_subjects;
+  std::optional<std::vector<std::string>> special_categories; // GDPR Art 9 categories, as stated
+  std::optional<bool> criminal_offence_data;                  // GDPR Art 10, as stated
 };
 
 struct Retention {
@@ -185,6 +195,31 @@ struct Subprocessor {
   std::optional<Date> dpa_signed; // absent: no DPA
   std::optional<std::string> url;
   std::optional<Date> added;
+  bool processes_customer_data = true; // false: the firm's own tool, kept out of the customer register
+  std::optional<std::string> address;
+  std::optional<std::string> contact_email;
+};
+
+// One of the company's own certifications (profile `certifications.soc2` and so on).
+struct OwnCertification {
+  std::string status; // certified, in_progress or none
+  std::optional<std::string> scope;
+  std::optional<Date> issued;
+  std::optional<Date> expires;
+  std::optional<Date> target; // when in progress
+};
+
+// What the company commits to (profile `service_levels`); the DPA and trust page quote these numbers.
+struct ServiceLevels {
+  struct PatchDays {
+    std::optional<int64_t> critical;
+    std::optional<int64_t> high;
+    std::optional<int64_t> medium;
+    std::optional<int64_t> low;
+  };
+  std::optional<int64_t> breach_notification_hours;
+  std::optional<int64_t> vulnerability_acknowledgement_hours;
+  std::optional<PatchDays> patch_days;
 };
 
 struct Profile {
@@ -197,6 +232,9 @@ struct Profile {
   std::vector<AiProvider> ai_providers;
   std::vector<Subprocessor> subprocessors;
   std::vector<AiWorker> ai_workers;
+  // Keyed by soc2, iso27001, hipaa_baa, pci_dss; absent when the profile states none.
+  std::optional<std::map<std::string, OwnCertification>> certifications;
+  std::optional<ServiceLevels> service_levels;
 
   std::filesystem::path source; // the file it was loaded from (as given)
   std::string source_sha256;    // lower-case hex SHA-256 of the file's bytes

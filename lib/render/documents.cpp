@@ -1014,6 +1014,7 @@ Result<Rendered> render_dpa(const DocumentInputs& inputs, const Customer& custom
   if (const auto* country = find_path(data, "organisation.country"); country && country->is_string()) {
     const auto place = place_of(regions, country->get<std::string>());
     transfer["processor_country"] = place.country;
+    transfer["processor_country_in_sentence"] = place.in_sentence;
     transfer["processor_outside_eea"] = !place.eea;
   } else {
     transfer["processor_outside_eea"] = false;

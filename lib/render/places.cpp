@@ -21,7 +21,18 @@ Result<json> load_regions(const TemplateDirs& dirs)
       !table.contains("eea_countries") || !table["eea_countries"].is_array()) {
     return bad();
   }
-  json normalised = {{"regions", json::object()}, {"countries", json::object()}};
+  json normalised = {{"regions", json::object()}, {"countries", json::object()}, {"with_the", json::object()}};
+  if (table.contains("countries_with_the")) {
+    if (!table["countries_with_the"].is_array()) {
+      return fail(Errc::config, "{}: countries_with_the needs a list of country names", path.string());
+    }
+    for (const auto& country : table["countries_with_the"]) {
+      if (!country.is_string()) {
+        return fail(Errc::config, "{}: countries_with_the needs a list of country names", path.string());
+      }
+      normalised["with_the"][lower(country.get<std::string>())] = true;
+    }
+  }
   for (const auto& [code, entry] : table["regions"].items()) {
     if (!entry.is_object() || !entry.contains("country") || !entry["country"].is_string() || !entry.contains("eea") ||
         !entry["eea"].is_boolean()) {
@@ -42,13 +53,17 @@ Result<json> load_regions(const TemplateDirs& dirs)
 Place place_of(const json& regions, const std::string& location)
 {
   const auto key = lower(trimmed(location));
+  Place place{location, false, false, location};
   for (const char* table : {"regions", "countries"}) {
     if (regions.contains(table) && regions[table].contains(key)) {
       const auto& entry = regions[table][key];
-      return {entry["country"].get<std::string>(), entry["eea"].get<bool>(), true};
+      place = {entry["country"].get<std::string>(), entry["eea"].get<bool>(), true, {}};
+      break;
     }
   }
-  return {location, false, false};
+  const bool with_the = regions.contains("with_the") && regions["with_the"].contains(lower(place.country));
+  place.in_sentence = with_the ? "the " + place.country : place.country;
+  return place;
 }
 
 } // namespace complycli::render

@@ -17,6 +17,7 @@ struct Place {
   std::string country; // the code as given when the table does not know it
   bool eea = false;
   bool known = false;  // the table knows the code, or it is a country the table names
+  std::string in_sentence; // "the United States", "Germany": as it reads after "established in"
 };
 
 // Load and validate regions.yaml from `dirs`: Errc::config naming the file when it is malformed.

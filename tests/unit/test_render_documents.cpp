@@ -217,6 +217,11 @@ TEST_CASE("render: location codes become countries, inside or outside the EEA (t
   CHECK(unknown.country == "mars-1");
   CHECK_FALSE(unknown.known);
   CHECK_FALSE(unknown.eea);
+  // How the name reads after "established in": "the" where English puts it, never on unknown codes.
+  CHECK(render::place_of(*regions, "us-east-1").in_sentence == "the United States");
+  CHECK(render::place_of(*regions, "westeurope").in_sentence == "the Netherlands");
+  CHECK(render::place_of(*regions, "eu-central-1").in_sentence == "Germany");
+  CHECK(unknown.in_sentence == "mars-1");
 
   test::TestContext t;
   std::ofstream(t.path("regions.yaml")) << "regions:\n  xx: {country: Nowhere}\neea_countries: []\n";
