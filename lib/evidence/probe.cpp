@@ -4,6 +4,7 @@
 #include "evidence/probe.hpp"
 
 #include "evidence/certificate.hpp"
+#include "util/unique_fd.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -51,22 +52,7 @@ std::optional<Target> parse_url(const std::string& url)
   return t;
 }
 
-class Socket {
-public:
-  explicit Socket(int fd = -1) : m_fd(fd) {}
-  Socket(Socket&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  Socket& operator=(Socket&&) = delete;
-  ~Socket()
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  int fd() const { return m_fd; }
-
-private:
-  int m_fd;
-};
+using Socket = util::UniqueFd;
 
 // Connect with a timeout; the socket then has send and receive timeouts too.
 Result<Socket> tcp_connect(const Target& target)
@@ -81,19 +67,19 @@ Result<Socket> tcp_connect(const Target& target)
   std::string last_error = "no address";
   for (auto* a = list; a; a = a->ai_next) {
     Socket s(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol));
-    if (s.fd() < 0) {
+    if (s.get() < 0) {
       continue;
     }
-    const int flags = ::fcntl(s.fd(), F_GETFL);
-    ::fcntl(s.fd(), F_SETFL, flags | O_NONBLOCK);
-    int rc = ::connect(s.fd(), a->ai_addr, a->ai_addrlen);
+    const int flags = ::fcntl(s.get(), F_GETFL);
+    ::fcntl(s.get(), F_SETFL, flags | O_NONBLOCK);
+    int rc = ::connect(s.get(), a->ai_addr, a->ai_addrlen);
     if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{s.fd(), POLLOUT, 0};
+      pollfd p{s.get(), POLLOUT, 0};
       rc = ::poll(&p, 1, timeout_ms);
       if (rc == 1) {
         int error = 0;
         socklen_t length = sizeof error;
-        ::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &error, &length);
+        ::getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &error, &length);
         rc = error == 0 ? 0 : -1;
         errno = error;
       } else {
@@ -105,10 +91,10 @@ Result<Socket> tcp_connect(const Target& target)
       last_error = std::strerror(errno);
       continue;
     }
-    ::fcntl(s.fd(), F_SETFL, flags);
+    ::fcntl(s.get(), F_SETFL, flags);
     timeval tv{timeout_ms / 1000, 0};
-    ::setsockopt(s.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(s.fd(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    ::setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     return s;
   }
   return fail(Errc::io, "cannot connect to {}:{}: {}", target.host, target.port, last_error);
@@ -145,7 +131,7 @@ Result<Attempt> attempt(const Target& target, int version, bool fetch)
   if (!ssl) {
     return fail(Errc::io, "openssl: cannot create a TLS connection");
   }
-  SSL_set_fd(ssl.get(), socket.fd());
+  SSL_set_fd(ssl.get(), socket.get());
   if (std::none_of(target.host.begin(), target.host.end(), [](char c) { return c == ':'; }) &&
       !std::regex_match(target.host, std::regex(R"([0-9.]+)"))) {
     SSL_set_tlsext_host_name(ssl.get(), target.host.c_str());

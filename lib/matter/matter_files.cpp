@@ -1,6 +1,7 @@
 #include "matter/matter_files.hpp"
 
 #include "util/hex.hpp"
+#include "util/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,31 +22,7 @@ using crypto::StreamStats;
 
 namespace {
 
-class Fd {
-public:
-  Fd() = default;
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  Fd& operator=(Fd&& other) noexcept
-  {
-    reset();
-    m_fd = std::exchange(other.m_fd, -1);
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return m_fd; }
-  void reset()
-  {
-    if (m_fd >= 0) {
-      ::close(std::exchange(m_fd, -1));
-    }
-  }
-
-private:
-  int m_fd = -1;
-};
+using Fd = util::UniqueFd;
 
 Result<Fd> open_input(const std::string& path)
 {

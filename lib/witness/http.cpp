@@ -19,23 +19,6 @@ namespace complycli::witness {
 namespace {
 
 // Closes a socket.
-class Socket {
-public:
-  explicit Socket(int fd) : m_fd(fd) {}
-  Socket(const Socket &) = delete;
-  Socket &operator=(const Socket &) = delete;
-  ~Socket()
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  int fd() const { return m_fd; }
-
-private:
-  int m_fd;
-};
-
 void set_timeouts(int fd)
 {
   timeval tv{};
@@ -302,17 +285,6 @@ void handle(int fd, const std::filesystem::path &folder, const std::function<voi
 
 } // namespace
 
-Listener::Listener(Listener &&other) noexcept : m_fd(other.m_fd), m_address(std::move(other.m_address))
-{
-  other.m_fd = -1;
-}
-
-Listener::~Listener()
-{
-  if (m_fd >= 0) {
-    ::close(m_fd);
-  }
-}
 
 Result<Listener> Listener::open(std::string_view address)
 {
@@ -332,7 +304,7 @@ Result<Listener> Listener::open(std::string_view address)
   if (fd < 0) {
     return fail(Errc::io, "cannot create a socket: {}", std::strerror(errno));
   }
-  Socket guard(fd);
+  util::UniqueFd guard(fd);
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
@@ -356,7 +328,7 @@ Result<void> serve(const Listener &listener, const std::filesystem::path &folder
       }
       return fail(Errc::io, "cannot accept a connection on {}: {}", listener.address(), std::strerror(errno));
     }
-    Socket connection(fd);
+    util::UniqueFd connection(fd);
     handle(fd, folder, log);
     // Close gently: stop sending, then read what the client still sends (a body we did not read) until
     // it closes, briefly, so that closing with unread data does not reset the connection before the
@@ -424,7 +396,7 @@ Result<AddResult> post_add_checkpoint(std::string_view url, std::string_view bod
   if (fd < 0) {
     return fail(Errc::io, "witness {}: cannot connect: {}", url, std::strerror(connect_errno));
   }
-  Socket connection(fd);
+  util::UniqueFd connection(fd);
   const auto request = fmt::format("POST {}/add-checkpoint HTTP/1.1\r\nHost: {}\r\nContent-Type: text/plain; "
                                    "charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                                    prefix, authority, body.size());

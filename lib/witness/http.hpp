@@ -6,6 +6,7 @@
 // Only http:// (no TLS): put the witness behind a TLS-terminating proxy to expose it beyond localhost.
 
 #include "core/error.hpp"
+#include "util/unique_fd.hpp"
 #include "witness/witness.hpp"
 
 #include <cstdint>
@@ -28,19 +29,18 @@ public:
   // Listen on `address`, "HOST:PORT" with a numeric IPv4 host (PORT 0: a free port). Errc::usage when
   // the address does not parse, Errc::io when it cannot be bound.
   static Result<Listener> open(std::string_view address);
-  Listener(Listener &&other) noexcept;
+  Listener(Listener &&other) noexcept = default;
   Listener &operator=(Listener &&) = delete;
   Listener(const Listener &) = delete;
   Listener &operator=(const Listener &) = delete;
-  ~Listener();
 
   // "HOST:PORT" with the port actually bound.
   const std::string &address() const { return m_address; }
-  int fd() const { return m_fd; }
+  int fd() const { return m_fd.get(); }
 
 private:
   Listener(int fd, std::string address) : m_fd(fd), m_address(std::move(address)) {}
-  int m_fd = -1;
+  util::UniqueFd m_fd;
   std::string m_address;
 };
 

@@ -2,6 +2,7 @@
 
 #include "util/file.hpp"
 #include "util/hex.hpp"
+#include "util/unique_fd.hpp"
 
 #include <charconv>
 #include <fcntl.h>
@@ -58,22 +59,14 @@ class FolderLock {
 public:
   explicit FolderLock(const fs::path &folder) : m_fd(::open((folder / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600))
   {
-    if (m_fd >= 0) {
-      ::flock(m_fd, LOCK_EX);
+    if (m_fd.valid()) {
+      ::flock(m_fd.get(), LOCK_EX);
     }
   }
-  ~FolderLock()
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  FolderLock(const FolderLock &) = delete;
-  FolderLock &operator=(const FolderLock &) = delete;
-  bool ok() const { return m_fd >= 0; }
+  bool ok() const { return m_fd.valid(); }
 
 private:
-  int m_fd;
+  util::UniqueFd m_fd;
 };
 
 struct SecretKey {

@@ -9,20 +9,11 @@ import os
 import random
 import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tlog_verifier as tv  # noqa: E402
-
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message, file=sys.stderr)
+from harness import Cli, check, summary  # noqa: E402
 
 
 def main():
@@ -32,16 +23,8 @@ def main():
     parser.add_argument("--every-index-up-to", type=int, default=64,
                         help="prove every index of trees up to this size, a spread of indices above")
     args = parser.parse_args()
-    binary = os.path.abspath(args.binary)
-    work = tempfile.mkdtemp(prefix="complycli-tlog.")
-    env = dict(os.environ, HOME=work, COMPLYCLI_ACTOR="tester")
-
-    def run(*argv, home="ws", expect=0, stdin=None):
-        p = subprocess.run([binary, "-q", "--home", os.path.join(work, home), *argv], cwd=work, env=env,
-                           capture_output=True, text=True, input=stdin)
-        if expect is not None and p.returncode != expect:
-            raise SystemExit(f"{' '.join(argv)}: exit {p.returncode}, expected {expect}\n{p.stderr}")
-        return p
+    cli = Cli(args.binary, "complycli-tlog.")
+    work, run = cli.work, cli.run
 
     try:
         # --- trees of size 1..64: a checkpoint at every size
@@ -258,12 +241,8 @@ def main():
             print(f"36 random proofs of a {args.large}-entry log verified")
             run("audit", "verify", home="big")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failures", file=sys.stderr)
-        return 1
-    print("ok")
-    return 0
+        cli.remove()
+    return summary()
 
 
 if __name__ == "__main__":

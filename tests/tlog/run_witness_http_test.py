@@ -10,35 +10,20 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tlog_verifier as tv  # noqa: E402
-
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message, file=sys.stderr)
+from harness import Cli, check, summary  # noqa: E402
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     args = parser.parse_args()
-    binary = os.path.abspath(args.binary)
-    work = tempfile.mkdtemp(prefix="complycli-witness-http.")
-    env = dict(os.environ, HOME=work, COMPLYCLI_ACTOR="tester")
+    cli = Cli(args.binary, "complycli-witness-http.")
+    binary, work, env, run = cli.binary, cli.work, cli.env, cli.run
     server = None
 
-    def run(*argv, home="ws", expect=0):
-        p = subprocess.run([binary, "-q", "--home", os.path.join(work, home), *argv], cwd=work, env=env,
-                           capture_output=True, text=True)
-        if expect is not None and p.returncode != expect:
-            raise SystemExit(f"{' '.join(argv)}: exit {p.returncode}, expected {expect}\n{p.stderr}")
-        return p
 
     try:
         run("init")
@@ -133,12 +118,8 @@ def main():
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failures", file=sys.stderr)
-        return 1
-    print("ok")
-    return 0
+        cli.remove()
+    return summary()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include "evidence/layout.hpp"
 #include "util/file.hpp"
 
+#include "evidence_helpers.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -13,38 +14,14 @@
 using namespace complycli;
 namespace fs = std::filesystem;
 
+using test::query_rows;
+using test::write_config;
+
 namespace {
 
-void write(const fs::path& path, const std::string& text)
+evidence::Evidence load_at_test_date(const fs::path& dir)
 {
-  fs::create_directories(path.parent_path());
-  REQUIRE(util::write_file_atomic(path, text, util::Overwrite::yes));
-}
-
-evidence::Evidence load(const fs::path& dir)
-{
-  evidence::Sources sources;
-  sources.paths = {dir};
-  sources.today = "2026-12-07";
-  sources.generated = "2026-12-07T00:00:00.000000Z";
-  auto evidence = evidence::collect(sources);
-  REQUIRE_MESSAGE(evidence, (evidence ? "" : evidence.error().message));
-  return std::move(*evidence);
-}
-
-std::vector<std::string> rows(const evidence::Database& db, const std::string& sql)
-{
-  auto result = db.query(sql);
-  REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
-  std::vector<std::string> out;
-  for (const auto& row : result->rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += (i ? "|" : "") + evidence::to_text(row[i]);
-    }
-    out.push_back(line);
-  }
-  return out;
+  return test::collect_folder(dir, "2026-12-07");
 }
 
 } // namespace
@@ -53,11 +30,11 @@ TEST_CASE("evidence::layout follow_include reads what the include names, or says
 {
   test::TestContext t;
   const auto dir = t.path("conf");
-  write(dir / "main.conf", "x\n");
-  write(dir / "conf.d/b.conf", "b\n");
-  write(dir / "conf.d/a.conf", "a\n");
-  write(dir / "conf.d/.hidden.conf", "h\n");
-  write(dir / "conf.d/notes.txt", "n\n");
+  write_config(dir / "main.conf", "x\n");
+  write_config(dir / "conf.d/b.conf", "b\n");
+  write_config(dir / "conf.d/a.conf", "a\n");
+  write_config(dir / "conf.d/.hidden.conf", "h\n");
+  write_config(dir / "conf.d/notes.txt", "n\n");
   auto db = evidence::Database::open();
   REQUIRE(db);
   evidence::LoadState state{*db, 1, 1, {}, "2026-12-07", {}, std::nullopt, {dir}, {}};
@@ -94,7 +71,7 @@ TEST_CASE("evidence::layout follow_include reads what the include names, or says
           "include \"gone.conf\" at " + from + ":3 could not be read: no file " + (dir / "gone.conf").string());
     CHECK(follow("gone.conf", Form::file, true).unresolved.empty());
     CHECK(read.empty());
-    CHECK(rows(*db, "SELECT count(*) FROM unresolved_includes") == std::vector<std::string>{"1"});
+    CHECK(query_rows(*db, "SELECT count(*) FROM unresolved_includes") == std::vector<std::string>{"1"});
   }
   SUBCASE("an absolute path outside the checked tree is never read from this machine")
   {
@@ -120,32 +97,32 @@ TEST_CASE("evidence::collect pg_hba includes nested too deeply: no rules, one er
   const auto dir = t.path("data");
   // A file that includes itself: PostgreSQL refuses it ("maximum nesting depth exceeded"), so none of
   // its rules apply and the problem is reported once, not once per level.
-  write(dir / "pg_hba.conf", "hostssl all all 0.0.0.0/0 scram-sha-256\ninclude pg_hba.conf\nhost all all ::/0 md5\n");
-  const auto e = load(dir);
-  CHECK(rows(e.db, "SELECT count(*) FROM pg_hba") == std::vector<std::string>{"0"});
-  const auto errors = rows(e.db, "SELECT file, line, kind, message FROM evidence_errors");
+  write_config(dir / "pg_hba.conf", "hostssl all all 0.0.0.0/0 scram-sha-256\ninclude pg_hba.conf\nhost all all ::/0 md5\n");
+  const auto e = load_at_test_date(dir);
+  CHECK(query_rows(e.db, "SELECT count(*) FROM pg_hba") == std::vector<std::string>{"0"});
+  const auto errors = query_rows(e.db, "SELECT file, line, kind, message FROM evidence_errors");
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].rfind((dir / "pg_hba.conf").string() + "|2|pg_hba|include \"pg_hba.conf\" is nested more than 10", 0) == 0);
-  CHECK(rows(e.db, "SELECT count(*) FROM unresolved_includes").front() == "0");
+  CHECK(query_rows(e.db, "SELECT count(*) FROM unresolved_includes").front() == "0");
 }
 
 TEST_CASE("evidence::collect pg_hba includes within the limit keep their rules once")
 {
   test::TestContext t;
   const auto dir = t.path("data");
-  write(dir / "pg_hba.conf", "local all all peer\ninclude_dir conf.d\ninclude_if_exists missing.conf\n");
-  write(dir / "conf.d/10-tls.conf", "hostssl all all 0.0.0.0/0 scram-sha-256\n");
-  const auto e = load(dir);
-  CHECK(rows(e.db, "SELECT type, line FROM pg_hba ORDER BY file, line") ==
+  write_config(dir / "pg_hba.conf", "local all all peer\ninclude_dir conf.d\ninclude_if_exists missing.conf\n");
+  write_config(dir / "conf.d/10-tls.conf", "hostssl all all 0.0.0.0/0 scram-sha-256\n");
+  const auto e = load_at_test_date(dir);
+  CHECK(query_rows(e.db, "SELECT type, line FROM pg_hba ORDER BY file, line") ==
         std::vector<std::string>{"hostssl|1", "local|1"});
-  CHECK(rows(e.db, "SELECT count(*) FROM evidence_errors") == std::vector<std::string>{"0"});
+  CHECK(query_rows(e.db, "SELECT count(*) FROM evidence_errors") == std::vector<std::string>{"0"});
 }
 
 TEST_CASE("evidence::collect nginx add_header with a map variable: empty values send no header")
 {
   test::TestContext t;
   const auto dir = t.path("nginx");
-  write(dir / "nginx.conf", "events {}\n"
+  write_config(dir / "nginx.conf", "events {}\n"
                             "http {\n"
                             "  map $sent_http_content_type $x_frame_options {\n"
                             "    ~*text/html DENY;\n"
@@ -160,10 +137,10 @@ TEST_CASE("evidence::collect nginx add_header with a map variable: empty values 
                             "    add_header X-Mixed $mixed;\n"
                             "  }\n"
                             "}\n");
-  const auto e = load(dir);
+  const auto e = load_at_test_date(dir);
   // nginx adds no header whose value is empty: the map's unmatched (empty) value is a response without
   // X-Frame-Options, not one with an empty X-Frame-Options; every other value is judged.
-  CHECK(rows(e.db, "SELECT name, value FROM http_headers ORDER BY name, value") ==
+  CHECK(query_rows(e.db, "SELECT name, value FROM http_headers ORDER BY name, value") ==
         std::vector<std::string>{"x-frame-options|DENY", "x-mixed|ALLOWALL", "x-mixed|SAMEORIGIN"});
 }
 
@@ -171,7 +148,7 @@ TEST_CASE("evidence::collect Apache <IfModule> of a module that is not loaded is
 {
   test::TestContext t;
   const auto dir = t.path("apache2");
-  write(dir / "apache2.conf", "IncludeOptional mods-enabled/*.load\n"
+  write_config(dir / "apache2.conf", "IncludeOptional mods-enabled/*.load\n"
                               "<IfModule !mod_ssl.c>\n"
                               "  Define NO_SSL\n"
                               "</IfModule>\n"
@@ -179,8 +156,8 @@ TEST_CASE("evidence::collect Apache <IfModule> of a module that is not loaded is
                               "  LogFormat x\n"
                               "</IfModule>\n"
                               "IncludeOptional sites-enabled/*.conf\n");
-  write(dir / "mods-enabled/headers.load", "LoadModule headers_module /usr/lib/apache2/modules/mod_headers.so\n");
-  write(dir / "sites-enabled/tls.conf", "<IfModule mod_ssl.c>\n"
+  write_config(dir / "mods-enabled/headers.load", "LoadModule headers_module /usr/lib/apache2/modules/mod_headers.so\n");
+  write_config(dir / "sites-enabled/tls.conf", "<IfModule mod_ssl.c>\n"
                                         "  <VirtualHost *:443>\n"
                                         "    SSLEngine on\n"
                                         "    SSLProtocol all\n"
@@ -191,24 +168,24 @@ TEST_CASE("evidence::collect Apache <IfModule> of a module that is not loaded is
                                         "</IfModule>\n");
   SUBCASE("mod_ssl not loaded: its sections are not read; a built-in module's and a `!` section are")
   {
-    const auto e = load(dir);
-    CHECK(rows(e.db, "SELECT count(*) FROM tls_endpoints") == std::vector<std::string>{"0"});
-    CHECK(rows(e.db, "SELECT name, conditions FROM apache_directives WHERE name IN ('Define', 'LogFormat', 'Header', "
+    const auto e = load_at_test_date(dir);
+    CHECK(query_rows(e.db, "SELECT count(*) FROM tls_endpoints") == std::vector<std::string>{"0"});
+    CHECK(query_rows(e.db, "SELECT name, conditions FROM apache_directives WHERE name IN ('Define', 'LogFormat', 'Header', "
                      "'SSLEngine') ORDER BY name") ==
           std::vector<std::string>{"Define|", "Header|", "LogFormat|"});
   }
   SUBCASE("mod_ssl loaded: the virtual host is live")
   {
-    write(dir / "mods-enabled/ssl.load", "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n");
-    const auto e = load(dir);
-    CHECK(rows(e.db, "SELECT protocols FROM tls_endpoints") == std::vector<std::string>{"TLSv1 TLSv1.1 TLSv1.2 TLSv1.3"});
-    CHECK(rows(e.db, "SELECT count(*) FROM apache_directives WHERE name = 'Define'") == std::vector<std::string>{"0"});
+    write_config(dir / "mods-enabled/ssl.load", "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n");
+    const auto e = load_at_test_date(dir);
+    CHECK(query_rows(e.db, "SELECT protocols FROM tls_endpoints") == std::vector<std::string>{"TLSv1 TLSv1.1 TLSv1.2 TLSv1.3"});
+    CHECK(query_rows(e.db, "SELECT count(*) FROM apache_directives WHERE name = 'Define'") == std::vector<std::string>{"0"});
   }
   SUBCASE("a fragment read alone, or a server that loads no module: <IfModule> is recorded, not judged")
   {
     fs::remove(dir / "mods-enabled/headers.load");
-    const auto e = load(dir);
-    CHECK(rows(e.db, "SELECT conditions FROM apache_directives WHERE name = 'SSLEngine'") ==
+    const auto e = load_at_test_date(dir);
+    CHECK(query_rows(e.db, "SELECT conditions FROM apache_directives WHERE name = 'SSLEngine'") ==
           std::vector<std::string>{"IfModule mod_ssl.c"});
   }
 }
@@ -217,8 +194,8 @@ TEST_CASE("evidence::collect a PostgreSQL include fragment that only sets loggin
 {
   test::TestContext t;
   const auto dir = t.path("postgresql-custom");
-  write(dir / "platform-defaults.conf", "row_security = on\nwal_level = logical\nlog_connections = on\n");
-  const auto e = load(dir);
-  CHECK(rows(e.db, "SELECT name, value, is_default FROM postgres_settings ORDER BY name") ==
+  write_config(dir / "platform-defaults.conf", "row_security = on\nwal_level = logical\nlog_connections = on\n");
+  const auto e = load_at_test_date(dir);
+  CHECK(query_rows(e.db, "SELECT name, value, is_default FROM postgres_settings ORDER BY name") ==
         std::vector<std::string>{"log_connections|on|0", "row_security|on|0", "wal_level|logical|0"});
 }
