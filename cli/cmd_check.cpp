@@ -9,6 +9,7 @@
 #include "auditlog/auditlog.hpp"
 #include "checks/check.hpp"
 #include "checks/engine.hpp"
+#include "checks/results_json.hpp"
 #include "checks/report_html.hpp"
 #include "checks/report_oscal.hpp"
 #include "evidence/evidence.hpp"
@@ -123,9 +124,11 @@ Result<void> check_framework(const std::string& framework)
   return {};
 }
 
-// Sign `results` with the workspace's log key, bound to audit entry `seq` (which recorded the run).
-Result<void> sign_results(nlohmann::ordered_json& results, const core::Workspace& workspace, int64_t seq,
-                          const std::string& today, const std::string& library, const checks::Report& report)
+// The signature of the results of `report` by the workspace's log key, bound to audit entry `seq`
+// (which recorded the run) and to the results' canonical digest.
+Result<nlohmann::ordered_json> results_signature(const core::Workspace& workspace, int64_t seq, const std::string& today,
+                                                 const std::string& library, const std::string& results_sha256,
+                                                 const checks::Report& report)
 {
   auto log = TRY(auditlog::AuditLog::open(workspace, util::Access::read_only));
   const auto entry = TRY(log.get(seq));
@@ -134,13 +137,13 @@ Result<void> sign_results(nlohmann::ordered_json& results, const core::Workspace
   }
   const auto key = TRY(attest::load_log_key(workspace.log_key_path()));
   attest::Binding binding;
+  binding.results_sha256 = results_sha256;
   binding.profile_sha256 = report.profile ? report.profile->sha256 : "none";
   binding.evaluated = today;
   binding.checks_sha256 = library;
   binding.audit_seq = seq;
   binding.audit_hash = util::to_hex(entry->hash);
-  attest::sign_results(results, binding, key);
-  return {};
+  return nlohmann::ordered_json{{attest::signature_member, attest::results_signature(binding, key)}};
 }
 
 Result<void> run_check(const CheckOptions& options, Context& ctx)
@@ -208,32 +211,36 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
     ctx.warn(fmt::format("{}:{}: {}", p.file, p.line, p.message));
   }
 
-  auto results_document = checks::to_json(report);
-  checks::annotate_json(results_document, report);
-  const std::string results_json = results_document.dump(2) + "\n";
-  std::string text;
-  if (options.format == "json") {
-    text = results_json;
-  } else if (options.format == "sarif") {
-    text = checks::render_sarif(report);
-  } else if (options.format == "junit") {
-    text = checks::render_junit(report);
-  } else if (options.format == "markdown") {
-    text = checks::render_markdown(report);
-  } else if (options.format == "html") {
-    text = TRY(checks::render_html(report, render::TemplateDirs{}));
-  } else if (options.format == "oscal") {
-    text = checks::to_oscal_assessment_results(report).dump(2) + "\n";
-  } else {
-    text = checks::render_table(report, options.output == "-" && ctx.colour_stdout());
-    text += checks::render_baseline_text(report);
-  }
+  // The JSON results are written a check at a time (a run over thousands of files has hundreds of
+  // thousands of findings): never built whole.
+  const auto write_results = [&report](const nlohmann::ordered_json& signature) {
+    return [&report, &signature](const Writer& out) { checks::write_results_json(report, signature, out); };
+  };
   const auto overwrite = options.force ? util::Overwrite::yes : util::Overwrite::no;
-  TRY_VOID(emit(options.output, text, overwrite));
+  if (options.format == "json") {
+    TRY_VOID(emit_pieces(options.output, overwrite, write_results(nlohmann::ordered_json::object())));
+  } else {
+    std::string text;
+    if (options.format == "sarif") {
+      text = checks::render_sarif(report);
+    } else if (options.format == "junit") {
+      text = checks::render_junit(report);
+    } else if (options.format == "markdown") {
+      text = checks::render_markdown(report);
+    } else if (options.format == "html") {
+      text = TRY(checks::render_html(report, render::TemplateDirs{}));
+    } else if (options.format == "oscal") {
+      text = checks::to_oscal_assessment_results(report).dump(2) + "\n";
+    } else {
+      text = checks::render_table(report, options.output == "-" && ctx.colour_stdout());
+      text += checks::render_baseline_text(report);
+    }
+    TRY_VOID(emit(options.output, text, overwrite));
+  }
 
   const auto summary = checks::summarise(report);
   const auto library = TRY(attest::library_digest(selected));
-  const auto canonical_sha256 = attest::sha256_hex(attest::canonical_results(nlohmann::json::parse(results_json)));
+  const auto canonical_sha256 = attest::report_results_sha256(report);
   std::optional<int64_t> seq;
   auto workspace = ctx.workspace();
   if (workspace) {
@@ -257,14 +264,14 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
                                               {"results", options.results}}});
   }
   if (!options.results.empty()) {
+    auto signature = nlohmann::ordered_json::object();
     if (seq) {
-      TRY_VOID(sign_results(results_document, *workspace, *seq, today, library, report));
-      TRY_VOID(emit(options.results, results_document.dump(2) + "\n", overwrite));
+      signature = TRY(results_signature(*workspace, *seq, today, library, canonical_sha256, report));
     } else {
       ctx.warn(fmt::format("{} is not signed ({}): documents refuse unsigned results", options.results,
                            workspace ? "the run could not be recorded" : "no workspace; `complycli init` creates one"));
-      TRY_VOID(emit(options.results, results_json, overwrite));
     }
+    TRY_VOID(emit_pieces(options.results, overwrite, write_results(signature)));
   }
   if (gating) {
     return fail(Errc::check_failed, "{} {}finding{} at or above {} severity failed (see the report)", gating,

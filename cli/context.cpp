@@ -64,6 +64,44 @@ Result<void> emit(const std::string& path, std::string_view data, util::Overwrit
   return util::write_file_atomic(path, data, overwrite);
 }
 
+Result<void> emit_pieces(const std::string& path, util::Overwrite overwrite,
+                         const std::function<void(const Writer&)>& produce)
+{
+  constexpr std::size_t flush_at = 1 << 20;
+  const bool to_stdout = path == "-" || path.empty();
+  std::optional<util::AtomicFile> file;
+  if (!to_stdout) {
+    file.emplace(TRY(util::AtomicFile::create(path, overwrite)));
+  }
+  std::string buffer;
+  Result<void> status;
+  const auto flush = [&]() {
+    if (status && !buffer.empty()) {
+      if (file) {
+        status = file->write(buffer);
+      } else if (std::fwrite(buffer.data(), 1, buffer.size(), stdout) != buffer.size()) {
+        status = fail(Errc::io, "cannot write to standard output");
+      }
+    }
+    buffer.clear();
+  };
+  produce([&](std::string_view piece) {
+    buffer += piece;
+    if (buffer.size() >= flush_at) {
+      flush();
+    }
+  });
+  flush();
+  TRY_VOID(status);
+  if (file) {
+    return file->commit();
+  }
+  if (std::fflush(stdout) != 0) {
+    return fail(Errc::io, "cannot write to standard output");
+  }
+  return {};
+}
+
 Result<core::Format> parse_format(const std::string& text)
 {
   if (text == "table" || text == "text") {

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include <optional>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,11 @@ struct Context {
 
 // Write data to stdout, or atomically to `path` unless it is "-".
 Result<void> emit(const std::string& path, std::string_view data, util::Overwrite overwrite);
+// The same for output made in pieces: `produce` hands each piece to the writer it is given, and the
+// pieces are written as they come (buffered), so that a large output is never held whole.
+using Writer = std::function<void(std::string_view)>;
+Result<void> emit_pieces(const std::string& path, util::Overwrite overwrite,
+                         const std::function<void(const Writer&)>& produce);
 
 // Parse a --format value shared by commands that print data.
 Result<core::Format> parse_format(const std::string& text);

@@ -43,7 +43,7 @@ nlohmann::ordered_json claims_manifest(const ManifestInputs& in, const auditlog:
     claims.push_back({{"id", c.id}, {"title", c.title}, {"sentence", c.sentence}, {"checks", checks}});
   }
   m["claims"] = claims;
-  const auto digest = sha256_hex(canonical_results(nlohmann::json::parse(m.dump())));
+  const auto digest = canonical_results_sha256(m);
   m[signature_member] = {{"format", "complycli-claims-signature/v1"},
                          {"key", key.public_key().vkey()},
                          {"note", sign_note(key, manifest_note_text(digest))}};
@@ -93,7 +93,7 @@ Result<FolderReport> verify_folder(const std::filesystem::path& dir, const std::
                           "{}: the manifest's signature does not verify with {}: {}", path.string(), key.name,
                           signed_text.error().message);
   }
-  const auto digest = sha256_hex(canonical_results(m));
+  const auto digest = canonical_results_sha256(m);
   if (*signed_text != manifest_note_text(digest)) {
     return fail(Errc::chain_broken, "{}: the manifest was changed after it was signed (its SHA-256 is {})", path.string(),
                 digest);

@@ -1,12 +1,17 @@
 #include "attest/results.hpp"
 
+#include "checks/results_json.hpp"
+
 #include "util/file.hpp"
 #include "util/hex.hpp"
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <set>
+#include <type_traits>
 
 namespace complycli::attest {
 
@@ -116,6 +121,122 @@ std::string canonical_results(const nlohmann::json& results)
   return copy.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+
+class Sha256Sink {
+public:
+  Sha256Sink() { crypto_hash_sha256_init(&m_state); }
+  void add(std::string_view bytes)
+  {
+    crypto_hash_sha256_update(&m_state, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  }
+  std::string hex()
+  {
+    std::array<uint8_t, crypto_hash_sha256_BYTES> digest{};
+    crypto_hash_sha256_final(&m_state, digest.data());
+    return util::to_hex(digest);
+  }
+
+private:
+  crypto_hash_sha256_state m_state{};
+};
+
+// The canonical text of `value` fed to `out`: nlohmann::json (whose objects keep their keys sorted)
+// dumps it. The members of the top level (but "signature") and the elements of its arrays are
+// converted and dumped one at a time, so that a large document is never copied whole.
+template <typename Json>
+void hash_canonical(const Json& value, Sha256Sink& out, bool top_level)
+{
+  const auto dump = [](const auto& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  if (!top_level) {
+    if constexpr (std::is_same_v<Json, nlohmann::json>) {
+      out.add(dump(value));
+    } else {
+      out.add(dump(nlohmann::json(value)));
+    }
+    return;
+  }
+  if (!value.is_object()) {
+    hash_canonical(value, out, false);
+    return;
+  }
+  std::vector<std::pair<const std::string*, const Json*>> members;
+  members.reserve(value.size());
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    if (it.key() != signature_member) {
+      members.emplace_back(&it.key(), &it.value());
+    }
+  }
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  out.add("{");
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    out.add(i ? "," : "");
+    out.add(dump(nlohmann::json(*members[i].first)));
+    out.add(":");
+    const Json& member = *members[i].second;
+    if (member.is_array()) {
+      out.add("[");
+      for (std::size_t e = 0; e < member.size(); ++e) {
+        out.add(e ? "," : "");
+        hash_canonical(member[e], out, false);
+      }
+      out.add("]");
+    } else {
+      hash_canonical(member, out, false);
+    }
+  }
+  out.add("}");
+}
+
+} // namespace
+
+std::string canonical_results_sha256(const nlohmann::json& results)
+{
+  Sha256Sink sink;
+  hash_canonical(results, sink, true);
+  return sink.hex();
+}
+
+std::string canonical_results_sha256(const nlohmann::ordered_json& results)
+{
+  Sha256Sink sink;
+  hash_canonical(results, sink, true);
+  return sink.hex();
+}
+
+std::string report_results_sha256(const checks::Report& report)
+{
+  using nlohmann::ordered_json;
+  const auto envelope = checks::results_envelope(report);
+  std::vector<std::pair<std::string, const ordered_json*>> members; // "checks" has no value here
+  for (const auto* part : {&envelope.before, &envelope.after}) {
+    for (auto it = part->begin(); it != part->end(); ++it) {
+      members.emplace_back(it.key(), &it.value());
+    }
+  }
+  members.emplace_back("checks", nullptr);
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  Sha256Sink sink;
+  sink.add("{");
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    sink.add(i ? "," : "");
+    sink.add(ordered_json(members[i].first).dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+    sink.add(":");
+    if (members[i].second) {
+      hash_canonical(*members[i].second, sink, false);
+      continue;
+    }
+    sink.add("[");
+    for (std::size_t c = 0; c < report.results.size(); ++c) {
+      sink.add(c ? "," : "");
+      hash_canonical(checks::results_check(report, c), sink, false);
+    }
+    sink.add("]");
+  }
+  sink.add("}");
+  return sink.hex();
+}
+
 std::string sha256_hex(std::string_view bytes)
 {
   std::array<uint8_t, crypto_hash_sha256_BYTES> digest{};
@@ -147,10 +268,13 @@ std::string sign_note(const auditlog::LogKey& key, std::string_view text)
 void sign_results(nlohmann::ordered_json& results, Binding binding, const auditlog::LogKey& key)
 {
   results.erase(signature_member);
-  binding.results_sha256 = sha256_hex(canonical_results(nlohmann::json::parse(results.dump())));
-  results[signature_member] = {{"format", signature_format},
-                               {"key", key.public_key().vkey()},
-                               {"note", sign_note(key, binding_text(binding))}};
+  binding.results_sha256 = canonical_results_sha256(results);
+  results[signature_member] = results_signature(binding, key);
+}
+
+nlohmann::ordered_json results_signature(const Binding& binding, const auditlog::LogKey& key)
+{
+  return {{"format", signature_format}, {"key", key.public_key().vkey()}, {"note", sign_note(key, binding_text(binding))}};
 }
 
 Result<Binding> verify_results(const nlohmann::json& results, const VerifyOptions& o)
@@ -207,7 +331,7 @@ Result<Binding> verify_results(const nlohmann::json& results, const VerifyOption
   if (!binding) {
     return fail_with_hint(Errc::chain_broken, rerun, "{}: {}", o.file, binding.error().message);
   }
-  const auto digest = sha256_hex(canonical_results(results));
+  const auto digest = canonical_results_sha256(results);
   if (digest != binding->results_sha256) {
     return fail_with_hint(Errc::chain_broken, rerun + "; never edit a results file by hand",
                           "{}: the results were changed after they were signed: their digest is {}, the signature "

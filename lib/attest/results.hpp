@@ -8,6 +8,7 @@
 
 #include "auditlog/note.hpp"
 #include "checks/check.hpp"
+#include "checks/engine.hpp"
 #include "core/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,13 @@ Result<Binding> parse_binding(std::string_view text);
 // The canonical form of a results document: the JSON without the "signature" member, object keys
 // sorted by their UTF-8 bytes, no insignificant whitespace (nlohmann::json::dump()).
 std::string canonical_results(const nlohmann::json& results);
+// SHA-256 (hex) of the canonical form, computed without building it: the same digest as
+// sha256_hex(canonical_results(document)) for the same JSON in either key order.
+std::string canonical_results_sha256(const nlohmann::json& results);
+std::string canonical_results_sha256(const nlohmann::ordered_json& results);
+// The same digest for the results document of `report` (checks::results_json), computed one check at
+// a time without building the document.
+std::string report_results_sha256(const checks::Report& report);
 // SHA-256 (hex) of `bytes`.
 std::string sha256_hex(std::string_view bytes);
 
@@ -57,6 +65,8 @@ std::string sign_note(const auditlog::LogKey& key, std::string_view text);
 
 // Add the "signature" member to `results` for `binding` (its results_sha256 is computed here).
 void sign_results(nlohmann::ordered_json& results, Binding binding, const auditlog::LogKey& key);
+// The value of the "signature" member for `binding`, whose results_sha256 must already be set.
+nlohmann::ordered_json results_signature(const Binding& binding, const auditlog::LogKey& key);
 
 struct VerifyOptions {
   std::string file;                            // for messages

@@ -247,48 +247,6 @@ std::size_t gate_new_only(Report& report)
   return count;
 }
 
-void annotate_json(nlohmann::ordered_json& results, const Report& report)
-{
-  if (!results.contains("checks") || !results["checks"].is_array()) {
-    return;
-  }
-  auto& list = results["checks"];
-  for (std::size_t i = 0; i < report.results.size() && i < list.size(); ++i) {
-    const auto& r = report.results[i];
-    auto& findings = list[i]["findings"];
-    for (std::size_t j = 0; j < r.findings.size() && j < findings.size(); ++j) {
-      const auto& f = r.findings[j];
-      if (!is_problem(f.status)) {
-        continue;
-      }
-      findings[j]["fingerprint"] = fingerprint(r.check.id, f.resource, f.file, f.reason);
-      if (!report.baseline.empty()) {
-        findings[j]["baseline_state"] = f.baseline_state;
-      }
-    }
-  }
-  if (report.baseline.empty()) {
-    return;
-  }
-  const auto counts = baseline_counts(report);
-  nlohmann::ordered_json fixed = nlohmann::ordered_json::array();
-  for (const auto& f : report.fixed) {
-    fixed.push_back({{"check", f.check},
-                     {"resource", f.resource},
-                     {"status", f.status},
-                     {"reason", f.reason},
-                     {"file", f.file},
-                     {"line", f.line ? nlohmann::ordered_json(*f.line) : nlohmann::ordered_json(nullptr)},
-                     {"fingerprint", f.fingerprint}});
-  }
-  results["baseline"] = {{"file", report.baseline},
-                         {"new", counts.added},
-                         {"unchanged", counts.unchanged},
-                         {"updated", counts.updated},
-                         {"fixed", counts.fixed},
-                         {"fixed_findings", fixed}};
-}
-
 std::string render_baseline_text(const Report& report)
 {
   if (report.baseline.empty()) {

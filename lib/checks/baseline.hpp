@@ -63,10 +63,6 @@ BaselineCounts baseline_counts(const Report& report);
 // --fail-on-new: after `gate`, keep gating only the findings that are new. Returns how many gate.
 std::size_t gate_new_only(Report& report);
 
-// Add each failing finding's "fingerprint" (and "baseline_state") to JSON results made by `to_json`,
-// and, after a comparison, a top-level "baseline" object (file, counts, the fixed findings).
-void annotate_json(nlohmann::ordered_json& results, const Report& report);
-
 // A few lines for the table report: the counts and the new and fixed findings; empty without a baseline.
 std::string render_baseline_text(const Report& report);
 

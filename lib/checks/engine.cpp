@@ -215,65 +215,6 @@ Summary summarise(const Report& report)
   return s;
 }
 
-nlohmann::ordered_json to_json(const Report& report)
-{
-  nlohmann::ordered_json out;
-  out["schema_version"] = 1;
-  out["tool"] = std::string("complycli ") + COMPLYCLI_VERSION;
-  out["generated"] = report.generated;
-  out["today"] = report.today;
-  if (report.profile) {
-    out["profile"] = {{"path", report.profile->path}, {"sha256", report.profile->sha256}};
-  } else {
-    out["profile"] = nullptr;
-  }
-  out["inputs"] = report.inputs;
-  out["fail_on"] = to_string(report.fail_on);
-  auto checks = nlohmann::ordered_json::array();
-  for (const auto& r : report.results) {
-    nlohmann::ordered_json c;
-    c["id"] = r.check.id;
-    c["title"] = r.check.title;
-    c["severity"] = to_string(r.check.severity);
-    c["status"] = to_string(r.status);
-    nlohmann::ordered_json controls = nlohmann::ordered_json::object();
-    for (const auto& fw : frameworks) {
-      if (auto it = r.check.controls.find(fw); it != r.check.controls.end()) {
-        controls[fw] = it->second;
-      }
-    }
-    c["controls"] = controls;
-    c["waived"] = r.waived;
-    auto findings = nlohmann::ordered_json::array();
-    for (const auto& f : r.findings) {
-      nlohmann::ordered_json j;
-      j["resource"] = f.resource;
-      j["status"] = to_string(f.status);
-      j["reason"] = f.reason;
-      j["file"] = f.file;
-      j["line"] = f.line ? nlohmann::ordered_json(*f.line) : nlohmann::ordered_json(nullptr);
-      j["waived"] = f.waived;
-      if (f.waived) {
-        j["waiver"] = f.waiver;
-      }
-      j["gating"] = f.gating;
-      findings.push_back(j);
-    }
-    c["findings"] = findings;
-    checks.push_back(c);
-  }
-  out["checks"] = checks;
-  auto problems = nlohmann::ordered_json::array();
-  for (const auto& p : report.waiver_problems) {
-    problems.push_back({{"file", p.file}, {"line", p.line}, {"message", p.message}});
-  }
-  out["waiver_problems"] = problems;
-  const auto s = summarise(report);
-  out["summary"] = {{"pass", s.pass}, {"fail", s.fail}, {"skip", s.skip}, {"error", s.error},
-                    {"unknown", s.unknown}, {"waived", s.waived}, {"gating", s.gating}};
-  return out;
-}
-
 Result<std::string> resolve_today(const std::string& date)
 {
   if (!date.empty()) {

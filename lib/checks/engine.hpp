@@ -110,8 +110,7 @@ struct Summary {
 };
 Summary summarise(const Report& report);
 
-// The JSON results (RESULTS-CONTRACT.md): what `--results` and `--format json` write.
-nlohmann::ordered_json to_json(const Report& report);
+// The JSON results (RESULTS-CONTRACT.md) are in results_json.hpp.
 
 // The other report formats.
 std::string render_table(const Report& report, bool colour);

@@ -58,6 +58,27 @@ TEST_CASE("attest::results")
     REQUIRE(parsed);
     CHECK(binding_text(*parsed) == binding_text(*binding));
   }
+  SUBCASE("the streamed digest is the digest of the canonical text, in either key order")
+  {
+    auto tricky = nlohmann::ordered_json::parse(R"({
+      "z": [1, -2, 3.25, 1e300, -0.5, true, false, null, [], {}, [[{}]]],
+      "a\u00e9": "caf\u00e9 \"quoted\" back\\slash \u0001 tab\t line\n \u2028 \ud83d\ude00",
+      "Zeta": {"y": {"b": 1, "a": 2, "B": 3, "_": 4, "\u00e0": 5, "\u0000": 6}},
+      "signature": {"note": "left out at the top"},
+      "": "empty key",
+      "checks": [{"signature": "kept below the top", "id": "x"}]
+    })");
+    tricky["bad_utf8"] = std::string("ok \xff\xfe end");
+    const auto text = canonical_results(nlohmann::json::parse(tricky.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    CHECK(text.find("left out at the top") == std::string::npos);
+    CHECK(text.find("kept below the top") != std::string::npos);
+    CHECK(canonical_results_sha256(tricky) == sha256_hex(text));
+    CHECK(canonical_results_sha256(nlohmann::json::parse(tricky.dump(2, ' ', false, nlohmann::json::error_handler_t::replace))) ==
+          sha256_hex(text));
+    CHECK(canonical_results_sha256(results) == sha256_hex(canonical_results(signed_json)));
+    tricky["Zeta"]["y"]["a"] = 3;
+    CHECK(canonical_results_sha256(tricky) != sha256_hex(text));
+  }
   SUBCASE("canonical form ignores key order and whitespace")
   {
     auto reordered = nlohmann::json::parse(signed_json.dump(4));

@@ -1,8 +1,10 @@
 // Baselines: fingerprints that survive line moves and daily-changing remarks; new, unchanged,
 // updated and fixed; --fail-on-new gating; a reader that ignores fields it does not know.
 
+#include "attest/results.hpp"
 #include "checks/baseline.hpp"
 #include "checks/engine.hpp"
+#include "checks/results_json.hpp"
 
 #include <doctest/doctest.h>
 
@@ -49,7 +51,7 @@ checks::Report old_report()
 
 checks::Baseline as_baseline(const checks::Report& report)
 {
-  auto json = checks::to_json(report);
+  auto json = checks::results_json(report);
   json["signature"] = {{"alg", "ed25519"}, {"value", "not read"}}; // fields added by others are ignored
   auto baseline = checks::parse_baseline(json.dump(), "old.json");
   REQUIRE_MESSAGE(baseline, (baseline ? "" : baseline.error().message));
@@ -117,8 +119,7 @@ TEST_CASE("checks::apply_baseline")
     CHECK(report.fixed[0].line == 9);
     CHECK(report.results[0].findings[0].baseline_state == "updated");
     CHECK(counts.added == 0);
-    auto json = checks::to_json(report);
-    checks::annotate_json(json, report);
+    auto json = checks::results_json(report);
     CHECK(json["baseline"]["fixed"] == 1);
     CHECK(json["checks"][0]["findings"][0]["baseline_state"] == "updated");
     CHECK(json["checks"][0]["findings"][0]["fingerprint"].get<std::string>().size() == 64);
@@ -151,4 +152,50 @@ TEST_CASE("checks::parse_baseline errors")
   r = checks::parse_baseline("{\"checks\": [{\"id\": \"x\", \"findings\": [{\"resource\": 3}]}]}", "bad.json");
   REQUIRE_FALSE(r);
   CHECK(r.error().message == "bad.json: checks[0].findings[0].resource must be text");
+}
+
+TEST_CASE("checks::write_results_json writes what results_json dumps, and the streamed digest is the document's")
+{
+  const auto written = [](const checks::Report& report, const nlohmann::ordered_json& extra) {
+    std::string text;
+    std::size_t pieces = 0;
+    checks::write_results_json(report, extra, [&](std::string_view piece) {
+      text += piece;
+      ++pieces;
+    });
+    CHECK(pieces > report.results.size()); // a check at a time, not one string
+    return text;
+  };
+  auto report = old_report();
+  report.generated = "2026-11-25T10:00:00Z";
+  report.today = "2026-11-25";
+  report.inputs = {"configs/ssh/sshd_config", "caf\xC3\xA9/\"quoted\"\\nginx.conf"};
+  report.waiver_problems.push_back({"waivers.yaml", 3, "expired on 2026-01-01"});
+  report.results[0].findings[0].reason = "line\nbreak and \"quotes\" \xE2\x80\x94 dash";
+  SUBCASE("without a baseline")
+  {
+    CHECK(written(report, nlohmann::ordered_json::object()) == checks::results_json(report).dump(2) + "\n");
+  }
+  SUBCASE("after a baseline comparison, with a signature member appended")
+  {
+    auto old = old_report();
+    old.results[0].findings[0].reason = "PasswordAuthentication maybe";
+    const auto baseline = checks::parse_baseline(checks::results_json(old).dump(), "old.json");
+    REQUIRE(baseline);
+    checks::apply_baseline(report, *baseline);
+    const nlohmann::ordered_json signature = {{"signature", {{"format", "f"}, {"note", "n\n"}}}};
+    auto document = checks::results_json(report);
+    document["signature"] = signature["signature"];
+    CHECK(written(report, signature) == document.dump(2) + "\n");
+    CHECK(document.contains("baseline"));
+  }
+  SUBCASE("no checks at all")
+  {
+    checks::Report empty;
+    CHECK(written(empty, nlohmann::ordered_json::object()) == checks::results_json(empty).dump(2) + "\n");
+  }
+  const auto document = checks::results_json(report);
+  CHECK(attest::report_results_sha256(report) == attest::sha256_hex(attest::canonical_results(nlohmann::json::parse(document.dump()))));
+  report.results[1].findings[0].reason = "TLSv1.2";
+  CHECK(attest::report_results_sha256(report) != attest::canonical_results_sha256(document));
 }

@@ -2,6 +2,7 @@
 
 #include "checks/check.hpp"
 #include "checks/engine.hpp"
+#include "checks/results_json.hpp"
 #include "util/file.hpp"
 
 #include "test_support.hpp"
@@ -109,7 +110,7 @@ TEST_CASE("checks::evaluate, waivers and gating")
   CHECK(result.waived == 1);
   CHECK(result.status == checks::Status::pass); // the other finding (Match block) passes
 
-  const auto json = checks::to_json(report);
+  const auto json = checks::results_json(report);
   CHECK(json["summary"]["waived"] == 1);
   CHECK(json["checks"][0]["findings"][0]["waived"] == true);
 
