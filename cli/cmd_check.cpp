@@ -18,6 +18,7 @@
 #include "util/time.hpp"
 
 #include <algorithm>
+#include <future>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -183,18 +184,19 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
   if (!options.waivers.empty()) {
     waivers = TRY(checks::load_waivers(options.waivers, today));
   }
-  auto evidence = TRY(gather(options.evidence, ctx, today));
-
-  if (evidence.inputs.empty()) {
-    ctx.warn("no evidence was found in the paths given: every check is skipped");
-  }
   checks::Report report;
-  report.results = checks::evaluate(selected, evidence.db);
+  {
+    auto evidence = TRY(gather(options.evidence, ctx, today));
+    if (evidence.inputs.empty()) {
+      ctx.warn("no evidence was found in the paths given: every check is skipped");
+    }
+    report.results = checks::evaluate(selected, evidence.db);
+    report.inputs = std::move(evidence.inputs);
+    report.profile = std::move(evidence.profile);
+  } // the evidence tables go before the results are written
   const auto unused = checks::apply_waivers(report.results, waivers);
   report.waiver_problems = waivers.problems;
   report.waiver_problems.insert(report.waiver_problems.end(), unused.begin(), unused.end());
-  report.inputs = evidence.inputs;
-  report.profile = evidence.profile;
   report.generated = util::now_rfc3339();
   report.today = today;
   report.fail_on = *fail_on;
@@ -212,7 +214,9 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
   }
 
   // The JSON results are written a check at a time (a run over thousands of files has hundreds of
-  // thousands of findings): never built whole.
+  // thousands of findings): never built whole. Their digest (for the audit entry and the signature)
+  // is computed on another core meanwhile.
+  auto results_digest = std::async(std::launch::async, [&report] { return attest::report_results_sha256(report); });
   const auto write_results = [&report](const nlohmann::ordered_json& signature) {
     return [&report, &signature](const Writer& out) { checks::write_results_json(report, signature, out); };
   };
@@ -240,7 +244,7 @@ Result<void> run_check(const CheckOptions& options, Context& ctx)
 
   const auto summary = checks::summarise(report);
   const auto library = TRY(attest::library_digest(selected));
-  const auto canonical_sha256 = attest::report_results_sha256(report);
+  const auto canonical_sha256 = results_digest.get();
   std::optional<int64_t> seq;
   auto workspace = ctx.workspace();
   if (workspace) {
