@@ -102,7 +102,7 @@ Result<std::vector<Job>> plan(const EncryptOptions& o, bool output_is_terminal)
 Result<void> run_encrypt(const EncryptOptions& o, const Context& ctx)
 {
   const auto workspace = TRY(ctx.workspace());
-  const auto store = TRY(open_keystore(workspace));
+  const auto store = TRY(open_keystore(workspace, util::Access::read_only)); // encrypting changes no key
   return audited(ctx, workspace, "encrypt.batch", o.matter, [&](nlohmann::json& batch) -> Result<void> {
     batch["paths"] = o.paths;
     const auto matter = TRY(store.find(o.matter));
