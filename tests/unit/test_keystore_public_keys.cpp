@@ -71,7 +71,7 @@ int64_t public_key_rows(const std::filesystem::path& db_path)
 
 } // namespace
 
-TEST_CASE("keystore public keys: each version has the pair of its secret; rotate makes a new one")
+TEST_CASE("keystore public keys: each version has the pair of its secret, and rotate makes a new one")
 {
   test::TestContext t;
   const auto path = t.path("keystore.db");
