@@ -330,6 +330,9 @@ Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, con
   }
   const auto old_input_key = TRY(keyring.input_key(matter, old_header));
   const SecretBytes* old_key = &old_input_key;
+  // reencrypt holds the secrets anyway: unlocking the newest version checks the record, and so the
+  // public key the new file is encrypted to (which a secret-less `encrypt` has to take on trust).
+  TRY(keyring.key(matter, report.header.key_version));
   const auto new_input_key = TRY(new_file_key(matter, keyring, report.header));
   const SecretBytes* new_key = &new_input_key;
   auto file = TRY(util::AtomicFile::create(path, util::Overwrite::yes, mode_of(in.get(), 0644)));
