@@ -102,7 +102,7 @@ Result<std::vector<Job>> plan(const EncryptOptions& o, bool output_is_terminal)
 Result<void> run_encrypt(const EncryptOptions& o, const Context& ctx)
 {
   const auto workspace = TRY(ctx.workspace());
-  const auto store = TRY(open_keystore(workspace));
+  const auto store = TRY(open_keystore(workspace, util::Access::read_only)); // encrypting changes no key
   return audited(ctx, workspace, "encrypt.batch", o.matter, [&](nlohmann::json& batch) -> Result<void> {
     batch["paths"] = o.paths;
     const auto matter = TRY(store.find(o.matter));
@@ -111,8 +111,19 @@ Result<void> run_encrypt(const EncryptOptions& o, const Context& ctx)
       ctx.info("Nothing to encrypt");
       return {};
     }
-    auto credentials = TRY(Credentials::load(o.secrets));
-    matter::Keyring keyring(store, credentials->unlock());
+    // Format 2 (the newest key version has a public key): no passphrase, no identity, nothing secret is
+    // read. Format 1 (a key version from before format 2): the data key must be unlocked.
+    std::unique_ptr<Credentials> credentials;
+    keystore::Unlock unlock;
+    if (matter::format_for(matter) == crypto::legacy_format_version && !matter.shredded_at) {
+      ctx.warn(fmt::format("matter {} has no public key yet (its key version {} predates format 2): writing format 1, "
+                           "which needs the passphrase or an identity; `complycli matter rotate {}` adds a key "
+                           "pair so that encrypting needs no secret",
+                           matter.name, matter.newest_version(), matter.name));
+      credentials = TRY(Credentials::load(o.secrets));
+      unlock = credentials->unlock();
+    }
+    matter::Keyring keyring(store, std::move(unlock));
     std::size_t done = 0;
     for (const auto& job : jobs) {
       if (job.output != "-") {
@@ -170,7 +181,10 @@ void register_encrypt(CLI::App& app, Context& ctx)
                 "of the encryption)");
   add_secret_options(sub, o->secrets, true);
   sub->add_option("PATH", o->paths, "Files or folders to encrypt; - for standard input (default)");
-  sub->footer("Example:\n  complycli encrypt --matter acme-v-globex -r matters/acme\n"
+  sub->footer("Encrypting needs no passphrase and no identity: files are sealed to the matter's public key\n"
+              "(format 2). Only a matter whose newest key version predates format 2 needs them (run\n"
+              "`complycli matter rotate NAME` once to move it on).\n"
+              "Example:\n  complycli encrypt --matter acme-v-globex -r matters/acme\n"
               "  tar c evidence | complycli encrypt --matter acme-v-globex - > evidence.tar.cmply");
   sub->callback([o, &ctx] {
     if (o->paths.empty()) {

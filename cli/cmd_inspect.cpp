@@ -32,13 +32,13 @@ struct Inspected {
 };
 
 // The total length of what `fd` holds: its size for a regular file, else by reading to the end.
-Result<uint64_t> length_of(int fd, const std::string& name)
+Result<uint64_t> length_of(int fd, const std::string& name, uint64_t already_read)
 {
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
     return static_cast<uint64_t>(st.st_size);
   }
-  uint64_t total = crypto::header_size;
+  uint64_t total = already_read; // the header
   std::vector<uint8_t> buffer(1 << 20);
   for (;;) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
@@ -69,8 +69,8 @@ Result<Inspected> inspect_file(const std::string& path)
     return std::unexpected(with_context(header.error(), name));
   }
   Inspected result{name, *header, 0, 0};
-  result.file_size = TRY(length_of(fd, name));
-  const auto plaintext = crypto::plaintext_size_for(result.file_size);
+  result.file_size = TRY(length_of(fd, name, crypto::encoded_header_size(header->format_version)));
+  const auto plaintext = crypto::plaintext_size_for(result.file_size, header->format_version);
   if (!plaintext) {
     return fail(Errc::auth_failed,
                 "{}: the file is truncated or has bytes appended ({} bytes is not the length of any matter file)",

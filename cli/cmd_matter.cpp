@@ -81,7 +81,10 @@ nlohmann::ordered_json matter_json(const keystore::Matter& matter)
 {
   nlohmann::ordered_json versions = nlohmann::ordered_json::array();
   for (const auto& version : matter.versions) {
-    versions.push_back({{"version", version.version}, {"created", version.created}});
+    versions.push_back({{"version", version.version},
+                        {"created", version.created},
+                        {"public_key", version.public_key ? nlohmann::ordered_json(util::to_hex(*version.public_key))
+                                                          : nlohmann::ordered_json()}});
   }
   nlohmann::ordered_json retired = nlohmann::ordered_json::array();
   for (const auto& version : matter.retired) {
@@ -200,7 +203,9 @@ Result<void> run_show(const MatterOptions& options, const Context& ctx)
     fmt::print("recipient:    {}\n", recipient);
   }
   for (const auto& version : matter.versions) {
-    fmt::print("key version:  {} (created {}){}\n", version.version, version.created,
+    fmt::print("key version:  {} (created {}, {}){}\n", version.version, version.created,
+               version.public_key ? "format 2, public key " + util::to_hex(*version.public_key)
+                                  : std::string("format 1, no public key"),
                version.version == matter.newest_version() ? ", used for new files" : "");
   }
   for (const auto& version : matter.retired) {
@@ -323,7 +328,7 @@ Result<std::vector<std::string>> files_needing(const std::vector<std::string>& p
     if (fd < 0) {
       return fail(Errc::io, "cannot read {}: {}", file.string(), std::strerror(errno));
     }
-    std::array<uint8_t, crypto::header_size> bytes{};
+    std::array<uint8_t, crypto::max_header_size> bytes{};
     const auto got = ::read(fd, bytes.data(), bytes.size());
     ::close(fd);
     if (got < 0) {

@@ -54,13 +54,17 @@ Result<void> run_reencrypt(const ReencryptOptions& o, const Context& ctx)
       const auto& report = *reencrypted;
       add_stream_details(details, report.matter, report.header, report.stats, report.digest);
       details["from_key_version"] = report.from_version;
+      details["from_format_version"] = report.from_format;
       details["unchanged"] = report.unchanged;
       if (report.unchanged) {
         ctx.info(fmt::format("{} already uses key version {} of matter {}", file, report.from_version, report.matter));
       } else {
         ++changed;
-        ctx.info(fmt::format("{}: matter {}, key version {} -> {}", file, report.matter, report.from_version,
-                             report.header.key_version));
+        ctx.info(fmt::format("{}: matter {}, key version {} -> {}{}", file, report.matter, report.from_version,
+                             report.header.key_version,
+                             report.from_format != report.header.format_version
+                                 ? fmt::format(", format {} -> {}", report.from_format, report.header.format_version)
+                                 : std::string()));
       }
       return {};
     });

@@ -317,6 +317,7 @@ void add_stream_details(nlohmann::json& details, const std::string& matter, cons
   details["matter"] = matter;
   details["matter_id"] = util::to_hex(header.matter_id);
   details["key_version"] = header.key_version;
+  details["format_version"] = header.format_version;
   details["plaintext_bytes"] = stats.plaintext_bytes;
   details["ciphertext_bytes"] = stats.ciphertext_bytes;
   details["ciphertext_sha256"] = digest ? nlohmann::json(util::to_hex(stats.ciphertext_sha256)) : nlohmann::json();

@@ -721,14 +721,22 @@ Result<void> check_key(std::span<const uint8_t> key)
 
 } // namespace
 
-std::array<uint8_t, header_size> encode_header(const MatterFileHeader& header)
+std::size_t encoded_header_size(uint8_t format_version)
 {
-  std::array<uint8_t, header_size> bytes{};
+  return format_version >= 2 ? header_v2_size : header_size;
+}
+
+std::vector<uint8_t> encode_header(const MatterFileHeader& header)
+{
+  std::vector<uint8_t> bytes(encoded_header_size(header.format_version));
   std::copy(header_magic.begin(), header_magic.end(), bytes.begin());
   bytes[5] = header.format_version;
   std::copy(header.matter_id.begin(), header.matter_id.end(), bytes.begin() + 6);
   for (std::size_t i = 0; i < 4; ++i) {
     bytes[22 + i] = static_cast<uint8_t>(header.key_version >> (8 * (3 - i)));
+  }
+  if (header.format_version >= 2) {
+    std::copy(header.ephemeral_public.begin(), header.ephemeral_public.end(), bytes.begin() + header_size);
   }
   return bytes;
 }
@@ -742,16 +750,20 @@ Result<MatterFileHeader> parse_header(std::span<const uint8_t> bytes)
   if (!std::equal(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(magic_seen), header_magic.begin())) {
     return fail(Errc::parse, "not a complycli matter file (it does not start with \"CMPLY\")");
   }
-  if (bytes.size() < header_size) {
+  if (bytes.size() <= 5) {
     return fail(Errc::parse, "truncated header: the file ends after {} of its {} header bytes", bytes.size(),
                 header_size);
   }
   MatterFileHeader header;
   header.format_version = bytes[5];
-  if (header.format_version != current_format_version) {
+  if (header.format_version != legacy_format_version && header.format_version != current_format_version) {
     return fail_with_hint(Errc::parse, "a newer complycli may read it",
-                          "unsupported format version {} (this complycli reads version {})",
-                          header.format_version, current_format_version);
+                          "unsupported format version {} (this complycli reads versions {} and {})",
+                          header.format_version, legacy_format_version, current_format_version);
+  }
+  const std::size_t size = encoded_header_size(header.format_version);
+  if (bytes.size() < size) {
+    return fail(Errc::parse, "truncated header: the file ends after {} of its {} header bytes", bytes.size(), size);
   }
   std::copy(bytes.begin() + 6, bytes.begin() + 22, header.matter_id.begin());
   header.key_version = 0;
@@ -760,6 +772,9 @@ Result<MatterFileHeader> parse_header(std::span<const uint8_t> bytes)
   }
   if (header.key_version == 0) {
     return fail(Errc::parse, "invalid header: key version 0");
+  }
+  if (header.format_version >= 2) {
+    std::copy_n(bytes.begin() + header_size, header.ephemeral_public.size(), header.ephemeral_public.begin());
   }
   return header;
 }
@@ -773,18 +788,22 @@ std::vector<uint8_t> header_context(const MatterFileHeader& header)
   return context;
 }
 
-std::optional<uint64_t> plaintext_size_for(uint64_t file_size)
+std::optional<uint64_t> plaintext_size_for(uint64_t file_size, uint8_t format_version)
 {
-  if (file_size < header_size) {
+  const std::size_t size = encoded_header_size(format_version);
+  if (file_size < size) {
     return std::nullopt;
   }
-  return cb::plaintext_size(file_size - header_size);
+  return cb::plaintext_size(file_size - size);
 }
 
 Result<MatterFileHeader> read_header(int in_fd)
 {
-  std::array<uint8_t, header_size> bytes{};
-  const std::size_t n = TRY(read_full(in_fd, bytes));
+  std::array<uint8_t, max_header_size> bytes{};
+  std::size_t n = TRY(read_full(in_fd, std::span(bytes).first(header_size)));
+  if (n == header_size && bytes[5] == current_format_version) {
+    n += TRY(read_full(in_fd, std::span(bytes).subspan(header_size, header_v2_size - header_size)));
+  }
   return parse_header(std::span(bytes).first(n));
 }
 
@@ -865,7 +884,8 @@ Result<StreamStats> decrypt_payload(int in_fd, int out_fd, std::span<const uint8
 Result<StreamStats> encrypt_stream(int in_fd, int out_fd, const MatterFileHeader& header, const SecretBytes& key,
                                    const StreamOptions& options)
 {
-  if (header.format_version != current_format_version || header.key_version == 0) {
+  if ((header.format_version != legacy_format_version && header.format_version != current_format_version) ||
+      header.key_version == 0) {
     return fail(Errc::internal, "cannot write a header with format version {} and key version {}",
                 header.format_version, header.key_version);
   }

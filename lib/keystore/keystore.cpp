@@ -194,6 +194,12 @@ CREATE TABLE IF NOT EXISTS records (
   matter_id BLOB PRIMARY KEY,
   mac BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS version_public_keys (
+  matter_id BLOB NOT NULL,
+  version INTEGER NOT NULL,
+  public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+  PRIMARY KEY (matter_id, version)
+);
 CREATE TABLE IF NOT EXISTS retired_versions (
   matter_id BLOB NOT NULL,
   version INTEGER NOT NULL,
@@ -612,6 +618,18 @@ bool has_retired_table(sqlite3* db)
   return row.step().value_or(false) && row.integer(0) == 1;
 }
 
+// Key versions with their public keys (NULL for versions made before format 2, and in keystores
+// that have no version_public_keys table yet, which read-only commands do not create).
+const char* version_rows_sql(sqlite3* db)
+{
+  Statement row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'version_public_keys'");
+  if (row.step().value_or(false) && row.integer(0) == 1) {
+    return "SELECT v.version, v.created, p.public_key FROM key_versions v LEFT JOIN version_public_keys p"
+           " ON p.matter_id = v.matter_id AND p.version = v.version WHERE v.matter_id = ? ORDER BY v.version";
+  }
+  return "SELECT version, created, NULL FROM key_versions WHERE matter_id = ? ORDER BY version";
+}
+
 Result<Matter> load_matter(sqlite3* db, Statement& row)
 {
   Matter matter;
@@ -625,16 +643,24 @@ Result<Matter> load_matter(sqlite3* db, Statement& row)
   if (!row.is_null(3)) {
     matter.shredded_at = row.text(3);
   }
-  Statement versions(db, "SELECT version, created FROM key_versions WHERE matter_id = ? ORDER BY version");
+  Statement versions(db, version_rows_sql(db));
   versions.bind(1, matter.id);
   while (TRY(versions.step())) {
-    matter.versions.push_back({static_cast<uint32_t>(versions.integer(0)), versions.text(1)});
+    KeyVersion version{static_cast<uint32_t>(versions.integer(0)), versions.text(1), std::nullopt};
+    if (!versions.is_null(2)) {
+      const auto pk = versions.blob(2);
+      if (pk.size() == crypto::x25519_key_size) {
+        version.public_key.emplace();
+        std::copy(pk.begin(), pk.end(), version.public_key->begin());
+      }
+    }
+    matter.versions.push_back(std::move(version));
   }
   if (has_retired_table(db)) {
     Statement retired(db, "SELECT version, retired_at FROM retired_versions WHERE matter_id = ? ORDER BY version");
     retired.bind(1, matter.id);
     while (TRY(retired.step())) {
-      matter.retired.push_back({static_cast<uint32_t>(retired.integer(0)), retired.text(1)});
+      matter.retired.push_back({static_cast<uint32_t>(retired.integer(0)), retired.text(1), std::nullopt});
     }
   }
   Statement slot(db, "SELECT opslimit, memlimit FROM passphrase_slots WHERE matter_id = ?");
@@ -730,11 +756,18 @@ Result<void> store_wrap(sqlite3* db, const MatterId& id, uint32_t version, std::
   return insert.run();
 }
 
-Result<void> store_version(sqlite3* db, const MatterId& id, uint32_t version, std::string_view created)
+// A key version row and the public key of its X25519 pair (derived from `key`, the version secret).
+Result<void> store_version(sqlite3* db, const MatterId& id, uint32_t version, std::string_view created,
+                           const SecretBytes& key)
 {
   Statement insert(db, "INSERT INTO key_versions (matter_id, version, created) VALUES (?, ?, ?)");
   insert.bind(1, id).bind(2, static_cast<int64_t>(version)).bind(3, created);
-  return insert.run();
+  TRY_VOID(insert.run());
+  const auto secret_key = TRY(crypto::version_secret_key(key));
+  const auto public_key = TRY(crypto::x25519_public_key(secret_key));
+  Statement pk(db, "INSERT OR REPLACE INTO version_public_keys (matter_id, version, public_key) VALUES (?, ?, ?)");
+  pk.bind(1, id).bind(2, static_cast<int64_t>(version)).bind(3, public_key);
+  return pk.run();
 }
 
 // Wrap `key` every way: with `kek` (if any) and to each recipient.
@@ -815,10 +848,14 @@ Result<std::string> record_bytes(sqlite3* db, const MatterId& id)
   record["created"] = matter.text(1);
   record["shredded_at"] = matter.is_null(2) ? nlohmann::ordered_json() : nlohmann::ordered_json(matter.text(2));
   auto& versions = record["versions"] = nlohmann::ordered_json::array();
-  Statement version_rows(db, "SELECT version, created FROM key_versions WHERE matter_id = ? ORDER BY version");
+  Statement version_rows(db, version_rows_sql(db));
   version_rows.bind(1, id);
   while (TRY(version_rows.step())) {
-    versions.push_back({version_rows.integer(0), version_rows.text(1)});
+    if (version_rows.is_null(2)) { // a version from before format 2: [version, created], as records sealed then
+      versions.push_back({version_rows.integer(0), version_rows.text(1)});
+    } else {
+      versions.push_back({version_rows.integer(0), version_rows.text(1), util::to_hex(version_rows.blob(2))});
+    }
   }
   Statement slot(db, "SELECT salt, opslimit, memlimit, nonce, verifier FROM passphrase_slots WHERE matter_id = ?");
   slot.bind(1, id);
@@ -938,7 +975,7 @@ Result<Matter> Keystore::create_matter(const std::string& name, const SecretByte
   Statement insert(m_db, "INSERT INTO matters (id, name, created) VALUES (?, ?, ?)");
   insert.bind(1, id).bind(2, name).bind(3, now);
   TRY_VOID(insert.run());
-  TRY_VOID(store_version(m_db, id, 1, now));
+  TRY_VOID(store_version(m_db, id, 1, now, key));
   if (slot) {
     TRY_VOID(store_slot(m_db, id, *slot));
   }
@@ -1118,7 +1155,7 @@ Result<uint32_t> Keystore::rotate(const Matter& matter, const Unlock& unlock)
   const auto key = TRY(SecretBytes::random(key_size));
   Transaction tx(m_db);
   TRY_VOID(tx.begin());
-  TRY_VOID(store_version(m_db, matter.id, version, util::now_rfc3339()));
+  TRY_VOID(store_version(m_db, matter.id, version, util::now_rfc3339(), key));
   TRY_VOID(store_wraps(m_db, matter.id, version, key, kek, recipients));
   keys.emplace_back(version, TRY(SecretBytes::copy_of(key.view())));
   TRY_VOID(seal_record(m_db, matter.id, keys));
@@ -1238,7 +1275,7 @@ Result<void> Keystore::rewrap(const Matter& matter, const Unlock& unlock, const 
     // Revocation: a new key version, wrapped only the ways that remain, for new files.
     const uint32_t version = matter.newest_version() + 1;
     auto key = TRY(SecretBytes::random(key_size));
-    TRY_VOID(store_version(m_db, matter.id, version, util::now_rfc3339()));
+    TRY_VOID(store_version(m_db, matter.id, version, util::now_rfc3339(), key));
     TRY_VOID(store_wraps(m_db, matter.id, version, key, slot ? &slot->kek : kept_kek, remaining));
     keys.emplace_back(version, std::move(key));
   }
@@ -1263,7 +1300,8 @@ Result<void> Keystore::shred(const Matter& matter)
     TRY_VOID(tx.begin());
     for (const char* sql : {"DELETE FROM wraps WHERE matter_id = ?", "DELETE FROM passphrase_slots WHERE matter_id = ?",
                             "DELETE FROM key_versions WHERE matter_id = ?", "DELETE FROM chain_wraps WHERE matter_id = ?",
-                            "DELETE FROM records WHERE matter_id = ?"}) {
+                            "DELETE FROM records WHERE matter_id = ?",
+                            "DELETE FROM version_public_keys WHERE matter_id = ?"}) {
       Statement drop(m_db, sql);
       drop.bind(1, matter.id);
       TRY_VOID(drop.run());
@@ -1335,7 +1373,7 @@ Result<Matter> Keystore::import_matter(const MatterExport& exported, const Ident
     TRY_VOID(store_slot(m_db, exported.id, *slot));
   }
   for (const auto& [entry, key] : keys) {
-    TRY_VOID(store_version(m_db, exported.id, entry->version, entry->created));
+    TRY_VOID(store_version(m_db, exported.id, entry->version, entry->created, key));
     TRY_VOID(store_wraps(m_db, exported.id, entry->version, key, slot ? &slot->kek : nullptr,
                          {identity.public_key}));
   }
@@ -1419,7 +1457,7 @@ Result<std::vector<uint32_t>> Keystore::import_newer_versions(const Matter& held
   for (auto& [version, key] : added) {
     const auto created = std::find_if(exported.keys.begin(), exported.keys.end(),
                                       [&](const ExportedKey& e) { return e.version == version; })->created;
-    TRY_VOID(store_version(m_db, held.id, version, created));
+    TRY_VOID(store_version(m_db, held.id, version, created, key));
     TRY_VOID(store_wraps(m_db, held.id, version, key, kek, recipients));
     versions.push_back(version);
     keys.emplace_back(version, std::move(key));
@@ -1460,7 +1498,8 @@ Result<void> Keystore::retire(const Matter& matter, uint32_t version, const Unlo
     TRY_VOID(tx.begin());
     for (const char* sql : {"DELETE FROM wraps WHERE matter_id = ? AND version = ?",
                             "DELETE FROM chain_wraps WHERE matter_id = ? AND version = ?",
-                            "DELETE FROM key_versions WHERE matter_id = ? AND version = ?"}) {
+                            "DELETE FROM key_versions WHERE matter_id = ? AND version = ?",
+                            "DELETE FROM version_public_keys WHERE matter_id = ? AND version = ?"}) {
       Statement drop(m_db, sql);
       drop.bind(1, matter.id).bind(2, static_cast<int64_t>(version));
       TRY_VOID(drop.run());

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "crypto/matter_file.hpp"
+#include "crypto/matter_v2.hpp"
 #include "crypto/secret.hpp"
 #include "keystore/identity.hpp"
 #include "util/sqlite_read_only.hpp"
@@ -52,6 +53,9 @@ KdfParams kdf_params(std::string_view profile_name); // "interactive", "moderate
 struct KeyVersion {
   uint32_t version = 0;
   std::string created;
+  // The public key of the version's X25519 pair (format 2 files are encrypted to it with no secret);
+  // nullopt for versions made before format 2, whose files stay format 1.
+  std::optional<crypto::X25519Public> public_key;
 };
 
 struct Matter {
@@ -65,6 +69,11 @@ struct Matter {
   std::vector<std::string> recipients;    // public keys (complycli1...) every version is sealed to
 
   uint32_t newest_version() const { return versions.empty() ? 0 : versions.back().version; }
+  // The newest version's public key, if it has one (then `encrypt` writes format 2 and needs no secret).
+  std::optional<crypto::X25519Public> newest_public_key() const
+  {
+    return versions.empty() ? std::nullopt : versions.back().public_key;
+  }
   std::string id_hex() const;
 };
 

@@ -1,5 +1,6 @@
 #include "matter/matter_files.hpp"
 
+#include "crypto/matter_v2.hpp"
 #include "util/hex.hpp"
 #include "util/unique_fd.hpp"
 
@@ -118,7 +119,8 @@ Result<bool> same_bytes(int a, int b)
 
 bool same_header(const crypto::MatterFileHeader& a, const crypto::MatterFileHeader& b)
 {
-  return a.format_version == b.format_version && a.matter_id == b.matter_id && a.key_version == b.key_version;
+  return a.format_version == b.format_version && a.matter_id == b.matter_id && a.key_version == b.key_version &&
+         a.ephemeral_public == b.ephemeral_public;
 }
 
 // Decrypt the file at `path` (a complete matter file) into a pipe, for comparison.
@@ -167,6 +169,38 @@ Result<const SecretBytes*> Keyring::key(const keystore::Matter& matter, uint32_t
   return &it->second;
 }
 
+uint8_t format_for(const keystore::Matter& matter)
+{
+  return matter.newest_public_key() ? crypto::current_format_version : crypto::legacy_format_version;
+}
+
+namespace {
+
+// The header and input key of a new file for the newest key version of `matter`.
+Result<SecretBytes> new_file_key(const keystore::Matter& matter, Keyring& keyring, crypto::MatterFileHeader& header)
+{
+  header.matter_id = matter.id;
+  header.key_version = matter.newest_version();
+  header.format_version = format_for(matter);
+  if (const auto public_key = matter.newest_public_key()) {
+    return crypto::v2_sender_input_key(header, *public_key);
+  }
+  const SecretBytes* key = TRY(keyring.key(matter, header.key_version));
+  return SecretBytes::copy_of(key->view());
+}
+
+} // namespace
+
+Result<SecretBytes> Keyring::input_key(const keystore::Matter& matter, const crypto::MatterFileHeader& header)
+{
+  const SecretBytes* key = TRY(this->key(matter, header.key_version));
+  if (header.format_version == crypto::legacy_format_version) {
+    return SecretBytes::copy_of(key->view());
+  }
+  const auto secret_key = TRY(crypto::version_secret_key(*key));
+  return crypto::v2_recipient_input_key(header, secret_key);
+}
+
 Result<FileReport> encrypt_file(const std::string& input, const std::string& output, const keystore::Matter& matter,
                                 Keyring& keyring, util::Overwrite overwrite, RemoveSource remove_source,
                                 crypto::Digest digest, const crypto::ProgressFn& progress)
@@ -184,9 +218,8 @@ Result<FileReport> encrypt_file(const std::string& input, const std::string& out
   }
   FileReport report;
   report.matter = matter.name;
-  report.header.matter_id = matter.id;
-  report.header.key_version = matter.newest_version();
-  const SecretBytes* key = TRY(keyring.key(matter, report.header.key_version));
+  const auto input_key = TRY(new_file_key(matter, keyring, report.header));
+  const SecretBytes* key = &input_key;
   auto in = TRY(open_input(input));
   report.digest = digest == crypto::Digest::sha256;
   const crypto::StreamOptions options{progress, digest, 0};
@@ -229,7 +262,8 @@ Result<FileReport> decrypt_file(const std::string& input, const std::string& out
   report.header = TRY(crypto::read_header(in.get()));
   const auto matter = TRY(keyring.matter_for(report.header));
   report.matter = matter.name;
-  const SecretBytes* key = TRY(keyring.key(matter, report.header.key_version));
+  const auto input_key = TRY(keyring.input_key(matter, report.header));
+  const SecretBytes* key = &input_key;
   report.digest = digest == crypto::Digest::sha256;
   const crypto::StreamOptions options{progress, digest, 0};
   if (output == "-") {
@@ -255,8 +289,10 @@ Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, con
   const auto matter = TRY(keyring.matter_for(old_header));
   report.matter = matter.name;
   report.from_version = old_header.key_version;
+  report.from_format = old_header.format_version;
   report.header = old_header;
   report.header.key_version = matter.newest_version();
+  report.header.format_version = format_for(matter);
   if (matter.shredded_at) {
     TRY(keyring.key(matter, old_header.key_version)); // the "destroyed on" error
   }
@@ -265,12 +301,17 @@ Result<FileReport> reencrypt_file(const std::string& path, Keyring& keyring, con
     return fail(Errc::auth_failed, "{}: matter {} has no key version {} in this workspace", path, matter.name,
                 old_header.key_version);
   }
-  if (old_header.key_version == matter.newest_version()) {
+  if (old_header.key_version == matter.newest_version() && old_header.format_version == format_for(matter)) {
     report.unchanged = true;
     return report;
   }
-  const SecretBytes* old_key = TRY(keyring.key(matter, old_header.key_version));
-  const SecretBytes* new_key = TRY(keyring.key(matter, report.header.key_version));
+  const auto old_input_key = TRY(keyring.input_key(matter, old_header));
+  const SecretBytes* old_key = &old_input_key;
+  // reencrypt holds the secrets anyway: unlocking the newest version checks the record, and so the
+  // public key the new file is encrypted to (which a secret-less `encrypt` has to take on trust).
+  TRY(keyring.key(matter, report.header.key_version));
+  const auto new_input_key = TRY(new_file_key(matter, keyring, report.header));
+  const SecretBytes* new_key = &new_input_key;
   auto file = TRY(util::AtomicFile::create(path, util::Overwrite::yes, mode_of(in.get(), 0644)));
   {
     // old file -> decrypt -> pipe -> encrypt -> new temporary file

@@ -92,9 +92,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size)
   // 3. In memory: the header, then the whole payload at once.
   std::optional<std::vector<uint8_t>> in_memory;
   if (const auto header = crypto::parse_header(input)) {
-    if (size >= crypto::header_size) {
+    const std::size_t header_bytes = crypto::encoded_header_size(header->format_version);
+    if (size >= header_bytes) {
       const auto context = crypto::header_context(*header);
-      if (auto plain = crypto::cobblestone::open_message(test_key, context, input.subspan(crypto::header_size))) {
+      if (auto plain = crypto::cobblestone::open_message(test_key, context, input.subspan(header_bytes))) {
         in_memory = std::move(*plain);
       }
     }

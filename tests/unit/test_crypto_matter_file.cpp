@@ -142,8 +142,8 @@ TEST_CASE("crypto::header")
     CHECK(error_of(std::span(bytes).first(3)).starts_with("truncated header"));
     CHECK(error_of(std::span(bytes).first(25)).starts_with("truncated header"));
     auto newer = bytes;
-    newer[5] = 2;
-    CHECK(error_of(newer) == "unsupported format version 2 (this complycli reads version 1)");
+    newer[5] = 3;
+    CHECK(error_of(newer) == "unsupported format version 3 (this complycli reads versions 1 and 2)");
     auto zero = bytes;
     zero[25] = 0;
     CHECK(error_of(zero) == "invalid header: key version 0");
