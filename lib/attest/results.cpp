@@ -142,13 +142,14 @@ private:
 };
 
 // The canonical text of `value` fed to `out`: nlohmann::json (whose objects keep their keys sorted)
-// dumps it. The members of the top level (but "signature") and the elements of its arrays are
-// converted and dumped one at a time, so that a large document is never copied whole.
+// dumps it. The first `levels` levels of objects and arrays are walked here instead, one member or
+// element at a time, so that a large document (checks with thousands of findings) is never converted
+// whole; at the top level the "signature" member is left out.
 template <typename Json>
-void hash_canonical(const Json& value, Sha256Sink& out, bool top_level)
+void hash_canonical(const Json& value, Sha256Sink& out, int levels, bool top_level = false)
 {
   const auto dump = [](const auto& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
-  if (!top_level) {
+  if (levels == 0 || !(value.is_object() || value.is_array())) {
     if constexpr (std::is_same_v<Json, nlohmann::json>) {
       out.add(dump(value));
     } else {
@@ -156,14 +157,19 @@ void hash_canonical(const Json& value, Sha256Sink& out, bool top_level)
     }
     return;
   }
-  if (!value.is_object()) {
-    hash_canonical(value, out, false);
+  if (value.is_array()) {
+    out.add("[");
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      out.add(i ? "," : "");
+      hash_canonical(value[i], out, levels - 1);
+    }
+    out.add("]");
     return;
   }
   std::vector<std::pair<const std::string*, const Json*>> members;
   members.reserve(value.size());
   for (auto it = value.begin(); it != value.end(); ++it) {
-    if (it.key() != signature_member) {
+    if (!(top_level && it.key() == signature_member)) {
       members.emplace_back(&it.key(), &it.value());
     }
   }
@@ -173,34 +179,27 @@ void hash_canonical(const Json& value, Sha256Sink& out, bool top_level)
     out.add(i ? "," : "");
     out.add(dump(nlohmann::json(*members[i].first)));
     out.add(":");
-    const Json& member = *members[i].second;
-    if (member.is_array()) {
-      out.add("[");
-      for (std::size_t e = 0; e < member.size(); ++e) {
-        out.add(e ? "," : "");
-        hash_canonical(member[e], out, false);
-      }
-      out.add("]");
-    } else {
-      hash_canonical(member, out, false);
-    }
+    hash_canonical(*members[i].second, out, levels - 1);
   }
   out.add("}");
 }
+
+// Results documents: the top level, "checks", each check, its "findings", each finding whole.
+constexpr int results_levels = 4;
 
 } // namespace
 
 std::string canonical_results_sha256(const nlohmann::json& results)
 {
   Sha256Sink sink;
-  hash_canonical(results, sink, true);
+  hash_canonical(results, sink, results_levels, true);
   return sink.hex();
 }
 
 std::string canonical_results_sha256(const nlohmann::ordered_json& results)
 {
   Sha256Sink sink;
-  hash_canonical(results, sink, true);
+  hash_canonical(results, sink, results_levels, true);
   return sink.hex();
 }
 
@@ -223,13 +222,13 @@ std::string report_results_sha256(const checks::Report& report)
     sink.add(ordered_json(members[i].first).dump(-1, ' ', false, ordered_json::error_handler_t::replace));
     sink.add(":");
     if (members[i].second) {
-      hash_canonical(*members[i].second, sink, false);
+      hash_canonical(*members[i].second, sink, 0);
       continue;
     }
     sink.add("[");
     for (std::size_t c = 0; c < report.results.size(); ++c) {
       sink.add(c ? "," : "");
-      hash_canonical(checks::results_check(report, c), sink, false);
+      hash_canonical(checks::results_check(report, c), sink, results_levels - 2);
     }
     sink.add("]");
   }

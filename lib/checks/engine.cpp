@@ -51,12 +51,21 @@ std::vector<CheckResult> evaluate(const std::vector<Check>& checks, const eviden
       f.line = check.line;
       result.findings.push_back(std::move(f));
     } else {
-      for (const auto& row : rows->rows) {
+      // A large run has hundreds of thousands of findings: the rows' text moves into them, and each
+      // list is allocated once at its size.
+      const auto take_text = [](evidence::Value& cell) {
+        if (auto* text = std::get_if<std::string>(&cell)) {
+          return std::move(*text);
+        }
+        return evidence::to_text(cell);
+      };
+      result.findings.reserve(rows->rows.size());
+      for (auto& row : rows->rows) {
         Finding f;
-        f.resource = evidence::to_text(row[0]);
-        const auto status_text = evidence::to_text(row[1]);
-        f.reason = evidence::to_text(row[2]);
-        f.file = evidence::to_text(row[3]);
+        f.resource = take_text(row[0]);
+        const auto status_text = take_text(row[1]);
+        f.reason = take_text(row[2]);
+        f.file = take_text(row[3]);
         if (const auto* n = std::get_if<int64_t>(&row[4])) {
           f.line = *n;
         } else if (const auto* d = std::get_if<double>(&row[4])) {
@@ -69,6 +78,7 @@ std::vector<CheckResult> evaluate(const std::vector<Check>& checks, const eviden
           f.reason = fmt::format("the query returned status \"{}\" (not pass, fail, skip, error or unknown)", status_text);
         }
         result.findings.push_back(std::move(f));
+        row = std::vector<evidence::Value>(); // its memory goes as the findings grow
       }
     }
     aggregate(result);
