@@ -421,7 +421,13 @@ Result<void> PostgresLogStore::insert_entries(std::span<const EntryRow> rows)
     return {};
   }
   // Several rows: COPY, in its text format.
-  TRY(query(m_conn, m_url, fmt::format("COPY complycli.entries({}) FROM STDIN", entry_columns)));
+  {
+    const auto copy = fmt::format("COPY complycli.entries({}) FROM STDIN", entry_columns);
+    PgResult started(PQexec(m_conn, copy.c_str()));
+    if (PQresultStatus(started.get()) != PGRES_COPY_IN) {
+      return fail(Errc::io, "audit log store {}: {}", m_url, reason_of(m_conn));
+    }
+  }
   std::string data;
   for (const auto &row : rows) {
     data += std::to_string(row.seq);

@@ -221,6 +221,64 @@ def roles_owner_and_append_only_app(ctx):
     assert p.returncode != 0 and "permission denied" in p.stderr, p.stderr
 
 
+@test
+def import_stats_checkpoint(ctx):
+    url = fresh_database(ctx, "t_import")
+    holder, member = os.path.join(ctx.work, "imp-holder"), os.path.join(ctx.work, "imp-member")
+    run(ctx, holder, "init", "--store", url)
+    run(ctx, member, "init", "--store", url)
+    lines = "".join(json.dumps({"action": "bulk.load", "target": f"t{i}", "details": {"i": i, "s": "a\tb\\c\nd"}})
+                    + "\n" for i in range(5000))
+    run(ctx, holder, "audit", "import", "-", stdin=lines)
+    # a bad line: nothing of the import is kept
+    p = run(ctx, member, "audit", "import", "-", stdin='{"action": "x", "target": "y"}\n{"action": \n', check=False)
+    assert p.returncode == 2, p
+    stats = json.loads(run(ctx, member, "audit", "stats", "--format", "json").stdout)
+    assert stats["entries"] == 5002, stats
+    assert stats["checkpoints"] == 5, stats  # automatic, at 1000 .. 5000, signed by the key holder
+    entries = export(ctx, member)
+    assert entries[-1]["details"]["s"] == "a\tb\\c\nd", entries[-1]
+    run(ctx, member, "audit", "verify")
+    # the member holds no signing key: it cannot sign a checkpoint, the holder can
+    p = run(ctx, member, "audit", "checkpoint", check=False)
+    assert p.returncode == 3 and "log key" in p.stderr, p
+    run(ctx, holder, "audit", "checkpoint", "-o", os.path.join(ctx.work, "anchor.txt"))
+    run(ctx, member, "audit", "verify", "--anchor", os.path.join(ctx.work, "anchor.txt"))
+    # the tail truncated by a superuser: the anchor catches it
+    ctx.pg.psql("SET session_replication_role = replica; DELETE FROM complycli.entries WHERE seq > 5000",
+                database="t_import")
+    p = run(ctx, member, "audit", "verify", "--anchor", os.path.join(ctx.work, "anchor.txt"), check=False)
+    assert p.returncode == 1, p
+
+
+@test
+def server_restart_during_appends(ctx):
+    url = fresh_database(ctx, "t_restart")
+    home = os.path.join(ctx.work, "restart")
+    run(ctx, home, "init", "--store", url)
+    script = ('for i in $(seq 1 60); do if "$BIN" --home "$H" audit append --action restart.test '
+              '--target "$W-$i" 2>/dev/null; then echo "$W-$i"; fi; sleep 0.01; done')
+    procs = []
+    for k in range(3):
+        env = dict(os.environ, BIN=ctx.binary, H=home, W=f"p{k}", HOME=ctx.work, COMPLYCLI_ACTOR="tester",
+                   PGPASSWORD=SUPERUSER_PASSWORD)
+        procs.append(subprocess.Popen(["bash", "-c", script], env=env, stdout=subprocess.PIPE, text=True))
+    time.sleep(0.5)
+    ctx.pg.stop("immediate")  # a crash, as far as the clients can tell
+    time.sleep(0.3)
+    ctx.pg.start()
+    committed = []
+    for p in procs:
+        out, _ = p.communicate()
+        committed += out.split()
+    targets = [e["target"] for e in export(ctx, home)]
+    missing = [t for t in committed if t not in targets]
+    assert not missing, missing
+    assert len(targets) == len(set(targets))
+    run(ctx, home, "audit", "verify")
+    print(f"     {len(committed)} of 180 appends succeeded across the restart, all of them kept")
+
+
 class Context:
     def __init__(self, binary, pg, work):
         self.binary = binary
