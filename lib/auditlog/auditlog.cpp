@@ -31,8 +31,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// An import hashes and stores entries in groups of this many.
-constexpr std::size_t import_group = 32;
+// An import hashes and stores entries in groups of up to this many.
+constexpr std::size_t import_group = 256;
 
 void copy_hash(Hash &out, std::span<const uint8_t> bytes)
 {
@@ -511,8 +511,9 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
     auto batch = pipe.receive(index);
     const auto &records = batch->records;
     for (std::size_t i = 0; i < records.size() && !failure;) {
-      // Whole groups (the store may insert them with one statement), the rest row by row.
-      const std::size_t rows = records.size() - i >= import_group ? import_group : 1;
+      // Groups of up to import_group rows (the store inserts them with as few statements as it can:
+      // SQLite 32 rows per INSERT, PostgreSQL one COPY).
+      const std::size_t rows = std::min(records.size() - i, import_group);
       chain[0] = prev_hash;
       for (std::size_t r = 0; r < rows && !failure; ++r) {
         const auto fields = batch->fields(records[i + r], seq + 1 + static_cast<int64_t>(r));
