@@ -2,6 +2,7 @@
 
 #include "auditlog/import.hpp"
 #include "auditlog/tree_store.hpp"
+#include "store/postgres_log.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
@@ -30,50 +31,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char *schema_sql = R"sql(
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE entries(
-  seq INTEGER PRIMARY KEY,
-  time TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  action TEXT NOT NULL,
-  target TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  details TEXT NOT NULL,
-  prev_hash BLOB NOT NULL,
-  hash BLOB NOT NULL
-);
-CREATE TABLE checkpoints(
-  id INTEGER PRIMARY KEY,
-  size INTEGER NOT NULL,
-  time TEXT NOT NULL,
-  note TEXT NOT NULL
-);
-CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
-  BEGIN SELECT RAISE(ABORT, 'audit log entries are append-only'); END;
-CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
-  BEGIN SELECT RAISE(ABORT, 'audit log entries are append-only'); END;
-CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
-  BEGIN SELECT RAISE(ABORT, 'audit log checkpoints are append-only'); END;
-CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
-  BEGIN SELECT RAISE(ABORT, 'audit log checkpoints are append-only'); END;
-CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
-  BEGIN SELECT RAISE(ABORT, 'audit log metadata is append-only'); END;
-CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
-  BEGIN SELECT RAISE(ABORT, 'audit log metadata is append-only'); END;
-)sql";
-
-constexpr const char *entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
-constexpr int trigger_count = 8;
-// An import inserts this many entries per INSERT statement.
-constexpr std::size_t import_group = 32;
-constexpr const char *insert_checkpoint_sql = "INSERT INTO checkpoints(size, time, note) VALUES (?1, ?2, ?3)";
-
-Error not_ours(const fs::path &path, std::string_view why)
-{
-  return Error{Errc::io, fmt::format("{} is not a complycli audit database: {}", path.string(), why),
-               "audit.db is created by `complycli init`; move this file away to start a new log"};
-}
+// An import hashes and stores entries in groups of up to this many.
+constexpr std::size_t import_group = 256;
 
 void copy_hash(Hash &out, std::span<const uint8_t> bytes)
 {
@@ -81,19 +40,25 @@ void copy_hash(Hash &out, std::span<const uint8_t> bytes)
   std::copy_n(bytes.begin(), std::min(bytes.size(), out.size()), out.begin());
 }
 
-Entry read_entry(const Statement &row)
+Entry entry_of(const store::EntryRow &row)
 {
   Entry entry;
-  entry.seq = row.int64(0);
-  entry.time = row.text(1);
-  entry.actor = row.text(2);
-  entry.action = row.text(3);
-  entry.target = row.text(4);
-  entry.outcome = row.text(5);
-  entry.details = row.text(6);
-  copy_hash(entry.prev_hash, row.blob(7));
-  copy_hash(entry.hash, row.blob(8));
+  entry.seq = row.seq;
+  entry.time = row.time;
+  entry.actor = row.actor;
+  entry.action = row.action;
+  entry.target = row.target;
+  entry.outcome = row.outcome;
+  entry.details = row.details;
+  copy_hash(entry.prev_hash, row.prev_hash);
+  copy_hash(entry.hash, row.hash);
   return entry;
+}
+
+store::EntryRow row_of(const EntryFields &fields, const Hash &prev_hash, const Hash &hash)
+{
+  return store::EntryRow{fields.seq,    fields.time,    fields.actor, fields.action, fields.target,
+                         fields.outcome, fields.details, prev_hash,    hash};
 }
 
 Result<LogKey> load_key(const fs::path &key_path)
@@ -126,45 +91,39 @@ Result<LogKey> load_or_create_key(const fs::path &key_path)
   return load_key(key_path);
 }
 
-// SQLite busy handler: sleep 0.2 to 2 ms (jittered, so that waiting processes do not wake in step)
-// and give up after busy_timeout_ms.
-int busy_wait(void *, int count)
-{
-  using namespace std::chrono;
-  thread_local steady_clock::time_point started;
-  if (count == 0) {
-    started = steady_clock::now();
-  }
-  if (steady_clock::now() - started > milliseconds(busy_timeout_ms)) {
-    return 0;
-  }
-  std::this_thread::sleep_for(microseconds(200 + randombytes_uniform(1800)));
-  return 1;
-}
+} // namespace
 
-// The WAL stays between processes (PERSIST_WAL, no checkpoint on close), and every process that opens
-// the log reads it back to rebuild its index, and, not knowing what an earlier process checkpointed,
-// never restarts it: left alone it grew with every append (and so did the time of every command). Once
-// it is over 1 MiB, copy it into the database and truncate it. A busy log (another process writing or
-// reading) is left for the next one.
-void truncate_large_wal(Database &db)
+namespace {
+
+// The workspace's settings when they name a PostgreSQL store.
+Result<std::optional<core::Settings>> shared_store_settings(const core::Workspace &workspace)
 {
-  constexpr off_t limit = off_t{1} << 20;
-  struct stat st {};
-  if (::stat((db.path().string() + "-wal").c_str(), &st) == 0 && st.st_size > limit) {
-    sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  std::error_code ec;
+  if (!fs::exists(workspace.settings_path(), ec)) {
+    return std::optional<core::Settings>();
   }
+  auto settings = TRY(core::load_settings(workspace));
+  if (!settings.store) {
+    return std::optional<core::Settings>();
+  }
+  return std::optional<core::Settings>(std::move(settings));
 }
 
 } // namespace
 
 Result<AuditLog> AuditLog::open(const core::Workspace &workspace, util::Access access)
 {
+  if (const auto shared = TRY(shared_store_settings(workspace))) {
+    return open_postgres(*shared->store, workspace.log_key_path(), shared->store_log_key, access);
+  }
   return open(workspace.audit_db_path(), workspace.log_key_path(), access);
 }
 
 Result<void> AuditLog::check_writable(const core::Workspace &workspace)
 {
+  if (TRY(shared_store_settings(workspace))) {
+    return {}; // the server decides, when the append runs
+  }
   const fs::path db_path = workspace.audit_db_path();
   const fs::path folder = db_path.has_parent_path() ? db_path.parent_path() : fs::path(".");
   auto refuse = [](const fs::path &path, int error) -> Result<void> {
@@ -185,165 +144,63 @@ Result<void> AuditLog::check_writable(const core::Workspace &workspace)
 
 Result<void> AuditLog::check_read_write(std::string_view what) const
 {
-  if (m_db.read_only()) {
-    return fail(Errc::internal, "cannot {}: the audit log {} was opened read-only", what, m_db.path().string());
+  if (m_store->read_only()) {
+    return fail(Errc::internal, "cannot {}: the audit log {} was opened read-only", what, m_store->name());
   }
   return {};
 }
 
 Result<AuditLog> AuditLog::open(const fs::path &db_path, const fs::path &key_path, util::Access access)
 {
-  const bool read_only = access == util::Access::read_only;
-  Database db;
-  if (read_only) {
-    std::error_code ec;
-    if (!fs::exists(db_path, ec)) {
-      return fail_with_hint(Errc::io,
-                            "commands that record events create it; if this workspace had a log, restore audit.db "
-                            "(with audit.db-wal and audit.db-shm) from a backup",
-                            "there is no audit log: {} does not exist", db_path.string());
-    }
-    db = TRY(Database::open_read_only(db_path));
-  } else {
-    // SQLite would create the file with the umask's mode; create it first so that it (and the -wal and
-    // -shm files, which SQLite gives the database's mode) is private.
-    const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return fail(Errc::io, "cannot open {}: {}", db_path.string(), std::strerror(errno));
-    }
-    ::close(fd);
-    db = TRY(Database::open(db_path));
-  }
-  // Wait for other writers in short, jittered sleeps (SQLite's default handler sleeps up to 100 ms at a
-  // time, which wastes most of the lock's free time when many processes append at once).
-  sqlite3_busy_handler(db.get(), busy_wait, nullptr);
-  if (!read_only) {
-    // Each complycli process is short-lived: leave the WAL in place and its checkpointing to the
-    // automatic checkpoint, instead of checkpointing and deleting it on every close (three more fsyncs).
-    sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-    int persist = 1;
-    sqlite3_file_control(db.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-  }
-
-  auto read_app_id = [&]() -> Result<int64_t> {
-    auto stmt = db.prepare("PRAGMA application_id");
-    auto row = stmt ? stmt->step() : Result<bool>(std::unexpected(stmt.error()));
-    if (!row && read_only && (sqlite3_errcode(db.get()) & 0xff) != SQLITE_NOTADB) {
-      return fail_with_hint(Errc::io, "copy the workspace folder to a writable place and run complycli there",
-                            "cannot read {} read-only: {}", db_path.string(), sqlite3_errmsg(db.get()));
-    }
-    if (!row) {
-      return std::unexpected(not_ours(db_path, sqlite3_errmsg(db.get())));
-    }
-    return *row ? stmt->int64(0) : 0;
+  const auto new_log = [&]() -> Result<store::MetaRows> {
+    const auto key = TRY(load_or_create_key(key_path));
+    return new_log_meta(key);
   };
-  int64_t app_id = TRY(read_app_id());
-  if (app_id == 0 && read_only) {
-    return fail_with_hint(Errc::io,
-                          "copy audit.db together with audit.db-wal and audit.db-shm: the newest entries, and in a "
-                          "young log all of it, are in audit.db-wal",
-                          "{} holds no audit log (an empty database)", db_path.string());
-  }
-  if (app_id == 0) {
-    {
-      auto count = TRY(db.prepare("SELECT count(*) FROM sqlite_master"));
-      TRY(count.step());
-      if (count.int64(0) != 0) {
-        return std::unexpected(not_ours(db_path, "it holds other tables"));
-      }
+  auto sqlite = TRY(store::SqliteLogStore::open(db_path, access, schema_version, new_log));
+  auto *raw = sqlite.get();
+  AuditLog log(std::move(sqlite), key_path);
+  log.m_sqlite = raw;
+  if (access == util::Access::read_write) {
+    if (auto done_ = raw->migrate_to_v2([&] {
+      TreeStore tree(*raw);
+      return tree.fill();
+    }); !done_) {
+      return std::unexpected(done_.error());
     }
-    // A new log: key first (so that the log never exists without one), then the schema.
-    auto key = TRY(load_or_create_key(key_path));
-    TRY_VOID(db.exec("PRAGMA journal_mode=WAL"));
-    auto transaction = TRY(Transaction::begin_immediate(db));
-    app_id = TRY(read_app_id());
-    if (app_id == 0) { // no other process initialised it meanwhile
-      TRY_VOID(db.exec(schema_sql));
-      TRY_VOID(db.exec(merkle_schema_sql));
-      auto insert = TRY(db.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2)"));
-      const std::string version = std::to_string(schema_version);
-      const std::string created = util::now_rfc3339();
-      const std::string vkey = key.public_key().vkey();
-      const std::pair<std::string_view, std::string_view> rows[] = {{"application", "complycli audit log"},
-                                                                    {"schema_version", version},
-                                                                    {"origin", key.public_key().name},
-                                                                    {"public_key", vkey},
-                                                                    {"created", created}};
-      for (const auto &[name, value] : rows) {
-        insert.bind(1, name);
-        insert.bind(2, value);
-        TRY(insert.step());
-        insert.reset();
-      }
-      TRY_VOID(db.exec(fmt::format("PRAGMA application_id={}", application_id).c_str()));
-      app_id = application_id;
-    }
-    TRY_VOID(transaction.commit());
-  }
-  if (app_id != application_id) {
-    return std::unexpected(not_ours(db_path, fmt::format("its application id is {:#x}", app_id)));
-  }
-  {
-    auto version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
-    if (!version) {
-      return std::unexpected(not_ours(db_path, "it has no meta table"));
-    }
-    const bool has_row = TRY(version->step());
-    int found = 0;
-    if (has_row) {
-      const auto text = version->text(0);
-      std::from_chars(text.data(), text.data() + text.size(), found);
-    }
-    if (found < 1) {
-      return std::unexpected(not_ours(db_path, "it has no schema version"));
-    }
-    if (found > schema_version) {
-      return fail_with_hint(Errc::io, "upgrade complycli to read and write this log",
-                            "{} has audit log schema version {}; this complycli knows version {}",
-                            db_path.string(), found, schema_version);
-    }
-  }
-  if (!read_only) {
-    TRY_VOID(db.exec("PRAGMA synchronous=FULL"));
-    truncate_large_wal(db);
-  }
-  AuditLog log(std::move(db), key_path);
-  if (!read_only) {
-    TRY_VOID(log.migrate_to_v2());
   }
   return log;
 }
 
-Result<void> AuditLog::migrate_to_v2()
+Result<AuditLog> AuditLog::open_postgres(const std::string &url, const fs::path &key_path,
+                                        const std::string &trusted_vkey, util::Access access, bool *created)
 {
-  const std::string before = TRY(meta("schema_version"));
-  if (before != "1") {
-    return {};
-  }
-  auto transaction = TRY(Transaction::begin_immediate(m_db));
-  const std::string now = TRY(meta("schema_version"));
-  if (now != "1") { // another process migrated it meanwhile
-    return {};
-  }
-  // The metadata is append-only for everyone but this migration: lift its trigger for one statement.
-  TRY_VOID(m_db.exec("DROP TRIGGER meta_no_update"));
-  TRY_VOID(m_db.exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'"));
-  TRY_VOID(m_db.exec("CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta "
-                     "BEGIN SELECT RAISE(ABORT, 'audit log metadata is append-only'); END"));
-  TreeStore tree(m_db);
-  TRY_VOID(tree.create_and_fill());
-  return transaction.commit();
+  const auto new_log = [&]() -> Result<store::MetaRows> {
+    const auto key = TRY(load_or_create_key(key_path));
+    return new_log_meta(key);
+  };
+  auto pg = TRY(store::PostgresLogStore::open(url, access, schema_version, new_log, created));
+  AuditLog log(std::move(pg), key_path);
+  log.m_checkpoints_required = false;
+  log.m_trusted_vkey = trusted_vkey;
+  return log;
 }
 
-Result<std::string> AuditLog::meta(const char *key)
+bool AuditLog::can_sign() const
 {
-  auto stmt = TRY(m_db.prepare("SELECT value FROM meta WHERE key = ?1"));
-  stmt.bind(1, std::string_view(key));
-  if (!TRY(stmt.step())) {
-    return std::string();
-  }
-  return std::string(stmt.text(0));
+  std::error_code ec;
+  return m_sqlite != nullptr || fs::exists(m_key_path, ec);
 }
+
+store::MetaRows AuditLog::new_log_meta(const LogKey &key)
+{
+  return {{"application", "complycli audit log"},
+          {"schema_version", std::to_string(schema_version)},
+          {"origin", key.public_key().name},
+          {"public_key", key.public_key().vkey()},
+          {"created", util::now_rfc3339()}};
+}
+
+Result<std::string> AuditLog::meta(const char *key) { return m_store->meta(key); }
 
 Result<const LogKey *> AuditLog::key()
 {
@@ -368,26 +225,24 @@ Result<const LogKey *> AuditLog::key()
 
 Result<PublicKey> AuditLog::public_key()
 {
+  if (!can_sign()) { // a member of a shared store: the key it recorded, else the one the store records
+    std::string vkey = m_trusted_vkey;
+    if (vkey.empty()) {
+      vkey = TRY(meta("public_key"));
+    }
+    return parse_vkey(vkey);
+  }
   const auto *key = TRY(this->key());
   return key->public_key();
 }
 
-Result<void> AuditLog::store_checkpoint(int64_t size, const Hash &head, const Hash &root, Statement *insert)
+Result<StoredCheckpoint> AuditLog::store_checkpoint(int64_t size, const Hash &head, const Hash &root)
 {
   const auto *key = TRY(this->key());
   CheckpointBody body{key->public_key().name, size, head, util::now_rfc3339(), root};
-  const auto note = sign_checkpoint(*key, body);
-  Statement own;
-  if (insert == nullptr) {
-    own = TRY(m_db.prepare(insert_checkpoint_sql));
-    insert = &own;
-  }
-  insert->bind(1, size);
-  insert->bind(2, std::string_view(body.time));
-  insert->bind(3, std::string_view(note));
-  TRY(insert->step());
-  sqlite3_reset(insert->get());
-  return {};
+  auto note = sign_checkpoint(*key, body);
+  const auto id = TRY(m_store->insert_checkpoint(size, body.time, note));
+  return StoredCheckpoint{id, size, std::move(body.time), std::move(note)};
 }
 
 namespace {
@@ -438,45 +293,6 @@ Result<PreparedEntry> prepare_entry(NewEntry &&entry, const std::string &now)
   out.target = std::move(entry.target);
   out.outcome = std::move(entry.outcome);
   return out;
-}
-
-// INSERT INTO entries of `rows` rows (parameters 9 * row + 1 to 9 * row + 9).
-std::string insert_entries_sql(std::size_t rows)
-{
-  std::string sql = fmt::format("INSERT INTO entries({}) VALUES ", entry_columns);
-  for (std::size_t row = 0; row < rows; ++row) {
-    const auto p = 9 * row;
-    sql += fmt::format("{}(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})", row == 0 ? "" : ", ", p + 1, p + 2,
-                       p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9);
-  }
-  return sql;
-}
-
-// Bind an entry's columns to parameters offset + 1 to offset + 9 (without copies: the fields and
-// hashes must outlive the step).
-void bind_entry(Statement &insert, int offset, const EntryFields &fields, const Hash &prev_hash,
-                const Hash &hash)
-{
-  insert.bind(offset + 1, fields.seq);
-  insert.bind(offset + 2, fields.time);
-  insert.bind(offset + 3, fields.actor);
-  insert.bind(offset + 4, fields.action);
-  insert.bind(offset + 5, fields.target);
-  insert.bind(offset + 6, fields.outcome);
-  insert.bind(offset + 7, fields.details);
-  insert.bind_blob(offset + 8, prev_hash);
-  insert.bind_blob(offset + 9, hash);
-}
-
-Result<std::pair<int64_t, Hash>> read_head(Database &db)
-{
-  auto last = TRY(db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
-  std::pair<int64_t, Hash> head{0, Hash{}};
-  if (TRY(last.step())) {
-    head.first = last.int64(0);
-    copy_hash(head.second, last.blob(1));
-  }
-  return head;
 }
 
 // Batches between an import's parser threads, which fill them, and its writer (the caller's thread),
@@ -572,31 +388,33 @@ Result<Entry> AuditLog::append(const NewEntry &entry)
 {
   TRY_VOID(check_read_write("append"));
   auto prepared = TRY(prepare_entry(NewEntry(entry), util::now_rfc3339()));
-  auto transaction = TRY(Transaction::begin_immediate(m_db));
-  const auto head = TRY(read_head(m_db));
-  auto insert = TRY(m_db.prepare(insert_entries_sql(1)));
   Entry out;
-  out.seq = head.first + 1;
-  out.time = std::move(prepared.time);
-  out.actor = std::move(prepared.actor);
-  out.action = std::move(prepared.action);
-  out.target = std::move(prepared.target);
-  out.outcome = std::move(prepared.outcome);
-  out.details = std::move(prepared.details);
-  out.prev_hash = head.second;
-  const EntryFields fields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details};
-  out.hash = EntryHasher(HashEngine::single).hash(fields, out.prev_hash);
-  bind_entry(insert, 0, fields, out.prev_hash, out.hash);
-  TRY(insert.step());
-  if (out.seq % tile_width == 0 || out.seq % checkpoint_interval == 0) {
-    TreeStore tree(m_db);
-    TRY_VOID(tree.grow_to(out.seq));
-    if (out.seq % checkpoint_interval == 0) {
-      const auto root = TRY(tree_root_of(tree, out.seq));
-      TRY_VOID(store_checkpoint(out.seq, out.hash, root));
+  if (auto done_ = m_store->write([&]() -> Result<void> {
+    const auto head = TRY(m_store->head());
+    out.seq = head.first + 1;
+    out.time = std::move(prepared.time);
+    out.actor = std::move(prepared.actor);
+    out.action = std::move(prepared.action);
+    out.target = std::move(prepared.target);
+    out.outcome = std::move(prepared.outcome);
+    out.details = std::move(prepared.details);
+    out.prev_hash = head.second;
+    const EntryFields fields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details};
+    out.hash = EntryHasher(HashEngine::single).hash(fields, out.prev_hash);
+    const auto row = row_of(fields, out.prev_hash, out.hash);
+    TRY_VOID(m_store->insert_entries({&row, 1}));
+    if (out.seq % tile_width == 0 || out.seq % checkpoint_interval == 0) {
+      TreeStore tree(*m_store);
+      TRY_VOID(tree.grow_to(out.seq));
+      if (out.seq % checkpoint_interval == 0 && can_sign()) {
+        const auto root = TRY(tree_root_of(tree, out.seq));
+        TRY(store_checkpoint(out.seq, out.hash, root));
+      }
     }
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
   }
-  TRY_VOID(transaction.commit());
   return out;
 }
 
@@ -606,25 +424,33 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
   TRY_VOID(check_read_write("import"));
   // Entries without a time get the import's time (one transaction, one moment).
   const std::string now = util::now_rfc3339();
-  // Move what the WAL holds into the database first (a passive checkpoint: it waits for nobody), so
-  // that if the import fails on a full disk, its rollback can give all of the WAL's space back
-  // without writing anything (see roll_back in sqlite.cpp).
-  sqlite3_wal_checkpoint_v2(m_db.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  auto transaction = TRY(Transaction::begin_immediate(m_db));
-  auto [seq, prev_hash] = TRY(read_head(m_db));
-  auto insert = TRY(m_db.prepare(insert_entries_sql(1)));
-  auto insert_group = TRY(m_db.prepare(insert_entries_sql(import_group)));
-  auto insert_checkpoint = TRY(m_db.prepare(insert_checkpoint_sql));
-  std::array<Hash, import_group + 1> chain{}; // a group's previous hash and its entries' hashes
-  std::array<Hash, import_group> roots{};      // the tree heads at the group's checkpoint sizes
-  EntryHasher hasher;
-  TreeStore tree_store(m_db);
-  auto tree = TRY(TreeBuilder::resume(tree_store.source(), seq));
-  const auto tree_sink = TRY(tree_store.sink());
-
+  // SQLite: move what the WAL holds into the database first (a passive checkpoint: it waits for
+  // nobody), so that if the import fails on a full disk, its rollback can give all of the WAL's space
+  // back without writing anything (see roll_back in store/sqlite_db.cpp).
+  if (m_sqlite != nullptr) {
+    m_sqlite->checkpoint_wal_passive();
+  }
   // The WAL this transaction writes sits in the page cache until the commit syncs it: have the kernel
   // write it back meanwhile, so that the commit's sync has little left to wait for.
-  Writeback wal_writeback(fs::path(m_db.path().string() + "-wal"));
+  const fs::path db_file = m_sqlite != nullptr ? m_sqlite->database().path() : fs::path();
+  Writeback wal_writeback(m_sqlite != nullptr ? fs::path(db_file.string() + "-wal") : fs::path());
+  Writeback db_writeback(db_file);
+  std::mutex flusher_mutex;
+  std::condition_variable flusher_wake;
+  bool committed = false;
+  std::optional<std::thread> flusher;
+  int64_t count = 0;
+  auto written = m_store->write([&]() -> Result<void> {
+  auto [head_seq, head_hash] = TRY(m_store->head());
+  int64_t seq = head_seq;
+  Hash prev_hash = head_hash;
+  std::array<Hash, import_group + 1> chain{}; // a group's previous hash and its entries' hashes
+  std::array<Hash, import_group> roots{};      // the tree heads at the group's checkpoint sizes
+  std::array<store::EntryRow, import_group> group{};
+  EntryHasher hasher;
+  TreeStore tree_store(*m_store);
+  auto tree = TRY(TreeBuilder::resume(tree_store.source(), seq));
+  const auto tree_sink = TRY(tree_store.sink());
 
   // Parser threads take blocks of lines in turn and parse and validate them, while this thread hashes
   // and inserts the entries in input order.
@@ -679,23 +505,21 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
     threads.emplace_back(parse_blocks);
   }
 
-  int64_t count = 0;
   std::optional<Error> failure;
   bool last = false;
   for (int64_t index = 0; !failure && !last; ++index) {
     auto batch = pipe.receive(index);
     const auto &records = batch->records;
     for (std::size_t i = 0; i < records.size() && !failure;) {
-      // Whole groups with one multi-row INSERT (SQLite's per-statement work, once per group), the
-      // rest row by row.
-      const std::size_t rows = records.size() - i >= import_group ? import_group : 1;
-      Statement &statement = rows == import_group ? insert_group : insert;
+      // Groups of up to import_group rows (the store inserts them with as few statements as it can:
+      // SQLite 32 rows per INSERT, PostgreSQL one COPY).
+      const std::size_t rows = std::min(records.size() - i, import_group);
       chain[0] = prev_hash;
       for (std::size_t r = 0; r < rows && !failure; ++r) {
         const auto fields = batch->fields(records[i + r], seq + 1 + static_cast<int64_t>(r));
         Hash leaf{};
         chain[r + 1] = hasher.hash(fields, chain[r], &leaf);
-        bind_entry(statement, static_cast<int>(9 * r), fields, chain[r], chain[r + 1]);
+        group[r] = row_of(fields, chain[r], chain[r + 1]);
         if (auto added = tree.add(leaf, tree_sink); !added) {
           failure = std::move(added.error());
         } else if (tree.size() % checkpoint_interval == 0) {
@@ -705,15 +529,14 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
       if (failure) {
         break;
       }
-      if (auto stepped = statement.step(); !stepped) {
-        failure = std::move(stepped.error());
+      if (auto inserted = m_store->insert_entries(std::span(group.data(), rows)); !inserted) {
+        failure = std::move(inserted.error());
         break;
       }
-      sqlite3_reset(statement.get());
       for (std::size_t r = 0; r < rows; ++r) {
         ++seq;
-        if (seq % checkpoint_interval == 0) {
-          if (auto stored = store_checkpoint(seq, chain[r + 1], roots[r], &insert_checkpoint); !stored) {
+        if (seq % checkpoint_interval == 0 && can_sign()) {
+          if (auto stored = store_checkpoint(seq, chain[r + 1], roots[r]); !stored) {
             failure = std::move(stored.error());
             break;
           }
@@ -739,102 +562,75 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
   if (failure) {
     return std::unexpected(std::move(*failure));
   }
-  // The commit writes the rest of the WAL and syncs it, then SQLite's automatic checkpoint copies the
-  // WAL into audit.db and syncs that: write audit.db back while it is being copied.
-  wal_writeback.start();
-  Writeback db_writeback(m_db.path());
-  std::mutex flusher_mutex;
-  std::condition_variable flusher_wake;
-  bool committed = false;
-  std::thread flusher([&] {
-    std::unique_lock lock(flusher_mutex);
-    while (!flusher_wake.wait_for(lock, std::chrono::milliseconds(10), [&] { return committed; })) {
-      lock.unlock();
-      db_writeback.start();
-      lock.lock();
-    }
-  });
-  auto commit = transaction.commit();
-  {
-    std::lock_guard lock(flusher_mutex);
-    committed = true;
+  // SQLite: the commit writes the rest of the WAL and syncs it, then SQLite's automatic checkpoint
+  // copies the WAL into audit.db and syncs that: write audit.db back while it is being copied.
+  if (m_sqlite != nullptr) {
+    wal_writeback.start();
+    flusher.emplace([&] {
+      std::unique_lock lock(flusher_mutex);
+      while (!flusher_wake.wait_for(lock, std::chrono::milliseconds(10), [&] { return committed; })) {
+        lock.unlock();
+        db_writeback.start();
+        lock.lock();
+      }
+    });
   }
-  flusher_wake.notify_one();
-  flusher.join();
-  TRY_VOID(commit);
-  truncate_large_wal(m_db);
+  return {};
+  });
+  if (flusher) {
+    {
+      std::lock_guard lock(flusher_mutex);
+      committed = true;
+    }
+    flusher_wake.notify_one();
+    flusher->join();
+  }
+  TRY_VOID(written);
+  if (m_sqlite != nullptr) {
+    m_sqlite->truncate_large_wal();
+  }
   return count;
 }
 
 Result<void> AuditLog::for_each(const Filter &filter, const std::function<Result<void>(const Entry &)> &visit)
 {
-  std::string where;
-  std::vector<std::string> values;
-  auto add = [&](const std::optional<std::string> &value, const char *clause) {
-    if (value) {
-      where += where.empty() ? " WHERE " : " AND ";
-      where += fmt::format(fmt::runtime(clause), values.size() + 1);
-      values.push_back(*value);
-    }
-  };
-  add(filter.since, "time >= ?{}");
-  add(filter.until, "time < ?{}");
-  add(filter.actor, "actor = ?{}");
-  add(filter.action, "action = ?{}");
-  add(filter.target, "target = ?{}");
-  std::string sql = fmt::format("SELECT {} FROM entries{} ORDER BY seq", entry_columns, where);
-  if (filter.limit) {
-    sql = fmt::format("SELECT * FROM (SELECT {} FROM entries{} ORDER BY seq DESC LIMIT {}) ORDER BY seq",
-                      entry_columns, where, *filter.limit);
-  }
-  auto stmt = TRY(m_db.prepare(sql));
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    stmt.bind(static_cast<int>(i + 1), std::string_view(values[i]));
-  }
-  while (TRY(stmt.step())) {
-    TRY_VOID(visit(read_entry(stmt)));
-  }
-  return {};
+  const store::EntryFilter where{filter.since, filter.until, filter.actor, filter.action, filter.target, filter.limit};
+  return m_store->select(where, [&](const store::EntryRow &row) { return visit(entry_of(row)); });
 }
 
 Result<std::optional<Entry>> AuditLog::get(int64_t seq)
 {
-  auto stmt = TRY(m_db.prepare(fmt::format("SELECT {} FROM entries WHERE seq = ?1", entry_columns)));
-  stmt.bind(1, seq);
-  if (!TRY(stmt.step())) {
-    return std::optional<Entry>();
+  std::optional<Entry> out;
+  if (auto done_ = m_store->entries(seq, seq, [&](const store::EntryRow &row) -> Result<void> {
+    out = entry_of(row);
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
   }
-  return std::optional<Entry>(read_entry(stmt));
+  return out;
 }
 
 Result<StoredCheckpoint> AuditLog::checkpoint()
 {
   TRY_VOID(check_read_write("store a checkpoint"));
-  auto transaction = TRY(Transaction::begin_immediate(m_db));
-  auto last = TRY(m_db.prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
-  int64_t size = 0;
-  Hash head{};
-  if (TRY(last.step())) {
-    size = last.int64(0);
-    copy_hash(head, last.blob(1));
+  StoredCheckpoint out;
+  if (auto done_ = m_store->write([&]() -> Result<void> {
+    const auto [size, head] = TRY(m_store->head());
+    TreeStore tree(*m_store);
+    const auto root = TRY(tree_root_of(tree, size));
+    out = TRY(store_checkpoint(size, head, root));
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
   }
-  TreeStore tree(m_db);
-  const auto root = TRY(tree_root_of(tree, size));
-  TRY_VOID(store_checkpoint(size, head, root));
-  auto stored = TRY(m_db.prepare("SELECT id, size, time, note FROM checkpoints ORDER BY id DESC LIMIT 1"));
-  TRY(stored.step());
-  StoredCheckpoint out{stored.int64(0), stored.int64(1), std::string(stored.text(2)),
-                       std::string(stored.text(3))};
-  TRY_VOID(transaction.commit());
   return out;
 }
 
 Result<std::vector<StoredCheckpoint>> AuditLog::checkpoints()
 {
-  auto stmt = TRY(m_db.prepare("SELECT id, size, time, note FROM checkpoints ORDER BY size, id"));
   std::vector<StoredCheckpoint> out;
-  while (TRY(stmt.step())) {
-    out.push_back({stmt.int64(0), stmt.int64(1), std::string(stmt.text(2)), std::string(stmt.text(3))});
+  for (auto &row : TRY(m_store->checkpoints())) {
+    out.push_back({row.id, row.size, std::move(row.time), std::move(row.note)});
   }
   return out;
 }
@@ -844,10 +640,18 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
   VerifyReport report;
   PublicKey trusted;
   const auto recorded = TRY(meta("public_key"));
+  std::error_code ec;
   if (options.pubkey) {
     trusted = *options.pubkey;
+  } else if (!m_trusted_vkey.empty() && !fs::exists(m_key_path, ec)) {
+    // A member of a shared store: the key it recorded when it joined.
+    trusted = TRY(parse_vkey(m_trusted_vkey));
+    if (recorded != trusted.vkey()) {
+      return fail_with_hint(Errc::chain_broken, "ask the holder of the log key to run `complycli audit verify`",
+                            "the audit log store now records the log key {}, not {} as when this workspace joined",
+                            recorded, m_trusted_vkey);
+    }
   } else {
-    std::error_code ec;
     if (!fs::exists(m_key_path, ec)) {
       return fail_with_hint(Errc::io,
                             "pass the log's public key with --pubkey (see `complycli audit pubkey`)",
@@ -863,27 +667,29 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
   }
   report.key_vkey = trusted.vkey();
 
+  // One snapshot of the whole log.
+  Result<VerifyReport> result = report;
+  if (auto done_ = m_store->read([&]() -> Result<void> {
+    result = verify_snapshot(options, trusted, report);
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
+  }
+  return result;
+}
+
+Result<VerifyReport> AuditLog::verify_snapshot(const VerifyOptions &options, const PublicKey &trusted,
+                                               VerifyReport &report)
+{
   auto problem = [&](int64_t seq, std::string kind, std::string message) -> Result<VerifyReport> {
     report.problem = Problem{seq, std::move(kind), std::move(message)};
     return report;
   };
-
-  // One snapshot of the whole database.
-  auto transaction = TRY(Transaction::begin_read(m_db));
-  bool version_1 = false; // a version 1 log opened read-only: no stored tree yet
-  TRY_VOID(m_db.exec("PRAGMA mmap_size=1073741824"));
-  {
-    auto triggers = TRY(m_db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                                     "('entries_no_update', 'entries_no_delete', 'checkpoints_no_update', "
-                                     "'checkpoints_no_delete', 'meta_no_update', 'meta_no_delete', "
-                                     "'merkle_no_update', 'merkle_no_delete')"));
-    TRY(triggers.step());
-    // A version 1 log opened read-only has no tree yet, and so no tree triggers.
-    const std::string version = TRY(meta("schema_version"));
-    version_1 = version == "1";
-    const int expected = version_1 ? trigger_count - 2 : trigger_count;
-    report.triggers_present = triggers.int64(0) == expected;
-  }
+  m_store->prepare_scan();
+  // A version 1 log opened read-only: no stored tree yet.
+  const std::string version = TRY(meta("schema_version"));
+  const bool version_1 = version == "1";
+  report.triggers_present = TRY(m_store->triggers_present());
 
   // Stored checkpoints and anchors, ordered by the size they cover.
   struct Expectation {
@@ -953,7 +759,7 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
                                    seq, e.what, util::to_hex(e.head), util::to_hex(head))};
       }
     }
-    if (seq > 0 && seq % checkpoint_interval == 0 && !checkpointed_sizes.contains(seq)) {
+    if (m_checkpoints_required && seq > 0 && seq % checkpoint_interval == 0 && !checkpointed_sizes.contains(seq)) {
       return Problem{
           seq, "missing checkpoint",
           fmt::format("entry {}: missing checkpoint: the one made automatically at this size is gone", seq)};
@@ -965,26 +771,17 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
   if (auto p = check_expectations_at(0, previous)) {
     return problem(p->seq, p->kind, p->message);
   }
-  int64_t max_seq = 0;
-  {
-    auto max = TRY(m_db.prepare("SELECT max(seq) FROM entries"));
-    TRY(max.step());
-    max_seq = max.int64(0);
-  }
+  const int64_t max_seq = TRY(m_store->max_seq());
   auto first_expected_from = [&](int64_t lo) {
     const auto next = expectations.lower_bound(lo);
     return next == expectations.end() ? int64_t{-1} : next->first;
   };
   // Scan entries lo..hi (inclusive). The expected previous hash of entry lo is `prev` when known; the
   // second half of a parallel scan learns it from the first half afterwards.
-  auto scan = [&](Database &db, EntryHasher &hasher, int64_t lo, int64_t hi,
+  auto scan = [&](store::LogStore &db, EntryHasher &hasher, int64_t lo, int64_t hi,
                   std::optional<Hash> prev) -> Result<ScanResult> {
     ScanResult result;
     result.last_seq = lo - 1;
-    auto rows = TRY(db.prepare(
-        fmt::format("SELECT {} FROM entries WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq", entry_columns)));
-    rows.bind(1, lo);
-    rows.bind(2, hi);
     Hash last = prev.value_or(Hash{});
     bool link_known = prev.has_value();
     std::vector<Hash> tile_leaves;
@@ -992,32 +789,29 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
     Hash leaf{};
     int64_t last_seq = lo - 1;
     int64_t next_expected = first_expected_from(lo);
-    while (true) {
-      const int rc = sqlite3_step(rows.get());
-      if (rc == SQLITE_DONE) {
-        break;
+    // After the first problem the rest of the rows are read and ignored.
+    if (auto done_ = db.entries(lo, hi, [&](const store::EntryRow &rows) -> Result<void> {
+      if (result.problem) {
+        return {};
       }
-      if (rc != SQLITE_ROW) {
-        return std::unexpected(db.error("cannot read entries"));
-      }
-      const int64_t seq = rows.int64(0);
+      const int64_t seq = rows.seq;
       if (seq == last_seq) {
         result.problem = Problem{
             seq, "duplicate", fmt::format("entry {}: duplicate: two entries have this sequence number", seq)};
-        break;
+        return {};
       }
       if (seq != last_seq + 1) {
         result.problem = Problem{
             last_seq + 1, "gap",
             fmt::format("entry {}: gap: missing, entry {} follows entry {}", last_seq + 1, seq, last_seq)};
-        break;
+        return {};
       }
-      const auto prev_hash = rows.blob(7);
-      const auto stored = rows.blob(8);
+      const auto prev_hash = rows.prev_hash;
+      const auto stored = rows.hash;
       if (prev_hash.size() != 32) {
         result.problem = Problem{
             seq, "broken link", fmt::format("entry {}: broken link: its previous hash is not 32 bytes", seq)};
-        break;
+        return {};
       }
       if (!link_known) {
         result.first_seq = seq;
@@ -1027,10 +821,10 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
         result.problem = Problem{
             seq, "broken link",
             fmt::format("entry {}: broken link: its previous hash is not entry {}'s hash", seq, seq - 1)};
-        break;
+        return {};
       }
-      last = hasher.hash(EntryFields{seq, rows.text(1), rows.text(2), rows.text(3), rows.text(4),
-                                     rows.text(5), rows.text(6)},
+      last = hasher.hash(EntryFields{seq, rows.time, rows.actor, rows.action, rows.target, rows.outcome,
+                                     rows.details},
                          std::span<const uint8_t, 32>(prev_hash.data(), 32), &leaf);
       tile_leaves.push_back(leaf);
       if (seq % tile_width == 0) {
@@ -1041,7 +835,7 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
         result.problem =
             Problem{seq, "hash mismatch",
                     fmt::format("entry {}: hash mismatch: the entry was changed after it was written", seq)};
-        break;
+        return {};
       }
       last_seq = seq;
       if (seq == next_expected || seq % checkpoint_interval == 0) {
@@ -1050,10 +844,13 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
         }
         if (auto p = check_expectations_at(seq, last)) {
           result.problem = std::move(p);
-          break;
+          return {};
         }
         next_expected = first_expected_from(seq + 1);
       }
+      return {};
+    }); !done_) {
+      return std::unexpected(done_.error());
     }
     result.last_seq = last_seq;
     result.last_hash = last;
@@ -1066,25 +863,28 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
   ScanResult scanned;
   if (max_seq < options.parallel_threshold || max_seq / 2 < tile_width) {
     EntryHasher hasher;
-    scanned = TRY(scan(m_db, hasher, 1, max_seq, Hash{}));
+    scanned = TRY(scan(*m_store, hasher, 1, max_seq, Hash{}));
   } else {
     // Two halves at once, each with its own connection: every entry's hash depends only on its own
     // row, so only the link between the halves waits for both.
     // The halves meet at a tile boundary: each computes the roots of its own tiles.
     const int64_t mid = max_seq / 2 / tile_width * tile_width;
-    auto second_db = TRY(m_db.open_again());
-    sqlite3_busy_handler(second_db.get(), busy_wait, nullptr);
-    auto second_transaction = TRY(Transaction::begin_read(second_db));
-    TRY_VOID(second_db.exec("PRAGMA mmap_size=1073741824"));
+    auto second_db = TRY(m_store->open_again());
     Result<ScanResult> second = ScanResult{};
     std::thread worker([&] {
       EntryHasher hasher;
-      second = scan(second_db, hasher, mid + 1, max_seq, std::nullopt);
+      auto read = second_db->read([&]() -> Result<void> {
+        second_db->prepare_scan();
+        second = scan(*second_db, hasher, mid + 1, max_seq, std::nullopt);
+        return {};
+      });
+      if (!read) {
+        second = std::unexpected(read.error());
+      }
     });
     EntryHasher hasher;
-    auto first = scan(m_db, hasher, 1, mid, Hash{});
+    auto first = scan(*m_store, hasher, 1, mid, Hash{});
     worker.join();
-    TRY_VOID(second_transaction.commit());
     if (!first) {
       return std::unexpected(first.error());
     }
@@ -1093,12 +893,16 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
     }
     scanned = *first;
     if (!scanned.problem && first->last_seq < mid) { // the first half ended early: entries are missing
-      auto next = TRY(m_db.prepare("SELECT min(seq) FROM entries WHERE seq > ?1"));
-      next.bind(1, first->last_seq);
-      TRY(next.step());
+      int64_t next = 0;
+      if (auto done_ = m_store->entries(first->last_seq + 1, max_seq, [&](const store::EntryRow &row) -> Result<void> {
+        next = next == 0 ? row.seq : next;
+        return {};
+      }); !done_) {
+        return std::unexpected(done_.error());
+      }
       scanned.problem = Problem{first->last_seq + 1, "gap",
                                 fmt::format("entry {}: gap: missing, entry {} follows entry {}",
-                                            first->last_seq + 1, next.int64(0), first->last_seq)};
+                                            first->last_seq + 1, next, first->last_seq)};
     } else if (!scanned.problem) {
       if (second->first_seq == mid + 1 && second->first_prev != first->last_hash) {
         scanned.problem = Problem{
@@ -1177,8 +981,8 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
   {
     std::vector<int64_t> seen(levels.size(), 0);
     std::optional<Problem> bad_node;
-    TreeStore tree(m_db);
-    TRY_VOID(tree.for_each_node([&](const TreeStore::Node &node) -> Result<void> {
+    TreeStore tree(*m_store);
+    if (auto done_ = tree.for_each_node([&](const TreeStore::Node &node) -> Result<void> {
       const auto level = static_cast<std::size_t>(node.height - stored_height);
       const int64_t last_leaf = (node.index + 1) << node.height;
       if (node.height < stored_height || level >= levels.size() || node.index < 0 ||
@@ -1194,7 +998,9 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
         ++seen[level];
       }
       return {};
-    }));
+    }); !done_) {
+      return std::unexpected(done_.error());
+    }
     if (bad_node) {
       return problem(bad_node->seq, bad_node->kind, bad_node->message);
     }
@@ -1209,58 +1015,68 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
       }
     }
   }
-  TRY_VOID(transaction.commit());
   return report;
 }
 
 Result<Hash> AuditLog::tree_root(int64_t size)
 {
-  auto transaction = TRY(Transaction::begin_read(m_db));
-  const auto [last, head] = TRY(read_head(m_db));
-  if (size < 0 || size > last) {
-    return fail(Errc::usage, "the log has {} entries, not {}", last, size);
+  Hash root{};
+  if (auto done_ = m_store->read([&]() -> Result<void> {
+    const auto last = TRY(m_store->max_seq());
+    if (size < 0 || size > last) {
+      return fail(Errc::usage, "the log has {} entries, not {}", last, size);
+    }
+    TreeStore tree(*m_store);
+    root = TRY(tree_root_of(tree, size));
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
   }
-  TreeStore tree(m_db);
-  auto root = TRY(tree_root_of(tree, size));
-  TRY_VOID(transaction.commit());
   return root;
 }
 
 Result<std::vector<Hash>> AuditLog::inclusion_proof(int64_t seq, int64_t size)
 {
-  auto transaction = TRY(Transaction::begin_read(m_db));
-  const auto [last, head] = TRY(read_head(m_db));
-  if (size > last || seq < 1 || seq > size) {
-    return fail(Errc::usage, "entry {} is not in the first {} entries of a log of {}", seq, size, last);
+  std::vector<Hash> proof;
+  if (auto done_ = m_store->read([&]() -> Result<void> {
+    const auto last = TRY(m_store->max_seq());
+    if (size > last || seq < 1 || seq > size) {
+      return fail(Errc::usage, "entry {} is not in the first {} entries of a log of {}", seq, size, last);
+    }
+    TreeStore tree(*m_store);
+    proof = TRY(auditlog::inclusion_proof(tree.source(), seq - 1, size));
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
   }
-  TreeStore tree(m_db);
-  auto proof = TRY(auditlog::inclusion_proof(tree.source(), seq - 1, size));
-  TRY_VOID(transaction.commit());
   return proof;
 }
 
 Result<std::vector<Hash>> AuditLog::consistency_proof(int64_t old_size, int64_t new_size)
 {
-  auto transaction = TRY(Transaction::begin_read(m_db));
-  const auto [last, head] = TRY(read_head(m_db));
-  if (new_size > last || old_size < 0 || old_size > new_size) {
-    return fail(Errc::usage, "no consistency proof from size {} to size {} in a log of {} entries", old_size,
-                new_size, last);
+  std::vector<Hash> proof;
+  if (auto done_ = m_store->read([&]() -> Result<void> {
+    const auto last = TRY(m_store->max_seq());
+    if (new_size > last || old_size < 0 || old_size > new_size) {
+      return fail(Errc::usage, "no consistency proof from size {} to size {} in a log of {} entries", old_size,
+                  new_size, last);
+    }
+    TreeStore tree(*m_store);
+    proof = TRY(auditlog::consistency_proof(tree.source(), old_size, new_size));
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
   }
-  TreeStore tree(m_db);
-  auto proof = TRY(auditlog::consistency_proof(tree.source(), old_size, new_size));
-  TRY_VOID(transaction.commit());
   return proof;
 }
 
 Result<std::optional<StoredCheckpoint>> AuditLog::latest_checkpoint()
 {
-  auto stmt = TRY(m_db.prepare("SELECT id, size, time, note FROM checkpoints ORDER BY size DESC, id DESC LIMIT 1"));
-  if (!TRY(stmt.step())) {
-    return std::optional<StoredCheckpoint>();
+  std::optional<StoredCheckpoint> latest;
+  for (auto &stored : TRY(checkpoints())) { // by size, then id: the last is the newest of the largest
+    latest = std::move(stored);
   }
-  return std::optional<StoredCheckpoint>(StoredCheckpoint{stmt.int64(0), stmt.int64(1), std::string(stmt.text(2)),
-                                                          std::string(stmt.text(3))});
+  return latest;
 }
 
 Result<TlogProof> AuditLog::prove(int64_t seq, const std::optional<std::string> &checkpoint_note)
@@ -1279,7 +1095,7 @@ Result<TlogProof> AuditLog::prove(int64_t seq, const std::optional<std::string> 
       }
     }
     if (!body || !body->root || body->size < seq) {
-      if (m_db.read_only()) {
+      if (m_store->read_only()) {
         return fail_with_hint(Errc::io, "run `complycli audit checkpoint` in the workspace first",
                               "no stored checkpoint with a Merkle root covers entry {}", seq);
       }
@@ -1314,47 +1130,24 @@ Result<TlogProof> AuditLog::prove(int64_t seq, const std::optional<std::string> 
 Result<Stats> AuditLog::stats()
 {
   Stats stats;
-  auto transaction = TRY(Transaction::begin_read(m_db));
-  {
-    auto stmt =
-        TRY(m_db.prepare("SELECT count(*), min(time), max(time), count(DISTINCT actor) FROM entries"));
-    TRY(stmt.step());
-    stats.entries = stmt.int64(0);
-    stats.first_time = stmt.text(1);
-    stats.last_time = stmt.text(2);
-    stats.actors = stmt.int64(3);
+  if (auto done_ = m_store->read([&]() -> Result<void> {
+    auto all = TRY(m_store->aggregates());
+    stats.entries = all.entries;
+    stats.first_time = std::move(all.first_time);
+    stats.last_time = std::move(all.last_time);
+    stats.actors = all.actors;
+    stats.actions = std::move(all.actions);
+    stats.checkpoints = all.checkpoints;
+    stats.last_checkpoint_size = all.last_checkpoint_size;
+    stats.last_checkpoint_time = std::move(all.last_checkpoint_time);
+    stats.file_bytes = all.bytes;
+    stats.head = TRY(m_store->head()).second;
+    stats.origin = TRY(meta("origin"));
+    stats.vkey = TRY(meta("public_key"));
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
   }
-  {
-    auto stmt = TRY(m_db.prepare("SELECT hash FROM entries ORDER BY seq DESC LIMIT 1"));
-    if (TRY(stmt.step())) {
-      copy_hash(stats.head, stmt.blob(0));
-    }
-  }
-  {
-    auto stmt = TRY(
-        m_db.prepare("SELECT action, count(*) AS n FROM entries GROUP BY action ORDER BY n DESC, action"));
-    while (TRY(stmt.step())) {
-      stats.actions.emplace_back(std::string(stmt.text(0)), stmt.int64(1));
-    }
-  }
-  {
-    auto stmt = TRY(m_db.prepare("SELECT count(*), max(size) FROM checkpoints"));
-    TRY(stmt.step());
-    stats.checkpoints = stmt.int64(0);
-    stats.last_checkpoint_size = stmt.int64(1);
-    auto last = TRY(m_db.prepare("SELECT time FROM checkpoints ORDER BY id DESC LIMIT 1"));
-    if (TRY(last.step())) {
-      stats.last_checkpoint_time = last.text(0);
-    }
-  }
-  stats.origin = TRY(meta("origin"));
-  stats.vkey = TRY(meta("public_key"));
-  std::error_code ec;
-  const auto size = fs::file_size(m_db.path(), ec);
-  stats.file_bytes = ec ? 0 : static_cast<int64_t>(size);
-  const auto wal = fs::file_size(fs::path(m_db.path().string() + "-wal"), ec);
-  stats.file_bytes += ec ? 0 : static_cast<int64_t>(wal);
-  TRY_VOID(transaction.commit());
   return stats;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 
-// The workspace's audit log: a hash-chained, append-only table in SQLite (audit.db) with signed
-// checkpoints. docs/audit-log.md specifies the schema, the entry encoding and the checkpoint format.
+// The workspace's audit log: a hash-chained, append-only table with signed checkpoints, in SQLite
+// (audit.db) or on a PostgreSQL server (store/). docs/audit-log.md specifies the schema, the entry
+// encoding and the checkpoint format; this module computes them and never sees SQL.
 
 #include "auditlog/entry.hpp"
 #include "auditlog/merkle.hpp"
@@ -10,6 +11,8 @@
 #include "auditlog/sqlite.hpp"
 #include "core/error.hpp"
 #include "core/workspace.hpp"
+#include "store/log_store.hpp"
+#include "store/sqlite_log.hpp"
 #include "util/sqlite_read_only.hpp"
 
 #include <cstdint>
@@ -28,11 +31,11 @@ namespace complycli::auditlog {
 // `merkle` table; a version 1 log is migrated when it is first opened read-write.
 inline constexpr int schema_version = 2;
 // SQLite's application_id for a complycli audit database ("CCAL").
-inline constexpr int32_t application_id = 0x4343414c;
+inline constexpr int32_t application_id = store::sqlite_application_id;
 // A checkpoint is signed and stored automatically whenever an append makes the size a multiple of this.
 inline constexpr int64_t checkpoint_interval = 1000;
 // How long an append waits for another process's write to finish before giving up.
-inline constexpr int busy_timeout_ms = 30000;
+inline constexpr int busy_timeout_ms = store::sqlite_busy_timeout_ms;
 
 // An entry to append. `time` empty means now.
 struct NewEntry {
@@ -113,6 +116,13 @@ public:
   // file (not even SQLite's -wal and -shm files in a folder that takes no writes, see
   // util::sqlite_read_only_uri); Errc::io when there is no log. append, import and checkpoint then fail.
   static Result<AuditLog> open(const core::Workspace &workspace, util::Access access = util::Access::read_write);
+  // The log on the PostgreSQL server at `url` (store/postgres_log.hpp), signed with the key at
+  // `key_path` when this machine holds it; `trusted_vkey` is the log's public key as the workspace
+  // recorded it. With read-write access a database without a log gets one (and a new key at
+  // `key_path`); `created` tells whether that happened.
+  static Result<AuditLog> open_postgres(const std::string &url, const std::filesystem::path &key_path,
+                                        const std::string &trusted_vkey, util::Access access,
+                                        bool *created = nullptr);
   // The same with explicit paths (tests).
   static Result<AuditLog> open(const std::filesystem::path &db_path, const std::filesystem::path &key_path,
                                util::Access access = util::Access::read_write);
@@ -162,24 +172,39 @@ public:
   // The newest stored checkpoint (largest size, then newest), if any.
   Result<std::optional<StoredCheckpoint>> latest_checkpoint();
 
-  Database &database() { return m_db; }
+  // Where the log is stored.
+  store::LogStore &store() { return *m_store; }
+  // The SQLite connection of a log in audit.db (tests that tamper with the file); null for other stores.
+  store::SqliteLogStore *sqlite() { return m_sqlite; }
+  Database &database() { return m_sqlite->database(); }
+
+  // The `meta` rows of a new log signed by `key`.
+  static store::MetaRows new_log_meta(const LogKey &key);
 
 private:
-  AuditLog(Database db, std::filesystem::path key_path) : m_db(std::move(db)), m_key_path(std::move(key_path))
+  AuditLog(std::unique_ptr<store::LogStore> store, std::filesystem::path key_path)
+      : m_store(std::move(store)), m_key_path(std::move(key_path))
   {
   }
   Result<const LogKey *> key();
-  // Sign and store a checkpoint (with `insert`, a prepared INSERT INTO checkpoints, when given).
-  Result<void> store_checkpoint(int64_t size, const Hash &head, const Hash &root, Statement *insert = nullptr);
-  // Version 1 to 2: add the Merkle tree's table and fill it (one transaction).
-  Result<void> migrate_to_v2();
+  // Whether this machine holds the log key (always for SQLite, which creates it with the log).
+  bool can_sign() const;
+  // Sign and store a checkpoint of the first `size` entries (in a write transaction).
+  Result<StoredCheckpoint> store_checkpoint(int64_t size, const Hash &head, const Hash &root);
+  // verify, inside one read snapshot.
+  Result<VerifyReport> verify_snapshot(const VerifyOptions &options, const PublicKey &trusted, VerifyReport &report);
   Result<std::string> meta(const char *key);
   // Errc::internal for a write to a log opened read-only.
   Result<void> check_read_write(std::string_view what) const;
 
-  Database m_db;
+  std::unique_ptr<store::LogStore> m_store;
+  store::SqliteLogStore *m_sqlite = nullptr; // m_store, when it is SQLite
   std::filesystem::path m_key_path;
   std::optional<LogKey> m_key;
+  // A shared store: members without the signing key append without the automatic checkpoints (the
+  // key holder makes them), so verify does not require one at every checkpoint_interval.
+  bool m_checkpoints_required = true;
+  std::string m_trusted_vkey;
 };
 
 } // namespace complycli::auditlog

@@ -117,14 +117,9 @@ std::string tile_path(int level, int64_t index, int width)
 
 Result<PublishReport> publish_tiles(AuditLog &log, const fs::path &folder)
 {
-  auto &db = log.database();
+  auto &db = log.store();
   const auto key = TRY(log.public_key());
-  int64_t entries = 0;
-  {
-    auto stmt = TRY(db.prepare("SELECT coalesce(max(seq), 0) FROM entries"));
-    TRY(stmt.step());
-    entries = stmt.int64(0);
-  }
+  const int64_t entries = TRY(db.max_seq());
   // The checkpoint to publish: the newest stored one if it covers every entry, else a new one.
   std::optional<StoredCheckpoint> chosen = TRY(log.latest_checkpoint());
   std::optional<CheckpointBody> body;
@@ -177,10 +172,6 @@ Result<PublishReport> publish_tiles(AuditLog &log, const fs::path &folder)
   // Level 0 tiles and entry bundles, from the first tile the previous publish left partial.
   const int64_t first_tile = report.previous_size / tile_width;
   {
-    auto stmt = TRY(db.prepare("SELECT seq, time, actor, action, target, outcome, details, prev_hash FROM entries "
-                               "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"));
-    stmt.bind(1, first_tile * tile_width);
-    stmt.bind(2, size);
     std::string bundle, tile, data;
     int64_t expected = first_tile * tile_width + 1;
     auto flush = [&](int64_t index, int width) -> Result<void> {
@@ -191,17 +182,15 @@ Result<PublishReport> publish_tiles(AuditLog &log, const fs::path &folder)
       tile.clear();
       return {};
     };
-    while (TRY(stmt.step())) {
-      const int64_t seq = stmt.int64(0);
+    if (auto done_ = db.entries(first_tile * tile_width + 1, size, [&](const store::EntryRow &row) -> Result<void> {
+      const int64_t seq = row.seq;
       if (seq != expected) {
         return fail_with_hint(Errc::chain_broken, "run `complycli audit verify`", "entry {} is missing", expected);
       }
-      const auto prev = stmt.blob(7);
       Hash prev_hash{};
-      std::copy_n(prev.begin(), std::min<std::size_t>(prev.size(), 32), prev_hash.begin());
+      std::copy_n(row.prev_hash.begin(), std::min<std::size_t>(row.prev_hash.size(), 32), prev_hash.begin());
       data.clear();
-      encode_entry(data,
-                   EntryFields{seq, stmt.text(1), stmt.text(2), stmt.text(3), stmt.text(4), stmt.text(5), stmt.text(6)},
+      encode_entry(data, EntryFields{seq, row.time, row.actor, row.action, row.target, row.outcome, row.details},
                    prev_hash);
       if (data.size() > max_bundle_entry) {
         return fail(Errc::usage, "entry {} is {} bytes long: an entry bundle holds entries of at most {} bytes", seq,
@@ -215,6 +204,9 @@ Result<PublishReport> publish_tiles(AuditLog &log, const fs::path &folder)
         TRY_VOID(flush(seq / tile_width - 1, 0));
       }
       ++expected;
+      return {};
+    }); !done_) {
+      return std::unexpected(done_.error());
     }
     if (expected != size + 1) {
       return fail_with_hint(Errc::chain_broken, "run `complycli audit verify`", "entry {} is missing", expected);

@@ -1,65 +1,33 @@
 #include "auditlog/tree_store.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace complycli::auditlog {
 
-Result<std::optional<Hash>> TreeStore::stored(int height, int64_t index)
-{
-  if (!m_has_table) {
-    auto check = TRY(m_db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'merkle'"));
-    TRY(check.step());
-    m_has_table = check.int64(0) == 1;
-  }
-  if (!*m_has_table) {
-    return std::optional<Hash>();
-  }
-  if (m_select.get() == nullptr) {
-    m_select = TRY(m_db.prepare("SELECT hash FROM merkle WHERE height = ?1 AND idx = ?2"));
-  }
-  m_select.bind(1, int64_t{height});
-  m_select.bind(2, index);
-  std::optional<Hash> out;
-  if (TRY(m_select.step())) {
-    const auto blob = m_select.blob(0);
-    if (blob.size() == 32) {
-      out.emplace();
-      std::copy(blob.begin(), blob.end(), out->begin());
-    }
-  }
-  m_select.reset();
-  return out;
-}
-
 Result<std::vector<Hash>> TreeStore::leaves(int64_t begin, int64_t end)
 {
-  if (m_leaves.get() == nullptr) {
-    m_leaves = TRY(m_db.prepare("SELECT seq, time, actor, action, target, outcome, details, prev_hash FROM entries "
-                                "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"));
-  }
-  m_leaves.bind(1, begin);
-  m_leaves.bind(2, end);
   std::vector<Hash> out;
   out.reserve(static_cast<std::size_t>(std::max<int64_t>(0, std::min<int64_t>(end - begin, tile_width))));
   EntryHasher hasher(HashEngine::single);
-  while (TRY(m_leaves.step())) {
-    const auto prev = m_leaves.blob(7);
+  if (auto done_ = m_store.entries(begin + 1, end, [&](const store::EntryRow &row) -> Result<void> {
     Hash prev_hash{};
-    std::copy_n(prev.begin(), std::min<std::size_t>(prev.size(), 32), prev_hash.begin());
+    std::copy_n(row.prev_hash.begin(), std::min<std::size_t>(row.prev_hash.size(), 32), prev_hash.begin());
     Hash leaf{};
-    hasher.hash(EntryFields{m_leaves.int64(0), m_leaves.text(1), m_leaves.text(2), m_leaves.text(3),
-                            m_leaves.text(4), m_leaves.text(5), m_leaves.text(6)},
+    hasher.hash(EntryFields{row.seq, row.time, row.actor, row.action, row.target, row.outcome, row.details},
                 prev_hash, &leaf);
     out.push_back(leaf);
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
   }
-  m_leaves.reset();
   return out;
 }
 
 Result<Hash> TreeStore::perfect(int height, int64_t index)
 {
   if (height >= stored_height) {
-    if (auto hash = TRY(stored(height, index))) {
+    if (auto hash = TRY(m_store.tree_node(height, index))) {
       return *hash;
     }
     const auto left = TRY(perfect(height - 1, 2 * index));
@@ -79,19 +47,6 @@ Result<Hash> TreeStore::perfect(int height, int64_t index)
                                                                          static_cast<int64_t>(m_tile_leaves.size()));
   }
   return root_of(std::span<const Hash>(m_tile_leaves).subspan(offset, count));
-}
-
-Result<void> TreeStore::insert(int height, int64_t index, const Hash &hash)
-{
-  if (m_insert.get() == nullptr) {
-    m_insert = TRY(m_db.prepare("INSERT INTO merkle(height, idx, hash) VALUES (?1, ?2, ?3)"));
-  }
-  m_insert.bind(1, int64_t{height});
-  m_insert.bind(2, index);
-  m_insert.bind_blob(3, hash);
-  TRY(m_insert.step());
-  m_insert.reset();
-  return {};
 }
 
 Result<void> TreeStore::grow_to(int64_t size)
@@ -125,45 +80,19 @@ Result<TreeBuilder::NodeSink> TreeStore::sink()
   });
 }
 
-Result<void> TreeStore::for_each_node(const std::function<Result<void>(const Node &)> &visit)
+Result<void> TreeStore::fill()
 {
-  auto check = TRY(m_db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'merkle'"));
-  TRY(check.step());
-  if (check.int64(0) == 0) {
-    return {};
-  }
-  auto rows = TRY(m_db.prepare("SELECT height, idx, hash FROM merkle ORDER BY height, idx"));
-  while (TRY(rows.step())) {
-    Node node;
-    node.height = static_cast<int>(rows.int64(0));
-    node.index = rows.int64(1);
-    const auto blob = rows.blob(2);
-    std::copy_n(blob.begin(), std::min<std::size_t>(blob.size(), 32), node.hash.begin());
-    TRY_VOID(visit(node));
-  }
-  return {};
-}
-
-Result<void> TreeStore::create_and_fill()
-{
-  TRY_VOID(m_db.exec(merkle_schema_sql));
-  m_has_table = true;
-  auto rows = TRY(m_db.prepare("SELECT seq, time, actor, action, target, outcome, details, prev_hash FROM entries "
-                               "ORDER BY seq"));
   EntryHasher hasher;
   TreeBuilder builder;
   const auto on_node = TRY(sink());
-  while (TRY(rows.step())) {
-    const auto prev = rows.blob(7);
+  return m_store.entries(1, INT64_MAX, [&](const store::EntryRow &row) -> Result<void> {
     Hash prev_hash{};
-    std::copy_n(prev.begin(), std::min<std::size_t>(prev.size(), 32), prev_hash.begin());
+    std::copy_n(row.prev_hash.begin(), std::min<std::size_t>(row.prev_hash.size(), 32), prev_hash.begin());
     Hash leaf{};
-    hasher.hash(EntryFields{rows.int64(0), rows.text(1), rows.text(2), rows.text(3), rows.text(4), rows.text(5),
-                            rows.text(6)},
+    hasher.hash(EntryFields{row.seq, row.time, row.actor, row.action, row.target, row.outcome, row.details},
                 prev_hash, &leaf);
-    TRY_VOID(builder.add(leaf, on_node));
-  }
-  return {};
+    return builder.add(leaf, on_node);
+  });
 }
 
 } // namespace complycli::auditlog

@@ -108,6 +108,15 @@ Result<Settings> load_settings(const Workspace& workspace)
     }
     settings.profile = profile->get<std::string>();
   }
+  if (const auto store = json.find("store"); store != json.end() && !store->is_null()) {
+    if (!store->is_string()) {
+      return damaged("expected store to be a postgresql:// URL (a string) or absent");
+    }
+    settings.store = store->get<std::string>();
+  }
+  if (const auto key = json.find("store_log_key"); key != json.end() && key->is_string()) {
+    settings.store_log_key = key->get<std::string>();
+  }
   return settings;
 }
 
@@ -117,6 +126,10 @@ Result<void> save_settings(const Workspace& workspace, const Settings& settings)
   json["schema_version"] = settings.schema_version;
   json["created"] = settings.created.empty() ? util::now_rfc3339() : settings.created;
   json["profile"] = settings.profile ? nlohmann::ordered_json(settings.profile->string()) : nullptr;
+  if (settings.store) {
+    json["store"] = *settings.store;
+    json["store_log_key"] = settings.store_log_key;
+  }
   return util::write_file_atomic(workspace.settings_path(), json.dump(2) + "\n", util::Overwrite::yes, 0600);
 }
 

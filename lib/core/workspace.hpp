@@ -28,6 +28,10 @@ struct Settings {
   int schema_version = 1;
   std::string created;                          // RFC 3339 UTC
   std::optional<std::filesystem::path> profile; // the company profile, relative to project_dir()
+  // The audit log on a PostgreSQL server (docs/postgresql.md): its URL (never with a password) and the
+  // log's public key as this workspace first found it (verify trusts it when the signing key is elsewhere).
+  std::optional<std::string> store;
+  std::string store_log_key;
 };
 
 // Find the workspace. `home` (from --home or COMPLYCLI_HOME) is either a workspace folder or a folder

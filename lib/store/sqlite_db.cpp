@@ -1,10 +1,10 @@
-#include "auditlog/sqlite.hpp"
+#include "store/sqlite_db.hpp"
 
 #include "util/sqlite_read_only.hpp"
 
 #include <cstring>
 
-namespace complycli::auditlog {
+namespace complycli::store {
 
 namespace {
 
@@ -173,4 +173,4 @@ Result<void> Transaction::commit()
   return {};
 }
 
-} // namespace complycli::auditlog
+} // namespace complycli::store

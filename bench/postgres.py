@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""bench/postgres.sh BINARY: the audit log on PostgreSQL against its targets (issue 16), on a throwaway
+PostgreSQL 15 (tests/pg/pg_server.py; fsync=off, so these are CPU and round-trip costs, not disk).
+  1. one `complycli audit append` process vs one bare `psql -c "INSERT ..."` of one row (target: <= 2x)
+  2. audit import of POSTGRES_BENCH_ENTRIES JSON Lines entries (default 200,000; target: >= 200,000/s)
+  3. audit verify of those entries (target: >= 1,000,000/s)
+Prints means and ratios. Exits 0 with a note when PostgreSQL 15 is not installed.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "pg"))
+from pg_server import SUPERUSER_PASSWORD, PgServer, Skip  # noqa: E402
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    entries = int(os.environ.get("POSTGRES_BENCH_ENTRIES", "200000"))
+    runs = int(os.environ.get("POSTGRES_BENCH_RUNS", "100"))
+    try:
+        server = PgServer()
+    except Skip as e:
+        print(f"bench/postgres: skipped: {e}")
+        return 0
+    with server as pg, tempfile.TemporaryDirectory(prefix="complycli-bench-pg-") as work:
+        env = dict(os.environ, HOME=work, PGPASSWORD=SUPERUSER_PASSWORD, COMPLYCLI_ACTOR="bench")
+        home = os.path.join(work, "ws")
+        quiet = dict(env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([binary, "--home", home, "init", "--store", pg.url()], **quiet)
+        pg.psql("CREATE TABLE bare(id serial PRIMARY KEY, v text)")
+        start = time.monotonic()
+        for i in range(runs):
+            subprocess.run([binary, "--home", home, "audit", "append", "--action", "bench.append", "--target",
+                            str(i)], **quiet)
+        append = (time.monotonic() - start) / runs
+        start = time.monotonic()
+        for i in range(runs):
+            subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-d",
+                            "complycli", "-c", f"INSERT INTO bare(v) VALUES ('{i}')"], **quiet)
+        insert = (time.monotonic() - start) / runs
+        print(f"append {append * 1000:.1f} ms, psql INSERT {insert * 1000:.1f} ms: ratio {append / insert:.2f} "
+              "(target <= 2)")
+        path = os.path.join(work, "in.jsonl")
+        with open(path, "w") as f:
+            for i in range(entries):
+                f.write(json.dumps({"action": "bench.import", "target": f"t{i}", "details": {"i": i}}) + "\n")
+        start = time.monotonic()
+        subprocess.run([binary, "--home", home, "audit", "import", path], **quiet)
+        took = time.monotonic() - start
+        print(f"import {entries} entries: {took:.2f} s, {entries / took:,.0f} entries/s (target >= 200,000)")
+        total = entries + runs + 1
+        start = time.monotonic()
+        subprocess.run([binary, "--home", home, "audit", "verify"], **quiet)
+        took = time.monotonic() - start
+        print(f"verify {total} entries: {took:.2f} s, {total / took:,.0f} entries/s (target >= 1,000,000)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,728 @@
+#include "store/postgres_log.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <dlfcn.h>
+#include <libpq-fe.h>
+
+namespace complycli::store {
+
+namespace {
+
+// libpq is loaded when a PostgreSQL store is first used, not linked: it brings some twenty shared
+// libraries (Kerberos, LDAP, ...) whose loading would slow the start of every complycli process,
+// most of which never talk to a server (docs/audit-log.md, "What a single append costs").
+struct Libpq {
+  bool loaded = false;
+  std::string error;
+  decltype(&::PQerrorMessage) PQerrorMessage = nullptr;
+  decltype(&::PQclear) PQclear = nullptr;
+  decltype(&::PQntuples) PQntuples = nullptr;
+  decltype(&::PQgetisnull) PQgetisnull = nullptr;
+  decltype(&::PQgetvalue) PQgetvalue = nullptr;
+  decltype(&::PQgetlength) PQgetlength = nullptr;
+  decltype(&::PQexecParams) PQexecParams = nullptr;
+  decltype(&::PQresultStatus) PQresultStatus = nullptr;
+  decltype(&::PQstatus) PQstatus = nullptr;
+  decltype(&::PQexec) PQexec = nullptr;
+  decltype(&::PQconninfoParse) PQconninfoParse = nullptr;
+  decltype(&::PQfreemem) PQfreemem = nullptr;
+  decltype(&::PQconninfoFree) PQconninfoFree = nullptr;
+  decltype(&::PQconnectdbParams) PQconnectdbParams = nullptr;
+  decltype(&::PQfinish) PQfinish = nullptr;
+  decltype(&::PQputCopyData) PQputCopyData = nullptr;
+  decltype(&::PQputCopyEnd) PQputCopyEnd = nullptr;
+  decltype(&::PQgetResult) PQgetResult = nullptr;
+};
+
+const Libpq &libpq()
+{
+  static const Libpq loaded = [] {
+    Libpq l;
+    void *handle = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char *why = dlerror();
+      l.error = why != nullptr ? why : "libpq.so.5 not found";
+      return l;
+    }
+    bool ok = true;
+    l.PQerrorMessage = reinterpret_cast<decltype(&::PQerrorMessage)>(dlsym(handle, "PQerrorMessage"));
+    ok = ok && l.PQerrorMessage != nullptr;
+    l.PQclear = reinterpret_cast<decltype(&::PQclear)>(dlsym(handle, "PQclear"));
+    ok = ok && l.PQclear != nullptr;
+    l.PQntuples = reinterpret_cast<decltype(&::PQntuples)>(dlsym(handle, "PQntuples"));
+    ok = ok && l.PQntuples != nullptr;
+    l.PQgetisnull = reinterpret_cast<decltype(&::PQgetisnull)>(dlsym(handle, "PQgetisnull"));
+    ok = ok && l.PQgetisnull != nullptr;
+    l.PQgetvalue = reinterpret_cast<decltype(&::PQgetvalue)>(dlsym(handle, "PQgetvalue"));
+    ok = ok && l.PQgetvalue != nullptr;
+    l.PQgetlength = reinterpret_cast<decltype(&::PQgetlength)>(dlsym(handle, "PQgetlength"));
+    ok = ok && l.PQgetlength != nullptr;
+    l.PQexecParams = reinterpret_cast<decltype(&::PQexecParams)>(dlsym(handle, "PQexecParams"));
+    ok = ok && l.PQexecParams != nullptr;
+    l.PQresultStatus = reinterpret_cast<decltype(&::PQresultStatus)>(dlsym(handle, "PQresultStatus"));
+    ok = ok && l.PQresultStatus != nullptr;
+    l.PQstatus = reinterpret_cast<decltype(&::PQstatus)>(dlsym(handle, "PQstatus"));
+    ok = ok && l.PQstatus != nullptr;
+    l.PQexec = reinterpret_cast<decltype(&::PQexec)>(dlsym(handle, "PQexec"));
+    ok = ok && l.PQexec != nullptr;
+    l.PQconninfoParse = reinterpret_cast<decltype(&::PQconninfoParse)>(dlsym(handle, "PQconninfoParse"));
+    ok = ok && l.PQconninfoParse != nullptr;
+    l.PQfreemem = reinterpret_cast<decltype(&::PQfreemem)>(dlsym(handle, "PQfreemem"));
+    ok = ok && l.PQfreemem != nullptr;
+    l.PQconninfoFree = reinterpret_cast<decltype(&::PQconninfoFree)>(dlsym(handle, "PQconninfoFree"));
+    ok = ok && l.PQconninfoFree != nullptr;
+    l.PQconnectdbParams = reinterpret_cast<decltype(&::PQconnectdbParams)>(dlsym(handle, "PQconnectdbParams"));
+    ok = ok && l.PQconnectdbParams != nullptr;
+    l.PQfinish = reinterpret_cast<decltype(&::PQfinish)>(dlsym(handle, "PQfinish"));
+    ok = ok && l.PQfinish != nullptr;
+    l.PQputCopyData = reinterpret_cast<decltype(&::PQputCopyData)>(dlsym(handle, "PQputCopyData"));
+    ok = ok && l.PQputCopyData != nullptr;
+    l.PQputCopyEnd = reinterpret_cast<decltype(&::PQputCopyEnd)>(dlsym(handle, "PQputCopyEnd"));
+    ok = ok && l.PQputCopyEnd != nullptr;
+    l.PQgetResult = reinterpret_cast<decltype(&::PQgetResult)>(dlsym(handle, "PQgetResult"));
+    ok = ok && l.PQgetResult != nullptr;
+    l.loaded = ok;
+    if (!ok) {
+      l.error = "libpq.so.5 lacks a function complycli needs";
+    }
+    return l;
+  }();
+  return loaded;
+}
+
+Result<void> need_libpq()
+{
+  if (!libpq().loaded) {
+    return fail_with_hint(Errc::io, "install libpq5 (apt-get install libpq5)",
+                          "cannot use a PostgreSQL store: {}", libpq().error);
+  }
+  return {};
+}
+
+} // namespace
+
+} // namespace complycli::store
+
+#define PQerrorMessage (libpq().PQerrorMessage)
+#define PQclear (libpq().PQclear)
+#define PQntuples (libpq().PQntuples)
+#define PQgetisnull (libpq().PQgetisnull)
+#define PQgetvalue (libpq().PQgetvalue)
+#define PQgetlength (libpq().PQgetlength)
+#define PQexecParams (libpq().PQexecParams)
+#define PQresultStatus (libpq().PQresultStatus)
+#define PQstatus (libpq().PQstatus)
+#define PQexec (libpq().PQexec)
+#define PQconninfoParse (libpq().PQconninfoParse)
+#define PQfreemem (libpq().PQfreemem)
+#define PQconninfoFree (libpq().PQconninfoFree)
+#define PQconnectdbParams (libpq().PQconnectdbParams)
+#define PQfinish (libpq().PQfinish)
+#define PQputCopyData (libpq().PQputCopyData)
+#define PQputCopyEnd (libpq().PQputCopyEnd)
+#define PQgetResult (libpq().PQgetResult)
+
+namespace complycli::store {
+
+namespace {
+
+constexpr const char *schema_sql = R"sql(
+CREATE SCHEMA complycli;
+CREATE TABLE complycli.meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE complycli.entries(
+  seq BIGINT PRIMARY KEY,
+  time TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash BYTEA NOT NULL,
+  hash BYTEA NOT NULL
+);
+CREATE TABLE complycli.checkpoints(
+  id BIGSERIAL PRIMARY KEY,
+  size BIGINT NOT NULL,
+  time TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE TABLE complycli.merkle(
+  height INTEGER NOT NULL,
+  idx BIGINT NOT NULL,
+  hash BYTEA NOT NULL,
+  PRIMARY KEY(height, idx)
+);
+CREATE FUNCTION complycli.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'complycli audit log table % is append-only (% refused)', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON complycli.entries
+  FOR EACH ROW EXECUTE FUNCTION complycli.refuse_change();
+CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON complycli.entries
+  FOR EACH STATEMENT EXECUTE FUNCTION complycli.refuse_change();
+CREATE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON complycli.checkpoints
+  FOR EACH ROW EXECUTE FUNCTION complycli.refuse_change();
+CREATE TRIGGER checkpoints_no_truncate BEFORE TRUNCATE ON complycli.checkpoints
+  FOR EACH STATEMENT EXECUTE FUNCTION complycli.refuse_change();
+CREATE TRIGGER meta_append_only BEFORE UPDATE OR DELETE ON complycli.meta
+  FOR EACH ROW EXECUTE FUNCTION complycli.refuse_change();
+CREATE TRIGGER meta_no_truncate BEFORE TRUNCATE ON complycli.meta
+  FOR EACH STATEMENT EXECUTE FUNCTION complycli.refuse_change();
+CREATE TRIGGER merkle_append_only BEFORE UPDATE OR DELETE ON complycli.merkle
+  FOR EACH ROW EXECUTE FUNCTION complycli.refuse_change();
+CREATE TRIGGER merkle_no_truncate BEFORE TRUNCATE ON complycli.merkle
+  FOR EACH STATEMENT EXECUTE FUNCTION complycli.refuse_change();
+)sql";
+constexpr int trigger_count = 8;
+
+constexpr const char *entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
+// Entries are read this many at a time (one query each), so that a scan never holds the whole log.
+constexpr int64_t scan_chunk = 20000;
+
+const char *connect_hint = "check the URL (postgresql://USER@HOST:PORT/DATABASE), that the server runs and the "
+                           "database exists; a password comes from PGPASSWORD or ~/.pgpass, never the URL "
+                           "(docs/postgresql.md)";
+
+// The first line of libpq's message, without its trailing newline.
+std::string reason_of(pg_conn *conn)
+{
+  std::string message = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    message.pop_back();
+  }
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  return message;
+}
+
+class PgResult {
+public:
+  explicit PgResult(PGresult *result) : m_result(result) {}
+  PgResult(PgResult &&other) noexcept : m_result(other.m_result) { other.m_result = nullptr; }
+  PgResult &operator=(PgResult &&) = delete;
+  PgResult(const PgResult &) = delete;
+  PgResult &operator=(const PgResult &) = delete;
+  ~PgResult() { PQclear(m_result); }
+  PGresult *get() const { return m_result; }
+
+  int rows() const { return PQntuples(m_result); }
+  bool is_null(int row, int column) const { return PQgetisnull(m_result, row, column) != 0; }
+  std::string_view bytes(int row, int column) const
+  {
+    return {PQgetvalue(m_result, row, column), static_cast<std::size_t>(PQgetlength(m_result, row, column))};
+  }
+  std::span<const uint8_t> blob(int row, int column) const
+  {
+    const auto b = bytes(row, column);
+    return {reinterpret_cast<const uint8_t *>(b.data()), b.size()};
+  }
+  // A column in text format.
+  int64_t int64_text(int row, int column) const
+  {
+    const auto b = bytes(row, column);
+    int64_t value = 0;
+    std::from_chars(b.data(), b.data() + b.size(), value);
+    return value;
+  }
+  // A bigint column in binary format.
+  int64_t int64_binary(int row, int column) const
+  {
+    const auto b = blob(row, column);
+    uint64_t value = 0;
+    for (std::size_t i = 0; i < b.size() && i < 8; ++i) {
+      value = (value << 8) | b[i];
+    }
+    return static_cast<int64_t>(value);
+  }
+  int int32_binary(int row, int column) const
+  {
+    const auto b = blob(row, column);
+    uint32_t value = 0;
+    for (std::size_t i = 0; i < b.size() && i < 4; ++i) {
+      value = (value << 8) | b[i];
+    }
+    return static_cast<int>(value);
+  }
+
+private:
+  PGresult *m_result;
+};
+
+// Query parameters: text values (numbers as decimal text) and binary ones (bytea).
+class Params {
+public:
+  Params &text(std::string_view value)
+  {
+    m_storage.emplace_back(value);
+    m_formats.push_back(0);
+    return *this;
+  }
+  Params &number(int64_t value) { return text(std::to_string(value)); }
+  Params &binary(std::span<const uint8_t> value)
+  {
+    m_storage.emplace_back(reinterpret_cast<const char *>(value.data()), value.size());
+    m_formats.push_back(1);
+    return *this;
+  }
+  int count() const { return static_cast<int>(m_storage.size()); }
+  void finish()
+  {
+    m_values.clear();
+    m_lengths.clear();
+    for (const auto &value : m_storage) {
+      m_values.push_back(value.c_str());
+      m_lengths.push_back(static_cast<int>(value.size()));
+    }
+  }
+  const char *const *values() const { return m_values.data(); }
+  const int *lengths() const { return m_lengths.data(); }
+  const int *formats() const { return m_formats.data(); }
+
+private:
+  std::vector<std::string> m_storage;
+  std::vector<const char *> m_values;
+  std::vector<int> m_lengths, m_formats;
+};
+
+enum class Format { text = 0, binary = 1 };
+
+// Run `sql`; Errc::io with the server's reason when it fails.
+Result<PgResult> query(pg_conn *conn, std::string_view name, const std::string &sql, Params params = {},
+                       Format format = Format::text)
+{
+  params.finish();
+  PgResult result(PQexecParams(conn, sql.c_str(), params.count(), nullptr, params.values(), params.lengths(),
+                               params.formats(), static_cast<int>(format)));
+  const auto status = PQresultStatus(result.get());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    return result;
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    return fail_with_hint(Errc::io, "nothing was half-written (one transaction per command); run it again when the "
+                                    "server is back",
+                          "lost the connection to the audit log store {}: {}", name, reason_of(conn));
+  }
+  return fail(Errc::io, "audit log store {}: {}", name, reason_of(conn));
+}
+
+// Run several statements without parameters (the schema).
+Result<void> script(pg_conn *conn, std::string_view name, const char *sql)
+{
+  PgResult result(PQexec(conn, sql));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    return fail(Errc::io, "audit log store {}: cannot create the schema: {}", name, reason_of(conn));
+  }
+  return {};
+}
+
+std::string hex_of(std::span<const uint8_t> bytes)
+{
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (const auto b : bytes) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
+
+// A text field in COPY's text format: backslash, tab, newline and carriage return escaped.
+void append_copy_text(std::string &out, std::string_view value)
+{
+  for (const char c : value) {
+    switch (c) {
+    case '\\': out += "\\\\"; break;
+    case '\t': out += "\\t"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    default: out.push_back(c);
+    }
+  }
+}
+
+void copy_hash(Hash &out, std::span<const uint8_t> bytes)
+{
+  out.fill(0);
+  std::copy_n(bytes.begin(), std::min(bytes.size(), out.size()), out.begin());
+}
+
+// The rows of an entries query in binary format (columns as entry_columns).
+Result<void> visit_rows(const PgResult &rows, const EntryVisitor &visit)
+{
+  for (int r = 0; r < rows.rows(); ++r) {
+    const EntryRow row{rows.int64_binary(r, 0), rows.bytes(r, 1), rows.bytes(r, 2), rows.bytes(r, 3),
+                       rows.bytes(r, 4),        rows.bytes(r, 5), rows.bytes(r, 6), rows.blob(r, 7),
+                       rows.blob(r, 8)};
+    TRY_VOID(visit(row));
+  }
+  return {};
+}
+
+} // namespace
+
+Result<void> check_postgres_url(const std::string &url)
+{
+  TRY_VOID(need_libpq());
+  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
+    return fail_with_hint(Errc::usage, "for example --store postgresql://alice@db.example.com:5432/complycli",
+                          "--store {}: expected a postgresql:// URL", url);
+  }
+  char *error = nullptr;
+  PQconninfoOption *options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string reason = error != nullptr ? error : "out of memory";
+    PQfreemem(error);
+    while (!reason.empty() && reason.back() == '\n') {
+      reason.pop_back();
+    }
+    return fail_with_hint(Errc::usage, "for example --store postgresql://alice@db.example.com:5432/complycli",
+                          "--store: not a PostgreSQL URL: {}", reason);
+  }
+  bool password = false;
+  for (auto *option = options; option->keyword != nullptr; ++option) {
+    if (std::strcmp(option->keyword, "password") == 0 && option->val != nullptr && option->val[0] != '\0') {
+      password = true;
+    }
+  }
+  PQconninfoFree(options);
+  if (password) {
+    return fail_with_hint(Errc::usage,
+                          "remove it from the URL and give it in PGPASSWORD or ~/.pgpass (docs/postgresql.md)",
+                          "--store: the URL carries a password, which would be stored in settings.json");
+  }
+  return {};
+}
+
+Result<std::unique_ptr<PostgresLogStore>> PostgresLogStore::open(const std::string &url, util::Access access,
+                                                                 int known_version,
+                                                                 const std::function<Result<MetaRows>()> &new_log,
+                                                                 bool *created)
+{
+  TRY_VOID(check_postgres_url(url));
+  const char *keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
+  const char *values[] = {url.c_str(), "complycli", "10", nullptr};
+  pg_conn *conn = PQconnectdbParams(keywords, values, 1);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    auto reason = reason_of(conn);
+    PQfinish(conn);
+    return fail_with_hint(Errc::io, connect_hint, "cannot connect to the audit log store {}: {}", url, reason);
+  }
+  std::unique_ptr<PostgresLogStore> store(new PostgresLogStore(conn, url, access == util::Access::read_only));
+  TRY(query(conn, url, "SET client_min_messages TO warning"));
+  if (created != nullptr) {
+    *created = false;
+  }
+  auto has_schema = [&]() -> Result<bool> {
+    auto found = TRY(query(conn, url, "SELECT to_regclass('complycli.meta') IS NOT NULL"));
+    return found.rows() == 1 && found.bytes(0, 0) == "t";
+  };
+  if (!TRY(has_schema())) {
+    if (store->m_read_only) {
+      return fail_with_hint(Errc::io, "run `complycli init --store URL` to create it",
+                            "the database {} holds no complycli audit log", url);
+    }
+    // A new log: the caller's key first, then the schema, under the chain lock so that two first
+    // `init`s do not both create it.
+    const auto rows = TRY(new_log());
+    if (auto done = store->write([&]() -> Result<void> {
+          if (TRY(has_schema())) {
+            return {};
+          }
+          TRY_VOID(script(conn, url, schema_sql));
+          for (const auto &[name, value] : rows) {
+            TRY(query(conn, url, "INSERT INTO complycli.meta(key, value) VALUES ($1, $2)",
+                      std::move(Params().text(name).text(value))));
+          }
+          if (created != nullptr) {
+            *created = true;
+          }
+          return {};
+        });
+        !done) {
+      return std::unexpected(done.error());
+    }
+  }
+  const auto version_text = TRY(store->meta("schema_version"));
+  int version = 0;
+  std::from_chars(version_text.data(), version_text.data() + version_text.size(), version);
+  if (version < 1) {
+    return fail(Errc::io, "the database {} has a complycli schema without a schema version", url);
+  }
+  if (version > known_version) {
+    return fail_with_hint(Errc::io, "upgrade complycli to read and write this log",
+                          "{} has audit log schema version {}; this complycli knows version {}", url, version,
+                          known_version);
+  }
+  return store;
+}
+
+PostgresLogStore::~PostgresLogStore() { PQfinish(m_conn); }
+
+Result<void> PostgresLogStore::transaction(const char *begin, const std::function<Result<void>()> &body)
+{
+  if (m_depth > 0) {
+    return body();
+  }
+  TRY(query(m_conn, m_url, begin));
+  ++m_depth;
+  auto done = body();
+  --m_depth;
+  if (!done) {
+    PQclear(PQexec(m_conn, "ROLLBACK"));
+    return done;
+  }
+  TRY(query(m_conn, m_url, "COMMIT"));
+  return {};
+}
+
+Result<void> PostgresLogStore::write(const std::function<Result<void>()> &body)
+{
+  if (m_read_only && m_depth == 0) {
+    return fail(Errc::internal, "cannot write: the audit log {} was opened read-only", m_url);
+  }
+  return transaction("BEGIN", [&]() -> Result<void> {
+    // One writer at a time, on every machine: the lock is released by COMMIT or ROLLBACK (or when the
+    // connection drops), and every statement after it sees what the previous writer committed.
+    TRY(query(m_conn, m_url, fmt::format("SELECT pg_advisory_xact_lock({})", postgres_chain_lock)));
+    return body();
+  });
+}
+
+Result<void> PostgresLogStore::read(const std::function<Result<void>()> &body)
+{
+  return transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body);
+}
+
+Result<std::unique_ptr<LogStore>> PostgresLogStore::open_again() const
+{
+  auto again = TRY(open(m_url, m_read_only ? util::Access::read_only : util::Access::read_write, 1 << 30,
+                        [] { return Result<MetaRows>(MetaRows{}); }));
+  return std::unique_ptr<LogStore>(std::move(again));
+}
+
+Result<std::string> PostgresLogStore::meta(std::string_view key)
+{
+  auto row = TRY(query(m_conn, m_url, "SELECT value FROM complycli.meta WHERE key = $1", std::move(Params().text(key))));
+  return row.rows() == 0 ? std::string() : std::string(row.bytes(0, 0));
+}
+
+Result<std::pair<int64_t, Hash>> PostgresLogStore::head()
+{
+  auto row = TRY(query(m_conn, m_url, "SELECT seq, hash FROM complycli.entries ORDER BY seq DESC LIMIT 1", {},
+                       Format::binary));
+  std::pair<int64_t, Hash> out{0, Hash{}};
+  if (row.rows() == 1) {
+    out.first = row.int64_binary(0, 0);
+    copy_hash(out.second, row.blob(0, 1));
+  }
+  return out;
+}
+
+Result<int64_t> PostgresLogStore::max_seq()
+{
+  auto row = TRY(query(m_conn, m_url, "SELECT coalesce(max(seq), 0) FROM complycli.entries"));
+  return row.int64_text(0, 0);
+}
+
+Result<void> PostgresLogStore::insert_entries(std::span<const EntryRow> rows)
+{
+  if (rows.size() == 1) {
+    const auto &row = rows.front();
+    Params params;
+    params.number(row.seq).text(row.time).text(row.actor).text(row.action).text(row.target).text(row.outcome);
+    params.text(row.details).binary(row.prev_hash).binary(row.hash);
+    TRY(query(m_conn, m_url,
+              fmt::format("INSERT INTO complycli.entries({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                          entry_columns),
+              std::move(params)));
+    return {};
+  }
+  // Several rows: COPY, in its text format.
+  {
+    const auto copy = fmt::format("COPY complycli.entries({}) FROM STDIN", entry_columns);
+    PgResult started(PQexec(m_conn, copy.c_str()));
+    if (PQresultStatus(started.get()) != PGRES_COPY_IN) {
+      return fail(Errc::io, "audit log store {}: {}", m_url, reason_of(m_conn));
+    }
+  }
+  std::string data;
+  for (const auto &row : rows) {
+    data += std::to_string(row.seq);
+    for (const auto field : {row.time, row.actor, row.action, row.target, row.outcome, row.details}) {
+      data.push_back('\t');
+      append_copy_text(data, field);
+    }
+    data += "\t\\\\x" + hex_of(row.prev_hash) + "\t\\\\x" + hex_of(row.hash) + "\n";
+  }
+  if (PQputCopyData(m_conn, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(m_conn, nullptr) != 1) {
+    return fail(Errc::io, "audit log store {}: {}", m_url, reason_of(m_conn));
+  }
+  PgResult result(PQgetResult(m_conn));
+  std::optional<Error> failure;
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_url, reason_of(m_conn)), {}};
+  }
+  while (PGresult *more = PQgetResult(m_conn)) {
+    PQclear(more);
+  }
+  if (failure) {
+    return std::unexpected(std::move(*failure));
+  }
+  return {};
+}
+
+Result<void> PostgresLogStore::entries(int64_t lo, int64_t hi, const EntryVisitor &visit)
+{
+  for (int64_t from = lo; from <= hi;) {
+    const int64_t to = hi - from < scan_chunk ? hi : from + scan_chunk - 1;
+    auto rows = TRY(query(m_conn, m_url,
+                          fmt::format("SELECT {} FROM complycli.entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
+                                      entry_columns),
+                          std::move(Params().number(from).number(to)), Format::binary));
+    TRY_VOID(visit_rows(rows, visit));
+    if (rows.rows() == 0 && to - from >= scan_chunk - 1) {
+      // A long empty stretch: jump to the next entry there is (or stop).
+      auto next = TRY(query(m_conn, m_url, "SELECT min(seq) FROM complycli.entries WHERE seq > $1",
+                            std::move(Params().number(to))));
+      if (next.is_null(0, 0)) {
+        return {};
+      }
+      from = next.int64_text(0, 0);
+      continue;
+    }
+    if (to == hi) {
+      return {};
+    }
+    from = to + 1;
+  }
+  return {};
+}
+
+Result<void> PostgresLogStore::select(const EntryFilter &filter, const EntryVisitor &visit)
+{
+  std::string where;
+  Params params;
+  auto add = [&](const std::optional<std::string> &value, const char *clause) {
+    if (value) {
+      where += where.empty() ? " WHERE " : " AND ";
+      where += fmt::format(fmt::runtime(clause), params.count() + 1);
+      params.text(*value);
+    }
+  };
+  add(filter.since, "time >= ${}");
+  add(filter.until, "time < ${}");
+  add(filter.actor, "actor = ${}");
+  add(filter.action, "action = ${}");
+  add(filter.target, "target = ${}");
+  std::string sql = fmt::format("SELECT {} FROM complycli.entries{} ORDER BY seq", entry_columns, where);
+  if (filter.limit) {
+    sql = fmt::format("SELECT * FROM (SELECT {} FROM complycli.entries{} ORDER BY seq DESC LIMIT {}) AS last "
+                      "ORDER BY seq",
+                      entry_columns, where, *filter.limit);
+  }
+  auto rows = TRY(query(m_conn, m_url, sql, std::move(params), Format::binary));
+  return visit_rows(rows, visit);
+}
+
+Result<int64_t> PostgresLogStore::insert_checkpoint(int64_t size, std::string_view time, std::string_view note)
+{
+  auto row = TRY(query(m_conn, m_url, "INSERT INTO complycli.checkpoints(size, time, note) VALUES ($1, $2, $3) RETURNING id",
+                       std::move(Params().number(size).text(time).text(note))));
+  return row.int64_text(0, 0);
+}
+
+Result<std::vector<CheckpointRow>> PostgresLogStore::checkpoints()
+{
+  auto rows = TRY(query(m_conn, m_url, "SELECT id, size, time, note FROM complycli.checkpoints ORDER BY size, id"));
+  std::vector<CheckpointRow> out;
+  for (int r = 0; r < rows.rows(); ++r) {
+    out.push_back({rows.int64_text(r, 0), rows.int64_text(r, 1), std::string(rows.bytes(r, 2)),
+                   std::string(rows.bytes(r, 3))});
+  }
+  return out;
+}
+
+Result<std::optional<Hash>> PostgresLogStore::tree_node(int height, int64_t index)
+{
+  auto row = TRY(query(m_conn, m_url, "SELECT hash FROM complycli.merkle WHERE height = $1 AND idx = $2",
+                       std::move(Params().number(height).number(index)), Format::binary));
+  std::optional<Hash> out;
+  if (row.rows() == 1 && row.blob(0, 0).size() == 32) {
+    out.emplace();
+    copy_hash(*out, row.blob(0, 0));
+  }
+  return out;
+}
+
+Result<void> PostgresLogStore::insert_tree_node(int height, int64_t index, const Hash &hash)
+{
+  TRY(query(m_conn, m_url, "INSERT INTO complycli.merkle(height, idx, hash) VALUES ($1, $2, $3)",
+            std::move(Params().number(height).number(index).binary(hash))));
+  return {};
+}
+
+Result<void> PostgresLogStore::tree_nodes(const std::function<Result<void>(const TreeNode &)> &visit)
+{
+  auto rows = TRY(query(m_conn, m_url, "SELECT height, idx, hash FROM complycli.merkle ORDER BY height, idx", {},
+                        Format::binary));
+  for (int r = 0; r < rows.rows(); ++r) {
+    TreeNode node;
+    node.height = rows.int32_binary(r, 0);
+    node.index = rows.int64_binary(r, 1);
+    copy_hash(node.hash, rows.blob(r, 2));
+    TRY_VOID(visit(node));
+  }
+  return {};
+}
+
+Result<Aggregates> PostgresLogStore::aggregates()
+{
+  Aggregates out;
+  {
+    auto row = TRY(query(m_conn, m_url,
+                         "SELECT count(*), coalesce(min(time), ''), coalesce(max(time), ''), count(DISTINCT actor) "
+                         "FROM complycli.entries"));
+    out.entries = row.int64_text(0, 0);
+    out.first_time = row.bytes(0, 1);
+    out.last_time = row.bytes(0, 2);
+    out.actors = row.int64_text(0, 3);
+  }
+  {
+    auto rows = TRY(query(m_conn, m_url,
+                          "SELECT action, count(*) AS n FROM complycli.entries GROUP BY action ORDER BY n DESC, action"));
+    for (int r = 0; r < rows.rows(); ++r) {
+      out.actions.emplace_back(std::string(rows.bytes(r, 0)), rows.int64_text(r, 1));
+    }
+  }
+  {
+    auto row = TRY(query(m_conn, m_url,
+                         "SELECT count(*), coalesce(max(size), 0), coalesce((SELECT time FROM complycli.checkpoints "
+                         "ORDER BY id DESC LIMIT 1), '') FROM complycli.checkpoints"));
+    out.checkpoints = row.int64_text(0, 0);
+    out.last_checkpoint_size = row.int64_text(0, 1);
+    out.last_checkpoint_time = row.bytes(0, 2);
+  }
+  {
+    auto row = TRY(query(m_conn, m_url,
+                         "SELECT pg_total_relation_size('complycli.entries') + pg_total_relation_size('complycli.checkpoints') "
+                         "+ pg_total_relation_size('complycli.merkle') + pg_total_relation_size('complycli.meta')"));
+    out.bytes = row.int64_text(0, 0);
+  }
+  return out;
+}
+
+Result<bool> PostgresLogStore::triggers_present()
+{
+  auto row = TRY(query(m_conn, m_url,
+                       "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON "
+                       "n.oid = c.relnamespace WHERE n.nspname = 'complycli' AND t.tgenabled <> 'D' AND t.tgname IN "
+                       "('entries_append_only', 'entries_no_truncate', 'checkpoints_append_only', "
+                       "'checkpoints_no_truncate', 'meta_append_only', 'meta_no_truncate', 'merkle_append_only', "
+                       "'merkle_no_truncate')"));
+  return row.int64_text(0, 0) == trigger_count;
+}
+
+} // namespace complycli::store

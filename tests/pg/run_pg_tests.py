@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""complycli against a real PostgreSQL 15 server (tests/pg/pg_server.py starts a throwaway one).
+
+Usage: run_pg_tests.py --binary build/complycli [--only NAME]
+Exit 0 when every test passed, 1 on a failure, 77 (ctest's SKIP_RETURN_CODE) when PostgreSQL 15 is not
+installed, with the install command on stderr.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pg_server import SUPERUSER_PASSWORD, PgServer, Skip  # noqa: E402
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+@test
+def server_runs(ctx):
+    out = ctx.pg.psql("SHOW server_version_num").stdout.strip()
+    assert out.startswith("15"), out
+    assert ctx.pg.psql("SELECT current_user").stdout.strip() == "postgres"
+
+
+def run(ctx, home, *args, env_extra=None, check=True, stdin=None):
+    env = dict(os.environ, HOME=ctx.work, COMPLYCLI_ACTOR="tester", PGPASSWORD=SUPERUSER_PASSWORD,
+               PGCONNECT_TIMEOUT="10")
+    env.pop("COMPLYCLI_HOME", None)
+    env.update(env_extra or {})
+    p = subprocess.run([ctx.binary, "--home", home, *args], capture_output=True, text=True, env=env, input=stdin)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{args} exited {p.returncode}: {p.stderr}")
+    return p
+
+
+def fresh_database(ctx, name):
+    ctx.pg.psql(f"DROP DATABASE IF EXISTS {name}", database="postgres")
+    ctx.pg.psql(f"CREATE DATABASE {name}", database="postgres")
+    return ctx.pg.url(database=name)
+
+
+def export(ctx, home):
+    out = run(ctx, home, "audit", "export", "--format", "jsonl").stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+@test
+def init_creates_then_joins(ctx):
+    url = fresh_database(ctx, "t_join")
+    a, b = os.path.join(ctx.work, "join-a"), os.path.join(ctx.work, "join-b")
+    p = run(ctx, a, "init", "--store", url)
+    assert "Created" in p.stderr, p.stderr
+    assert os.path.exists(os.path.join(a, "log.key"))
+    assert not os.path.exists(os.path.join(a, "audit.db"))
+    settings = json.load(open(os.path.join(a, "settings.json")))
+    assert settings["store"] == url, settings
+    assert SUPERUSER_PASSWORD not in open(os.path.join(a, "settings.json")).read()
+    p = run(ctx, b, "init", "--store", url)
+    assert "Joined" in p.stderr, p.stderr
+    assert not os.path.exists(os.path.join(b, "log.key"))
+    # the schema, its append-only triggers
+    tables = ctx.pg.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
+                         "WHERE schemaname = 'complycli'", database="t_join").stdout.strip()
+    assert tables == "checkpoints,entries,merkle,meta", tables
+    entries = export(ctx, b)
+    assert [e["action"] for e in entries] == ["workspace.init", "workspace.join"], entries
+    run(ctx, a, "audit", "append", "--action", "matter.open", "--target", "m1")
+    run(ctx, b, "audit", "append", "--action", "matter.read", "--target", "m1")
+    for home in (a, b):
+        v = run(ctx, home, "audit", "verify")
+        assert "4 entries" in v.stdout or "4" in v.stdout, v.stdout
+    assert len(export(ctx, a)) == 4
+    # a password in the URL is refused before anything is created
+    p = run(ctx, os.path.join(ctx.work, "join-c"), "init", "--store",
+            url.replace("postgres@", f"postgres:{SUPERUSER_PASSWORD}@"), check=False)
+    assert p.returncode == 2, p
+    assert SUPERUSER_PASSWORD not in p.stderr + p.stdout
+    assert not os.path.exists(os.path.join(ctx.work, "join-c"))
+
+
+@test
+def bad_connections_exit_3(ctx):
+    fresh_database(ctx, "t_bad")
+    cases = {
+        "refused password": (ctx.pg.url(database="t_bad"), {"PGPASSWORD": "wrong-password-xyz"},
+                             "password authentication failed"),
+        "missing database": (ctx.pg.url(database="no_such_db"), {}, 'database "no_such_db" does not exist'),
+        "nothing listening": (f"postgresql://postgres@127.0.0.1:1/t_bad", {}, "Connection refused"),
+    }
+    for name, (url, env, reason) in cases.items():
+        home = os.path.join(ctx.work, "bad-" + name.replace(" ", "-"))
+        p = run(ctx, home, "init", "--store", url, env_extra=env, check=False)
+        assert p.returncode == 3, (name, p)
+        assert reason in p.stderr, (name, p.stderr)
+        assert "hint:" in p.stderr, (name, p.stderr)
+        assert "wrong-password-xyz" not in p.stderr and SUPERUSER_PASSWORD not in p.stderr
+        assert p.stdout == ""
+        assert not os.path.exists(home), name
+
+
+@test
+def concurrent_appends_one_chain(ctx):
+    url = fresh_database(ctx, "t_conc")
+    homes = [os.path.join(ctx.work, f"conc-{i}") for i in range(2)]
+    for home in homes:
+        run(ctx, home, "init", "--store", url)
+    script = ('for i in $(seq 1 250); do "$BIN" --home "$H" audit append --action load.test '
+              '--target "$W-$i" || exit 1; done')
+    procs = []
+    start = time.monotonic()
+    for w, home in enumerate(homes):
+        for k in range(4):
+            env = dict(os.environ, BIN=ctx.binary, H=home, W=f"w{w}p{k}", HOME=ctx.work,
+                       COMPLYCLI_ACTOR="tester", PGPASSWORD=SUPERUSER_PASSWORD)
+            procs.append(subprocess.Popen(["bash", "-c", script], env=env, stderr=subprocess.PIPE, text=True))
+    for p in procs:
+        _, err = p.communicate()
+        assert p.returncode == 0, err
+    elapsed = time.monotonic() - start
+    print(f"     2000 appends from 8 processes in {elapsed:.1f} s")
+    entries = export(ctx, homes[1])
+    loads = [e for e in entries if e["action"] == "load.test"]
+    assert len(loads) == 2000, len(loads)
+    assert [e["seq"] for e in entries] == list(range(1, 2003))
+    assert len({e["target"] for e in loads}) == 2000
+    for home in homes:
+        v = run(ctx, home, "audit", "verify", "--format", "json")
+        report = json.loads(v.stdout)
+        assert report.get("entries") == 2002, report
+
+
+@test
+def tamper_refused_and_detected(ctx):
+    url = fresh_database(ctx, "t_tamper")
+    home = os.path.join(ctx.work, "tamper")
+    run(ctx, home, "init", "--store", url)
+    for i in range(5):
+        run(ctx, home, "audit", "append", "--action", "doc.sign", "--target", f"d{i}")
+    run(ctx, home, "audit", "verify")
+    for sql in ("UPDATE complycli.entries SET actor = 'mallory' WHERE seq = 3",
+                "DELETE FROM complycli.entries WHERE seq = 6",
+                "TRUNCATE complycli.checkpoints",
+                "UPDATE complycli.meta SET value = 'x' WHERE key = 'public_key'"):
+        p = ctx.pg.psql(sql, database="t_tamper", check=False)
+        assert p.returncode != 0 and "append-only" in p.stderr, (sql, p.stderr)
+    # a superuser can switch the triggers off: verify still finds the edit
+    ctx.pg.psql("SET session_replication_role = replica; "
+                "UPDATE complycli.entries SET actor = 'mallory' WHERE seq = 3", database="t_tamper")
+    p = run(ctx, home, "audit", "verify", check=False)
+    assert p.returncode == 1, p
+    assert "entry 3" in p.stdout + p.stderr, p
+
+
+@test
+def kill_9_loses_no_committed_entry(ctx):
+    url = fresh_database(ctx, "t_kill")
+    home = os.path.join(ctx.work, "kill")
+    run(ctx, home, "init", "--store", url)
+    env = dict(os.environ, HOME=ctx.work, COMPLYCLI_ACTOR="tester", PGPASSWORD=SUPERUSER_PASSWORD)
+    committed = []
+    killed = 0
+    for round_ in range(40):
+        procs = []
+        for k in range(4):
+            target = f"r{round_}k{k}"
+            procs.append((target, subprocess.Popen([ctx.binary, "--home", home, "audit", "append", "--action",
+                                                    "kill.test", "--target", target], env=env,
+                                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+        time.sleep(0.002 * (round_ % 8))
+        victim = procs[round_ % 4][1]
+        victim.send_signal(signal.SIGKILL)
+        for target, p in procs:
+            p.wait()
+            if p.returncode == 0:
+                committed.append(target)
+            elif p.returncode == -signal.SIGKILL:
+                killed += 1
+    assert killed > 0
+    targets = {e["target"] for e in export(ctx, home)}
+    missing = [t for t in committed if t not in targets]
+    assert not missing, missing
+    run(ctx, home, "audit", "verify")
+
+
+@test
+def roles_owner_and_append_only_app(ctx):
+    """The role layout of docs/postgresql.md: the owner creates, the application role joins and appends,
+    and cannot change a row even with the triggers gone."""
+    fresh_database(ctx, "t_roles")
+    for sql in ("DROP ROLE IF EXISTS complycli_owner", "DROP ROLE IF EXISTS complycli_app",
+                "CREATE ROLE complycli_owner LOGIN PASSWORD 'owner-pw'",
+                "CREATE ROLE complycli_app LOGIN PASSWORD 'app-pw'",
+                "GRANT CREATE ON DATABASE t_roles TO complycli_owner"):
+        ctx.pg.psql(sql, database="postgres")
+    owner, app = os.path.join(ctx.work, "roles-owner"), os.path.join(ctx.work, "roles-app")
+    run(ctx, owner, "init", "--store", ctx.pg.url("complycli_owner", "t_roles"), env_extra={"PGPASSWORD": "owner-pw"})
+    for sql in ("GRANT USAGE ON SCHEMA complycli TO complycli_app",
+                "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA complycli TO complycli_app",
+                "GRANT USAGE ON ALL SEQUENCES IN SCHEMA complycli TO complycli_app"):
+        ctx.pg.psql(sql, database="t_roles", user="complycli_owner")
+    app_env = {"PGPASSWORD": "app-pw"}
+    run(ctx, app, "init", "--store", ctx.pg.url("complycli_app", "t_roles"), env_extra=app_env)
+    run(ctx, app, "audit", "append", "--action", "ci.run", "--target", "build-1", env_extra=app_env)
+    run(ctx, app, "audit", "verify", env_extra=app_env)
+    p = ctx.pg.psql("ALTER TABLE complycli.entries DISABLE TRIGGER entries_append_only", database="t_roles",
+                    user="complycli_app", check=False)
+    assert p.returncode != 0, p
+    p = ctx.pg.psql("UPDATE complycli.entries SET actor = 'x'", database="t_roles", user="complycli_app", check=False)
+    assert p.returncode != 0 and "permission denied" in p.stderr, p.stderr
+
+
+@test
+def import_stats_checkpoint(ctx):
+    url = fresh_database(ctx, "t_import")
+    holder, member = os.path.join(ctx.work, "imp-holder"), os.path.join(ctx.work, "imp-member")
+    run(ctx, holder, "init", "--store", url)
+    run(ctx, member, "init", "--store", url)
+    lines = "".join(json.dumps({"action": "bulk.load", "target": f"t{i}", "details": {"i": i, "s": "a\tb\\c\nd"}})
+                    + "\n" for i in range(5000))
+    run(ctx, holder, "audit", "import", "-", stdin=lines)
+    # a bad line: nothing of the import is kept
+    p = run(ctx, member, "audit", "import", "-", stdin='{"action": "x", "target": "y"}\n{"action": \n', check=False)
+    assert p.returncode == 2, p
+    stats = json.loads(run(ctx, member, "audit", "stats", "--format", "json").stdout)
+    assert stats["entries"] == 5002, stats
+    assert stats["checkpoints"] == 5, stats  # automatic, at 1000 .. 5000, signed by the key holder
+    entries = export(ctx, member)
+    assert entries[-1]["details"]["s"] == "a\tb\\c\nd", entries[-1]
+    run(ctx, member, "audit", "verify")
+    # the member holds no signing key: it cannot sign a checkpoint, the holder can
+    p = run(ctx, member, "audit", "checkpoint", check=False)
+    assert p.returncode == 3 and "log key" in p.stderr, p
+    run(ctx, holder, "audit", "checkpoint", "-o", os.path.join(ctx.work, "anchor.txt"))
+    run(ctx, member, "audit", "verify", "--anchor", os.path.join(ctx.work, "anchor.txt"))
+    # the tail truncated by a superuser: the anchor catches it
+    ctx.pg.psql("SET session_replication_role = replica; DELETE FROM complycli.entries WHERE seq > 5000",
+                database="t_import")
+    p = run(ctx, member, "audit", "verify", "--anchor", os.path.join(ctx.work, "anchor.txt"), check=False)
+    assert p.returncode == 1, p
+
+
+@test
+def server_restart_during_appends(ctx):
+    url = fresh_database(ctx, "t_restart")
+    home = os.path.join(ctx.work, "restart")
+    run(ctx, home, "init", "--store", url)
+    script = ('for i in $(seq 1 60); do if "$BIN" --home "$H" audit append --action restart.test '
+              '--target "$W-$i" 2>/dev/null; then echo "$W-$i"; fi; sleep 0.01; done')
+    procs = []
+    for k in range(3):
+        env = dict(os.environ, BIN=ctx.binary, H=home, W=f"p{k}", HOME=ctx.work, COMPLYCLI_ACTOR="tester",
+                   PGPASSWORD=SUPERUSER_PASSWORD)
+        procs.append(subprocess.Popen(["bash", "-c", script], env=env, stdout=subprocess.PIPE, text=True))
+    time.sleep(0.5)
+    ctx.pg.stop("immediate")  # a crash, as far as the clients can tell
+    time.sleep(0.3)
+    ctx.pg.start()
+    committed = []
+    for p in procs:
+        out, _ = p.communicate()
+        committed += out.split()
+    targets = [e["target"] for e in export(ctx, home)]
+    missing = [t for t in committed if t not in targets]
+    assert not missing, missing
+    assert len(targets) == len(set(targets))
+    run(ctx, home, "audit", "verify")
+    print(f"     {len(committed)} of 180 appends succeeded across the restart, all of them kept")
+
+
+class Context:
+    def __init__(self, binary, pg, work):
+        self.binary = binary
+        self.pg = pg
+        self.work = work
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--only")
+    args = ap.parse_args()
+    try:
+        server = PgServer()
+    except Skip as e:
+        print(f"SKIPPED: {e}", file=sys.stderr)
+        return 77
+    failures = 0
+    with server as pg, tempfile.TemporaryDirectory(prefix="complycli-pgtest-") as work:
+        ctx = Context(os.path.abspath(args.binary), pg, work)
+        for fn in TESTS:
+            if args.only and fn.__name__ != args.only:
+                continue
+            try:
+                fn(ctx)
+                print(f"ok   {fn.__name__}")
+            except Exception:
+                failures += 1
+                print(f"FAIL {fn.__name__}")
+                traceback.print_exc()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
