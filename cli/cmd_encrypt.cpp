@@ -102,6 +102,8 @@ Result<std::vector<Job>> plan(const EncryptOptions& o, bool output_is_terminal)
 Result<void> run_encrypt(const EncryptOptions& o, const Context& ctx)
 {
   const auto workspace = TRY(ctx.workspace());
+  // Fail closed, as decrypt does: an encryption the audit log cannot record is not done at all.
+  TRY_VOID(require_audit_log(workspace, "encrypt"));
   const auto store = TRY(open_keystore(workspace, util::Access::read_only)); // encrypting changes no key
   return audited(ctx, workspace, "encrypt.batch", o.matter, [&](nlohmann::json& batch) -> Result<void> {
     batch["paths"] = o.paths;

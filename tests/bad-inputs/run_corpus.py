@@ -217,6 +217,12 @@ def gen_matter_cut_magic(folder):
 
 
 def gen_matter_cut_header(folder):
+    # 14 bytes into the Cobblestone payload's salt, after the 58-byte format 2 header (docs/format.md)
+    return truncated_matter(folder, 72)
+
+
+def gen_matter_cut_format_header(folder):
+    # inside the format 2 header: after the key version, in the ephemeral public key
     return truncated_matter(folder, 40)
 
 
