@@ -116,7 +116,9 @@ def concurrent_appends_one_chain(ctx):
     homes = [os.path.join(ctx.work, f"conc-{i}") for i in range(2)]
     for home in homes:
         run(ctx, home, "init", "--store", url)
-    script = ('for i in $(seq 1 250); do "$BIN" --home "$H" audit append --action load.test '
+    per_process = ctx.appends
+    total = 8 * per_process
+    script = (f'for i in $(seq 1 {per_process}); do "$BIN" --home "$H" audit append --action load.test '
               '--target "$W-$i" || exit 1; done')
     procs = []
     start = time.monotonic()
@@ -129,12 +131,12 @@ def concurrent_appends_one_chain(ctx):
         _, err = p.communicate()
         assert p.returncode == 0, err
     elapsed = time.monotonic() - start
-    print(f"     2000 appends from 8 processes in {elapsed:.1f} s")
+    print(f"     {total} appends from 8 processes in {elapsed:.1f} s")
     entries = export(ctx, homes[1])
     loads = [e for e in entries if e["action"] == "load.test"]
-    assert len(loads) == 2000, len(loads)
-    assert [e["seq"] for e in entries] == list(range(1, 2003))
-    assert len({e["target"] for e in loads}) == 2000
+    assert len(loads) == total, len(loads)
+    assert [e["seq"] for e in entries] == list(range(1, total + 3))
+    assert len({e["target"] for e in loads}) == total
     for home in homes:
         v = run(ctx, home, "audit", "verify", "--format", "json")
         report = json.loads(v.stdout)
@@ -280,16 +282,19 @@ def server_restart_during_appends(ctx):
 
 
 class Context:
-    def __init__(self, binary, pg, work):
+    def __init__(self, binary, pg, work, appends):
         self.binary = binary
         self.pg = pg
         self.work = work
+        self.appends = appends  # per process in the concurrency test (2 workspaces x 4 processes)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--only")
+    ap.add_argument("--appends", type=int, default=250,
+                    help="appends per process in the 2 x 4 process concurrency test")
     args = ap.parse_args()
     try:
         server = PgServer()
@@ -298,7 +303,7 @@ def main():
         return 77
     failures = 0
     with server as pg, tempfile.TemporaryDirectory(prefix="complycli-pgtest-") as work:
-        ctx = Context(os.path.abspath(args.binary), pg, work)
+        ctx = Context(os.path.abspath(args.binary), pg, work, args.appends)
         for fn in TESTS:
             if args.only and fn.__name__ != args.only:
                 continue
