@@ -1,5 +1,7 @@
 #include "crypto/cobblestone.hpp"
 
+#include "crypto/hkdf.hpp"
+
 #include "crypto/openssl_error.hpp"
 
 #include <openssl/core_names.h>
@@ -21,11 +23,6 @@ constexpr std::string_view info_prefix = "c2sp.org/chunked-encryption@v1+AEAD_AE
 constexpr std::size_t derived_size = key_size + gcm_nonce_size + commitment_size;
 constexpr std::size_t neighbour_window = 16; // how far `diagnose` looks for a misplaced chunk
 constexpr std::size_t trailing_window = 256; // how many extra bytes `diagnose` looks past a final chunk
-
-struct KdfDeleter {
-  void operator()(EVP_KDF* kdf) const noexcept { EVP_KDF_free(kdf); }
-  void operator()(EVP_KDF_CTX* ctx) const noexcept { EVP_KDF_CTX_free(ctx); }
-};
 
 Error chunk_failed(uint64_t index)
 {
@@ -59,27 +56,8 @@ Result<MessageKeys> derive(std::span<const uint8_t> input_key, const Salt& salt,
   info.insert(info.end(), salt.begin(), salt.end());
   info.insert(info.end(), context.begin(), context.end());
 
-  std::unique_ptr<EVP_KDF, KdfDeleter> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  if (!kdf) {
-    return fail(Errc::internal, "OpenSSL has no HKDF: {}", openssl_error());
-  }
-  std::unique_ptr<EVP_KDF_CTX, KdfDeleter> ctx(EVP_KDF_CTX_new(kdf.get()));
-  if (!ctx) {
-    return fail(Errc::internal, "cannot allocate an HKDF context: {}", openssl_error());
-  }
-  int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-  char digest[] = "SHA512";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(input_key.data()), input_key.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
-      OSSL_PARAM_construct_end(),
-  };
   auto okm = TRY(SecretBytes::allocate(derived_size));
-  if (EVP_KDF_derive(ctx.get(), okm.data(), okm.size(), params) != 1) {
-    return fail(Errc::internal, "HKDF-Expand failed: {}", openssl_error());
-  }
+  TRY_VOID(hkdf("SHA512", HkdfMode::expand_only, input_key, {}, info, {okm.data(), okm.size()}));
   MessageKeys keys{TRY(SecretBytes::copy_of(okm.view().first(key_size))), {}, {}};
   std::memcpy(keys.base_nonce.data(), okm.data() + key_size, gcm_nonce_size);
   std::memcpy(keys.commitment.data(), okm.data() + key_size + gcm_nonce_size, commitment_size);

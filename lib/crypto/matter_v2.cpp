@@ -1,10 +1,7 @@
 #include "crypto/matter_v2.hpp"
 
-#include "crypto/openssl_error.hpp"
+#include "crypto/hkdf.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <sodium.h>
 
 #include <memory>
@@ -18,11 +15,6 @@ namespace {
 constexpr std::string_view hkdf_label = "complycli/matter-file-v2";
 constexpr char secret_kdf_context[crypto_kdf_CONTEXTBYTES + 1] = "cmplyx25";
 constexpr uint64_t secret_kdf_subkey = 2; // subkey 1 ("cmplyrec") is the keystore's record key
-
-struct KdfDeleter {
-  void operator()(EVP_KDF* kdf) const noexcept { EVP_KDF_free(kdf); }
-  void operator()(EVP_KDF_CTX* ctx) const noexcept { EVP_KDF_CTX_free(ctx); }
-};
 
 // X25519(secret, public) into `shared`; false for an all-zero result (a low-order point).
 bool x25519(SecretBytes& shared, const SecretBytes& secret, const X25519Public& public_key)
@@ -67,28 +59,8 @@ Result<SecretBytes> v2_input_key(std::span<const uint8_t> shared, const X25519Pu
   info.push_back(0);
   info.insert(info.end(), header_bytes.begin(), header_bytes.end());
 
-  std::unique_ptr<EVP_KDF, KdfDeleter> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  if (!kdf) {
-    return fail(Errc::internal, "OpenSSL has no HKDF: {}", openssl_error());
-  }
-  std::unique_ptr<EVP_KDF_CTX, KdfDeleter> ctx(EVP_KDF_CTX_new(kdf.get()));
-  if (!ctx) {
-    return fail(Errc::internal, "cannot allocate an HKDF context: {}", openssl_error());
-  }
-  int mode = EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND;
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(shared.data()), shared.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt.data(), salt.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
-      OSSL_PARAM_construct_end(),
-  };
   auto key = TRY(SecretBytes::allocate(data_key_size));
-  if (EVP_KDF_derive(ctx.get(), key.data(), key.size(), params) != 1) {
-    return fail(Errc::internal, "HKDF-SHA-256 failed: {}", openssl_error());
-  }
+  TRY_VOID(hkdf("SHA256", HkdfMode::extract_and_expand, shared, salt, info, {key.data(), key.size()}));
   return key;
 }
 

@@ -5,6 +5,7 @@
 #include "keystore/identity.hpp"
 #include "keystore/keystore.hpp"
 
+#include "keystore_helpers.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -16,19 +17,10 @@
 using namespace complycli;
 using crypto::SecretBytes;
 
+using test::secret;
+using test::with_passphrase;
+
 namespace {
-
-SecretBytes secret(std::string_view text)
-{
-  return SecretBytes::copy_of({reinterpret_cast<const uint8_t*>(text.data()), text.size()}).value();
-}
-
-keystore::Unlock with_passphrase(std::string_view text)
-{
-  keystore::Unlock unlock;
-  unlock.passphrase = [text]() -> Result<SecretBytes> { return secret(text); };
-  return unlock;
-}
 
 const keystore::KdfParams fast = keystore::kdf_params("interactive");
 

@@ -6,6 +6,7 @@
 #include "keystore/keystore.hpp"
 
 #include "read_only_folder.hpp"
+#include "keystore_helpers.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -19,16 +20,7 @@
 using namespace complycli;
 namespace fs = std::filesystem;
 
-namespace {
-
-keystore::Unlock with_identity(const keystore::Identity& identity)
-{
-  keystore::Unlock unlock;
-  unlock.identities.push_back(&identity);
-  return unlock;
-}
-
-} // namespace
+using test::with_identity;
 
 TEST_CASE("keystore: read-only open")
 {

@@ -3,6 +3,7 @@
 #include "keystore/identity.hpp"
 #include "keystore/keystore.hpp"
 
+#include "keystore_helpers.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -15,26 +16,11 @@
 using namespace complycli;
 using crypto::SecretBytes;
 
+using test::secret;
+using test::with_passphrase;
+using test::with_identity;
+
 namespace {
-
-SecretBytes secret(std::string_view text)
-{
-  return SecretBytes::copy_of({reinterpret_cast<const uint8_t*>(text.data()), text.size()}).value();
-}
-
-keystore::Unlock with_passphrase(std::string_view text)
-{
-  keystore::Unlock unlock;
-  unlock.passphrase = [text]() -> Result<SecretBytes> { return secret(text); };
-  return unlock;
-}
-
-keystore::Unlock with_identity(const keystore::Identity& identity)
-{
-  keystore::Unlock unlock;
-  unlock.identities.push_back(&identity);
-  return unlock;
-}
 
 const keystore::KdfParams fast = keystore::kdf_params("interactive");
 
