@@ -52,8 +52,12 @@ else()
 endif()
 
 # Questionnaires (lib/questionnaire): XLSX is read with minizip and pugixml (static archives, as
-# above) and written with libxlsxwriter, which Debian ships only as a shared library.
-pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
+# above) and written with libxlsxwriter, which Debian ships only as a shared library: its header at
+# build time, the library loaded with dlopen when a sheet is written (questionnaire/sheet_xlsx.cpp), so
+# that it and the libcrypto.so.3, libminizip and zlib it loads do not slow every process's start.
+pkg_check_modules(XLSXWRITER REQUIRED xlsxwriter)
+target_include_directories(complycli_deps SYSTEM INTERFACE ${XLSXWRITER_INCLUDE_DIRS})
+target_link_libraries(complycli_deps INTERFACE ${CMAKE_DL_LIBS})
 if(COMPLYCLI_STATIC_DEPS)
   foreach(archive minizip pugixml z)
     string(TOUPPER "${archive}" name)
@@ -61,9 +65,9 @@ if(COMPLYCLI_STATIC_DEPS)
   endforeach()
   pkg_check_modules(MINIZIP REQUIRED minizip)
   target_link_libraries(complycli_deps INTERFACE ${COMPLYCLI_MINIZIP_ARCHIVE} ${COMPLYCLI_PUGIXML_ARCHIVE}
-    ${COMPLYCLI_Z_ARCHIVE} PkgConfig::XLSXWRITER)
+    ${COMPLYCLI_Z_ARCHIVE})
 else()
   pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)
   pkg_check_modules(PUGIXML REQUIRED IMPORTED_TARGET pugixml)
-  target_link_libraries(complycli_deps INTERFACE PkgConfig::MINIZIP PkgConfig::PUGIXML PkgConfig::XLSXWRITER)
+  target_link_libraries(complycli_deps INTERFACE PkgConfig::MINIZIP PkgConfig::PUGIXML)
 endif()

@@ -1,4 +1,4 @@
-// XLSX in (minizip + pugixml) and out (libxlsxwriter).
+// XLSX in (minizip + pugixml) and out (libxlsxwriter, loaded with dlopen when a sheet is written).
 
 #include "questionnaire/sheet.hpp"
 
@@ -9,6 +9,7 @@
 #include "util/cleanup.hpp"
 #include "util/file.hpp"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -213,26 +214,80 @@ Result<Workbook> read_xlsx(const std::filesystem::path& path)
 
 namespace {
 
+// libxlsxwriter's functions, looked up when the first sheet is written. Debian ships it only as a shared
+// library, and it loads libcrypto.so.3, libminizip and zlib in turn: linked, those four cost every
+// process about 1 ms to start (bench/audit.sh's `audit prove`), for the one command that writes XLSX.
+struct Xlsxwriter {
+  std::string error; // empty once every function is found
+  decltype(&::workbook_new_opt) workbook_new_opt = nullptr;
+  decltype(&::workbook_add_format) workbook_add_format = nullptr;
+  decltype(&::workbook_add_worksheet) workbook_add_worksheet = nullptr;
+  decltype(&::workbook_close) workbook_close = nullptr;
+  decltype(&::format_set_bold) format_set_bold = nullptr;
+  decltype(&::format_set_text_wrap) format_set_text_wrap = nullptr;
+  decltype(&::format_set_align) format_set_align = nullptr;
+  decltype(&::worksheet_write_string) worksheet_write_string = nullptr;
+  decltype(&::lxw_strerror) lxw_strerror = nullptr;
+};
+
+template <typename Function>
+void look_up(void* library, const char* name, Function& function, std::string& error)
+{
+  function = reinterpret_cast<Function>(dlsym(library, name));
+  if (function == nullptr && error.empty()) {
+    error = fmt::format("libxlsxwriter.so.4 has no {}", name);
+  }
+}
+
+Result<const Xlsxwriter*> xlsxwriter()
+{
+  static const Xlsxwriter loaded = [] {
+    Xlsxwriter x;
+    void* library = dlopen("libxlsxwriter.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) {
+      const char* why = dlerror();
+      x.error = why != nullptr ? why : "libxlsxwriter.so.4 not found";
+      return x;
+    }
+    look_up(library, "workbook_new_opt", x.workbook_new_opt, x.error);
+    look_up(library, "workbook_add_format", x.workbook_add_format, x.error);
+    look_up(library, "workbook_add_worksheet", x.workbook_add_worksheet, x.error);
+    look_up(library, "workbook_close", x.workbook_close, x.error);
+    look_up(library, "format_set_bold", x.format_set_bold, x.error);
+    look_up(library, "format_set_text_wrap", x.format_set_text_wrap, x.error);
+    look_up(library, "format_set_align", x.format_set_align, x.error);
+    look_up(library, "worksheet_write_string", x.worksheet_write_string, x.error);
+    look_up(library, "lxw_strerror", x.lxw_strerror, x.error);
+    return x;
+  }();
+  if (!loaded.error.empty()) {
+    return std::unexpected(Error{Errc::io, fmt::format("cannot write XLSX: {}", loaded.error),
+                                 "install libxlsxwriter (Debian: apt-get install libxlsxwriter4), or write the answers as CSV (--format csv)"});
+  }
+  return &loaded;
+}
+
 Result<void> write_xlsx_file(const Workbook& workbook, const std::filesystem::path& path, std::size_t question_sheet)
 {
+  const Xlsxwriter& x = *TRY(xlsxwriter());
   lxw_workbook_options options{};
   options.constant_memory = LXW_FALSE;
   options.tmpdir = nullptr;
   options.use_zip64 = LXW_FALSE;
-  lxw_workbook* book = workbook_new_opt(path.c_str(), &options);
+  lxw_workbook* book = x.workbook_new_opt(path.c_str(), &options);
   if (book == nullptr) {
     return fail(Errc::io, "cannot create {}", path.string());
   }
-  lxw_format* bold = workbook_add_format(book);
-  format_set_bold(bold);
-  lxw_format* wrap = workbook_add_format(book);
-  format_set_text_wrap(wrap);
-  format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
+  lxw_format* bold = x.workbook_add_format(book);
+  x.format_set_bold(bold);
+  lxw_format* wrap = x.workbook_add_format(book);
+  x.format_set_text_wrap(wrap);
+  x.format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
   for (std::size_t s = 0; s < workbook.sheets.size(); ++s) {
     const auto& sheet = workbook.sheets[s];
-    lxw_worksheet* ws = workbook_add_worksheet(book, sheet.name.empty() ? nullptr : sheet.name.c_str());
+    lxw_worksheet* ws = x.workbook_add_worksheet(book, sheet.name.empty() ? nullptr : sheet.name.c_str());
     if (ws == nullptr) {
-      workbook_close(book);
+      x.workbook_close(book);
       return fail(Errc::io, "cannot add sheet \"{}\" to {}", sheet.name, path.string());
     }
     for (std::size_t r = 0; r < sheet.rows.size() && r < LXW_ROW_MAX; ++r) {
@@ -242,18 +297,18 @@ Result<void> write_xlsx_file(const Workbook& workbook, const std::filesystem::pa
           continue;
         }
         lxw_format* format = s == question_sheet ? (r == 0 ? bold : wrap) : nullptr;
-        const auto rc = worksheet_write_string(ws, static_cast<lxw_row_t>(r), static_cast<lxw_col_t>(c),
+        const auto rc = x.worksheet_write_string(ws, static_cast<lxw_row_t>(r), static_cast<lxw_col_t>(c),
                                                text.c_str(), format);
         if (rc != LXW_NO_ERROR) {
-          workbook_close(book);
+          x.workbook_close(book);
           return fail(Errc::io, "{}: sheet \"{}\" cell {}:{}: {}", path.string(), sheet.name, r + 1, c + 1,
-                      lxw_strerror(rc));
+                      x.lxw_strerror(rc));
         }
       }
     }
   }
-  if (const auto rc = workbook_close(book); rc != LXW_NO_ERROR) {
-    return fail(Errc::io, "cannot write {}: {}", path.string(), lxw_strerror(rc));
+  if (const auto rc = x.workbook_close(book); rc != LXW_NO_ERROR) {
+    return fail(Errc::io, "cannot write {}: {}", path.string(), x.lxw_strerror(rc));
   }
   return {};
 }
