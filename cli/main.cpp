@@ -78,6 +78,38 @@ constexpr const char* getting_started =
     "\n"
     "All commands: complycli --help; one command: complycli COMMAND --help; exit codes: man complycli.\n";
 
+// The registration that adds the command this process runs (commands.hpp): the first argument that is
+// neither a global option nor the value of one. Null, so that every command is added, when there is no
+// such argument, when no registration adds it, and for `completion`, which lists every command.
+const cli::Registration* registration_for(int argc, char** argv)
+{
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--home" || arg == "--actor") {
+      ++i;
+      continue;
+    }
+    if (arg.starts_with('-')) {
+      if (arg == "--") {
+        return nullptr;
+      }
+      continue;
+    }
+    for (const auto& registration : cli::registrars) {
+      std::string_view commands = registration.commands;
+      while (!commands.empty()) {
+        const auto space = commands.find(' ');
+        if (commands.substr(0, space) == arg) {
+          return registration.add == cli::register_completion ? nullptr : &registration;
+        }
+        commands = space == std::string_view::npos ? std::string_view() : commands.substr(space + 1);
+      }
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
 int run(int argc, char** argv)
 {
   if (argc == 1) {
@@ -106,8 +138,12 @@ int run(int argc, char** argv)
   app.add_flag("-q,--quiet", ctx.quiet, "Print only data and errors");
   app.add_flag("--no-color", ctx.no_color, "Never colour output (also: NO_COLOR set to anything)");
 
-  for (auto registrar : cli::registrars) {
-    registrar(app, ctx);
+  if (const auto* only = registration_for(argc, argv)) {
+    only->add(app, ctx);
+  } else {
+    for (const auto& registration : cli::registrars) {
+      registration.add(app, ctx);
+    }
   }
   // Global options are parsed before any subcommand callback runs.
   app.parse_complete_callback([&] {

@@ -81,6 +81,24 @@ EntryHasher::~EntryHasher()
   EVP_MD_free(m_md);
 }
 
+Hash EntryHasher::leaf(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash)
+{
+  m_buffer.assign(1, '\0');
+  encode_entry(m_buffer, fields, prev_hash);
+  Hash out{};
+  const auto *data = reinterpret_cast<const unsigned char *>(m_buffer.data());
+  if (m_md == nullptr) {
+    crypto_hash_sha256(out.data(), data, m_buffer.size());
+    return out;
+  }
+  unsigned int size = 0;
+  if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 || EVP_DigestUpdate(m_ctx, data, m_buffer.size()) != 1 ||
+      EVP_DigestFinal_ex(m_ctx, out.data(), &size) != 1 || size != out.size()) {
+    throw std::runtime_error("OpenSSL SHA-256 failed");
+  }
+  return out;
+}
+
 Hash EntryHasher::hash(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash, Hash *leaf)
 {
   // One buffer for both hashes: 0x00 || encoding. The entry hash skips the leading byte; the Merkle

@@ -64,6 +64,8 @@ public:
   // SHA-256 of encode_entry(fields, prev_hash); with `leaf`, also the entry's Merkle leaf hash there
   // (SHA-256(0x00 || encoding), docs/audit-log.md "Merkle tree").
   Hash hash(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash, Hash *leaf = nullptr);
+  // Only the entry's Merkle leaf hash (a proof recomputes a tile's leaves; their entry hashes are stored).
+  Hash leaf(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash);
 
 private:
   EVP_MD *m_md = nullptr; // bulk only

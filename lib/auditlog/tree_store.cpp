@@ -13,10 +13,9 @@ Result<std::vector<Hash>> TreeStore::leaves(int64_t begin, int64_t end)
   if (auto done_ = m_store.entries(begin + 1, end, [&](const store::EntryRow &row) -> Result<void> {
     Hash prev_hash{};
     std::copy_n(row.prev_hash.begin(), std::min<std::size_t>(row.prev_hash.size(), 32), prev_hash.begin());
-    Hash leaf{};
-    hasher.hash(EntryFields{row.seq, row.time, row.actor, row.action, row.target, row.outcome, row.details},
-                prev_hash, &leaf);
-    out.push_back(leaf);
+    out.push_back(hasher.leaf(EntryFields{row.seq, row.time, row.actor, row.action, row.target, row.outcome,
+                                          row.details},
+                              prev_hash));
     return {};
   }); !done_) {
     return std::unexpected(done_.error());

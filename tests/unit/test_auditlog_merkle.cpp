@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 #include <sstream>
+#include <thread>
 
 using namespace complycli;
 using namespace complycli::auditlog;
@@ -51,6 +52,40 @@ TEST_CASE("merkle: RFC 6962 known answers")
 }
 
 // (A proof does not bind the tree size: the signed checkpoint does, so size is not varied here.)
+TEST_CASE("merkle: a thread's first node hashes (libsodium) and its later ones (OpenSSL) agree")
+{
+  // Each thread hashes its first nodes with libsodium and switches to OpenSSL after a few thousand
+  // (merkle.cpp): the same inputs must give the same hash before and after the switch, for leaves and
+  // nodes, and a fresh thread must agree with this one.
+  const std::vector<uint8_t> data{'c', 'o', 'm', 'p', 'l', 'y'};
+  auto hashes_in_new_thread = [&] {
+    std::array<Hash, 4> out{};
+    std::thread([&] {
+      out[0] = leaf_hash(data);
+      out[1] = node_hash(out[0], empty_root());
+      Hash running = out[1];
+      for (int i = 0; i < 5000; ++i) {
+        running = node_hash(running, out[0]);
+      }
+      out[2] = leaf_hash(data);
+      out[3] = node_hash(out[2], empty_root());
+    }).join();
+    return out;
+  };
+  const auto first = hashes_in_new_thread();
+  CHECK(first[0] == first[2]);
+  CHECK(first[1] == first[3]);
+  std::array<uint8_t, 65> node_input{};
+  node_input[0] = 0x01;
+  std::copy(first[0].begin(), first[0].end(), node_input.begin() + 1);
+  const auto empty = empty_root();
+  std::copy(empty.begin(), empty.end(), node_input.begin() + 33);
+  Hash expected{};
+  crypto_hash_sha256(expected.data(), node_input.data(), node_input.size());
+  CHECK(first[3] == expected);
+  CHECK(hashes_in_new_thread() == first);
+}
+
 TEST_CASE("merkle: every proof of trees of size 1..64 verifies, and wrong ones do not")
 {
   const auto leaves = test_leaves(64);
