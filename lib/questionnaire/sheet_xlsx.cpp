@@ -8,8 +8,8 @@
 
 #include "util/cleanup.hpp"
 #include "util/file.hpp"
+#include "util/shared_library.hpp"
 
-#include <dlfcn.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -230,34 +230,21 @@ struct Xlsxwriter {
   decltype(&::lxw_strerror) lxw_strerror = nullptr;
 };
 
-template <typename Function>
-void look_up(void* library, const char* name, Function& function, std::string& error)
-{
-  function = reinterpret_cast<Function>(dlsym(library, name));
-  if (function == nullptr && error.empty()) {
-    error = fmt::format("libxlsxwriter.so.4 has no {}", name);
-  }
-}
-
 Result<const Xlsxwriter*> xlsxwriter()
 {
   static const Xlsxwriter loaded = [] {
+    util::SharedLibrary library("libxlsxwriter.so.4");
     Xlsxwriter x;
-    void* library = dlopen("libxlsxwriter.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (library == nullptr) {
-      const char* why = dlerror();
-      x.error = why != nullptr ? why : "libxlsxwriter.so.4 not found";
-      return x;
-    }
-    look_up(library, "workbook_new_opt", x.workbook_new_opt, x.error);
-    look_up(library, "workbook_add_format", x.workbook_add_format, x.error);
-    look_up(library, "workbook_add_worksheet", x.workbook_add_worksheet, x.error);
-    look_up(library, "workbook_close", x.workbook_close, x.error);
-    look_up(library, "format_set_bold", x.format_set_bold, x.error);
-    look_up(library, "format_set_text_wrap", x.format_set_text_wrap, x.error);
-    look_up(library, "format_set_align", x.format_set_align, x.error);
-    look_up(library, "worksheet_write_string", x.worksheet_write_string, x.error);
-    look_up(library, "lxw_strerror", x.lxw_strerror, x.error);
+    library.find("workbook_new_opt", x.workbook_new_opt);
+    library.find("workbook_add_format", x.workbook_add_format);
+    library.find("workbook_add_worksheet", x.workbook_add_worksheet);
+    library.find("workbook_close", x.workbook_close);
+    library.find("format_set_bold", x.format_set_bold);
+    library.find("format_set_text_wrap", x.format_set_text_wrap);
+    library.find("format_set_align", x.format_set_align);
+    library.find("worksheet_write_string", x.worksheet_write_string);
+    library.find("lxw_strerror", x.lxw_strerror);
+    x.error = library.error();
     return x;
   }();
   if (!loaded.error.empty()) {
