@@ -380,14 +380,20 @@ def keystore_tamper_in_database_refused(ctx):
     assert p.returncode == 1 and "keystore record of matter acme was modified" in p.stderr, p.stderr
     p = run(ctx, a, "matter", "rotate", "acme", env_extra=pw, check=False)
     assert p.returncode == 1 and "was modified" in p.stderr, p.stderr
-    ctx.pg.psql("DROP DATABASE IF EXISTS t_keys_tamper2", database="postgres")
-    # a wrap replaced by another matter's wrap (the same passphrase): still refused
+    # a recipient wrap added by someone who cannot unlock the matter: the record refuses it
     url2, a2, b2 = keystore_pair(ctx, "t_keys_tamper2")
+    db2 = "t_keys_tamper2"
     run(ctx, a2, "matter", "create", "acme", env_extra=pw)
     run(ctx, a2, "matter", "create", "other", env_extra=pw)
     sealed = encrypt_file(ctx, a2, "acme", "tamper-note2.txt", "y\n")
+    ctx.pg.psql("INSERT INTO complycli.wraps (matter_id, version, kind, recipient, wrapped) SELECT w.matter_id, "
+                "w.version, 'recipient', 'mallory', w.wrapped FROM complycli.wraps w JOIN complycli.matters m "
+                "ON m.id = w.matter_id WHERE m.name = 'acme'", database=db2)
+    p = decrypt_text(ctx, b2, sealed, pw, False)
+    assert p.returncode == 1 and "keystore record of matter acme was modified" in p.stderr, p.stderr
+    # a wrap overwritten with garbage: refused too; the other matter is untouched
     ctx.pg.psql("UPDATE complycli.wraps SET wrapped = decode(md5('x') || md5('y') || md5('z'), 'hex') "
-                "WHERE matter_id = (SELECT id FROM complycli.matters WHERE name = 'acme')", database="t_keys_tamper2")
+                "WHERE matter_id = (SELECT id FROM complycli.matters WHERE name = 'acme')", database=db2)
     p = decrypt_text(ctx, b2, sealed, pw, False)
     assert p.returncode == 1, p.stderr
     assert decrypt_text(ctx, b2, encrypt_file(ctx, a2, "other", "tamper-other.txt", "z\n"), pw) == "z\n"
