@@ -416,6 +416,33 @@ def keystore_bad_connection_exit_3(ctx):
     assert p.returncode == 3 and "Connection refused" in p.stderr, p.stderr
 
 
+@test
+def keystore_concurrent_rotations(ctx):
+    """Rotations from two workspaces at once: each one either commits or writes nothing (exit 3, run it
+    again); the record stays sound and every committed version decrypts."""
+    url, a, b = keystore_pair(ctx, "t_keys_conc")
+    pw = dict(KDF_ENV, COMPLYCLI_PASSPHRASE="pw")
+    run(ctx, a, "matter", "create", "acme", env_extra=pw)
+    env = dict(os.environ, HOME=ctx.work, COMPLYCLI_ACTOR="tester", PGPASSWORD=SUPERUSER_PASSWORD, **pw)
+    procs = [subprocess.Popen([ctx.binary, "--home", home, "matter", "rotate", "acme"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for home in (a, b, a, b, a, b)]
+    committed = 0
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        if proc.returncode == 0:
+            committed += 1
+        else:
+            assert proc.returncode == 3 and "changed by another command" in err, (proc.returncode, err)
+    assert committed >= 1
+    versions = ctx.pg.psql("SELECT count(*) FROM complycli.key_versions", database="t_keys_conc").stdout.strip()
+    assert versions == str(1 + committed), (versions, committed)
+    sealed = encrypt_file(ctx, b, "acme", "conc-note.txt", "after the race\n")
+    assert decrypt_text(ctx, a, sealed, pw) == "after the race\n"
+    run(ctx, a, "matter", "rotate", "acme", env_extra=pw)
+    print(f"     {committed} of 6 concurrent rotations committed, the others wrote nothing")
+
+
 class Context:
     def __init__(self, binary, pg, work, appends):
         self.binary = binary
