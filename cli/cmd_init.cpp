@@ -3,6 +3,7 @@
 #include "commands.hpp"
 
 #include "auditlog/auditlog.hpp"
+#include "store/postgres_keys.hpp"
 #include "store/postgres_log.hpp"
 
 #include <filesystem>
@@ -17,14 +18,16 @@ struct InitOptions {
   std::string store;
 };
 
-// Connect the new workspace to the PostgreSQL store at `url`: create the log there, or join the one
-// that is there. Returns the event to record.
+// Connect the new workspace to the PostgreSQL store at `url`: create the log and the keystore there, or
+// join the ones that are there. Returns the event to record.
 Result<core::Event> attach_store(const core::Workspace &workspace, core::Settings settings, const std::string &url)
 {
   bool created = false;
   auto log = TRY(auditlog::AuditLog::open_postgres(url, workspace.log_key_path(), "", util::Access::read_write,
                                                    &created));
   const auto key = TRY(log.public_key());
+  // The keystore's tables beside the log's (created by the first init, found by a joining one).
+  TRY(store::PostgresKeyStore::open(url, util::Access::read_write, store::CreateTables::yes));
   settings.store = url;
   settings.store_log_key = key.vkey();
   TRY_VOID(core::save_settings(workspace, settings));
@@ -80,7 +83,7 @@ void register_init(CLI::App& app, Context& ctx)
   auto* sub = app.add_subcommand("init", "Create a workspace (.complycli/) here, or at --home");
   sub->add_option("--profile", options->profile, "The company profile this workspace uses by default");
   sub->add_option("--store", options->store,
-                  "Keep the audit log on a PostgreSQL server shared with other workspaces: "
+                  "Keep the audit log and the keystore on a PostgreSQL server shared with other workspaces: "
                   "postgresql://USER@HOST:PORT/DATABASE (password from PGPASSWORD or ~/.pgpass)");
   sub->footer("Examples:\n  complycli init --profile examples/northwind-legal/profile.yaml\n"
               "  complycli init --store postgresql://complycli_app@db.example.com:5432/complycli");

@@ -2,6 +2,7 @@
 
 #include "auditlog/auditlog.hpp"
 #include "crypto/hygiene.hpp"
+#include "store/workspace_keys.hpp"
 #include "util/env.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
@@ -173,7 +174,7 @@ keystore::Unlock Credentials::unlock()
 
 Result<keystore::Keystore> open_keystore(const core::Workspace& workspace, util::Access access)
 {
-  return keystore::Keystore::open(workspace.keystore_path(), access);
+  return keystore::Keystore::open(TRY(store::open_workspace_keys(workspace, access)));
 }
 
 Result<void> require_audit_log(const core::Workspace& workspace, std::string_view action)

@@ -1,5 +1,6 @@
 #include "keystore/keystore.hpp"
 
+#include "store/sqlite_keys.hpp"
 #include "util/env.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
@@ -7,14 +8,8 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <sodium.h>
-#include <sqlite3.h>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -34,179 +29,6 @@ constexpr std::string_view verifier_label = "complycli-passphrase-verifier-v1";
 constexpr std::size_t key_size = crypto::data_key_size;
 constexpr std::size_t xnonce_size = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 constexpr std::size_t tag_size = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-
-// ---- SQLite helpers -------------------------------------------------------------------------------
-
-// SQLite's message, with the operating system's reason when it has one: "disk I/O error" alone does
-// not say that the disk is full or read-only.
-std::string sqlite_message(sqlite3* db)
-{
-  std::string message = sqlite3_errmsg(db);
-  const int primary = sqlite3_errcode(db) & 0xff;
-  const int system = sqlite3_system_errno(db);
-  if ((primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN ||
-       primary == SQLITE_READONLY) && system != 0) {
-    const std::string reason = std::strerror(system);
-    if (message.find(reason) == std::string::npos) {
-      message += fmt::format(" ({})", reason);
-    }
-  }
-  return message;
-}
-
-class Statement {
-public:
-  Statement(sqlite3* db, const char* sql) : m_db(db)
-  {
-    if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK) {
-      m_error = sqlite3_errmsg(db);
-    }
-  }
-  ~Statement() { sqlite3_finalize(m_stmt); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  Statement& bind(int index, std::span<const uint8_t> blob)
-  {
-    sqlite3_bind_blob(m_stmt, index, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& bind(int index, std::string_view text)
-  {
-    sqlite3_bind_text(m_stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& bind(int index, int64_t value)
-  {
-    sqlite3_bind_int64(m_stmt, index, value);
-    return *this;
-  }
-
-  // Step once: true for a row, false when done; an error is Errc::io.
-  Result<bool> step()
-  {
-    if (!m_error.empty()) {
-      return fail(Errc::io, "keystore: {}", m_error);
-    }
-    const int rc = sqlite3_step(m_stmt);
-    if (rc == SQLITE_ROW) {
-      return true;
-    }
-    if (rc == SQLITE_DONE) {
-      return false;
-    }
-    return fail(Errc::io, "keystore: {}", sqlite_message(m_db));
-  }
-  Result<void> run()
-  {
-    TRY(step());
-    return {};
-  }
-
-  std::string text(int column) const
-  {
-    const auto* p = sqlite3_column_text(m_stmt, column);
-    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
-  }
-  bool is_null(int column) const { return sqlite3_column_type(m_stmt, column) == SQLITE_NULL; }
-  int64_t integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
-  std::vector<uint8_t> blob(int column) const
-  {
-    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(m_stmt, column));
-    return p == nullptr ? std::vector<uint8_t>{}
-                        : std::vector<uint8_t>(p, p + sqlite3_column_bytes(m_stmt, column));
-  }
-
-private:
-  sqlite3* m_db;
-  sqlite3_stmt* m_stmt = nullptr;
-  std::string m_error;
-};
-
-class Transaction {
-public:
-  explicit Transaction(sqlite3* db) : m_db(db) {}
-  ~Transaction()
-  {
-    if (m_open) {
-      sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-  }
-  Result<void> begin()
-  {
-    if (sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return fail(Errc::io, "keystore: cannot start a transaction: {}", sqlite_message(m_db));
-    }
-    m_open = true;
-    return {};
-  }
-  Result<void> commit()
-  {
-    if (sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return fail(Errc::io, "keystore: cannot commit: {}", sqlite_message(m_db));
-    }
-    m_open = false;
-    return {};
-  }
-
-private:
-  sqlite3* m_db;
-  bool m_open = false;
-};
-
-const char* schema = R"sql(
-CREATE TABLE IF NOT EXISTS matters (
-  id BLOB PRIMARY KEY CHECK (length(id) = 16),
-  name TEXT NOT NULL UNIQUE,
-  created TEXT NOT NULL,
-  shredded_at TEXT
-);
-CREATE TABLE IF NOT EXISTS key_versions (
-  matter_id BLOB NOT NULL REFERENCES matters(id),
-  version INTEGER NOT NULL CHECK (version > 0),
-  created TEXT NOT NULL,
-  PRIMARY KEY (matter_id, version)
-);
-CREATE TABLE IF NOT EXISTS passphrase_slots (
-  matter_id BLOB PRIMARY KEY REFERENCES matters(id),
-  salt BLOB NOT NULL,
-  opslimit INTEGER NOT NULL,
-  memlimit INTEGER NOT NULL,
-  nonce BLOB NOT NULL,
-  verifier BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS wraps (
-  matter_id BLOB NOT NULL,
-  version INTEGER NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('passphrase', 'recipient')),
-  recipient TEXT NOT NULL DEFAULT '',
-  wrapped BLOB NOT NULL,
-  PRIMARY KEY (matter_id, version, kind, recipient),
-  FOREIGN KEY (matter_id, version) REFERENCES key_versions(matter_id, version)
-);
-CREATE TABLE IF NOT EXISTS chain_wraps (
-  matter_id BLOB NOT NULL,
-  version INTEGER NOT NULL CHECK (version > 1),
-  wrapped BLOB NOT NULL,
-  PRIMARY KEY (matter_id, version)
-);
-CREATE TABLE IF NOT EXISTS records (
-  matter_id BLOB PRIMARY KEY,
-  mac BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS version_public_keys (
-  matter_id BLOB NOT NULL,
-  version INTEGER NOT NULL,
-  public_key BLOB NOT NULL CHECK (length(public_key) = 32),
-  PRIMARY KEY (matter_id, version)
-);
-CREATE TABLE IF NOT EXISTS retired_versions (
-  matter_id BLOB NOT NULL,
-  version INTEGER NOT NULL,
-  retired_at TEXT NOT NULL,
-  PRIMARY KEY (matter_id, version)
-);
-)sql";
 
 // ---- wrapping -------------------------------------------------------------------------------------
 
@@ -488,194 +310,76 @@ Result<MatterExport> export_from_json(std::string_view text, std::string_view fi
 
 // ---- Keystore -------------------------------------------------------------------------------------
 
-Keystore::Keystore(sqlite3* db, fs::path path) : m_db(db), m_path(std::move(path)) {}
+Keystore::Keystore(std::unique_ptr<store::KeyStore> store) : m_store(std::move(store)) {}
 
-Keystore::Keystore(Keystore&& other) noexcept
-    : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path)), m_read_only(other.m_read_only)
-{
-}
-
-Keystore& Keystore::operator=(Keystore&& other) noexcept
-{
-  if (this != &other) {
-    if (m_db != nullptr) {
-      sqlite3_close(m_db);
-    }
-    m_db = std::exchange(other.m_db, nullptr);
-    m_path = std::move(other.m_path);
-    m_read_only = other.m_read_only;
-  }
-  return *this;
-}
+Keystore::Keystore(Keystore&& other) noexcept = default;
+Keystore& Keystore::operator=(Keystore&& other) noexcept = default;
 
 Keystore::~Keystore()
 {
   auto& cache = kek_cache();
   std::erase_if(cache, [this](const auto& entry) { return entry.first.first == this; });
-  if (m_db != nullptr) {
-    sqlite3_close(m_db);
-  }
-}
-
-Result<void> Keystore::exec(const char* sql) const
-{
-  char* message = nullptr;
-  if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    sqlite3_free(message);
-    const std::string text = sqlite_message(m_db);
-    return fail(Errc::io, "keystore {}: {}", m_path.string(), text);
-  }
-  return {};
 }
 
 Result<void> Keystore::check_read_write(std::string_view what) const
 {
-  if (m_read_only) {
-    return fail(Errc::internal, "cannot {}: the keystore {} was opened read-only", what, m_path.string());
+  if (m_store->read_only()) {
+    return fail(Errc::internal, "cannot {}: the keystore {} was opened read-only", what, m_store->name());
   }
   return {};
 }
 
 Result<Keystore> Keystore::open(const fs::path& path, util::Access access)
 {
-  if (access == util::Access::read_only) {
-    // A keystore that does not exist yet holds no matter: read an empty one from memory.
-    std::error_code ec;
-    const bool exists = fs::exists(path, ec);
-    // In a folder that takes writes, a read-write connection that runs no writing statement
-    // (query_only): unlike a SQLITE_OPEN_READONLY one, it removes the -wal and -shm files it made when it
-    // closes, as every other keystore connection does (left behind, they would hold disk space: a full
-    // disk would then free it only at the next write). Elsewhere, SQLite's read-only mode.
-    const bool in_writable_folder =
-        exists && util::folder_takes_writes(path.has_parent_path() ? path.parent_path() : fs::path("."));
-    std::string uri = "file::memory:";
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
-    if (in_writable_folder) {
-      uri = path.string();
-      flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
-    } else if (exists) {
-      uri = TRY(util::sqlite_read_only_uri(path));
-      flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
-    }
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(uri.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-      std::string message = db != nullptr ? sqlite_message(db) : "out of memory";
-      sqlite3_close(db);
-      return fail(Errc::io, "cannot open the keystore {}: {}", path.string(), message);
-    }
-    Keystore store(db, path);
-    sqlite3_busy_timeout(db, 5000);
-    TRY_VOID(store.exec(in_writable_folder ? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;"
-                                           : "PRAGMA foreign_keys = ON;"));
-    if (exists) {
-      Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'matters'");
-      auto row = tables.step();
-      if (!row) {
-        return std::unexpected(Error{
-            Errc::io, fmt::format("cannot read the keystore {}: {}", path.string(), sqlite_message(db)),
-            in_writable_folder ? std::string() : "if it reads in a copy, copy the workspace folder to a writable "
-                                                 "place and run complycli there"});
-      }
-      if (*row && tables.integer(0) == 1) {
-        store.m_read_only = true;
-        return store;
-      }
-      // An empty file (a keystore that was never written): no matter.
-      auto empty = TRY(Keystore::open(fs::path(), util::Access::read_only));
-      empty.m_path = path;
-      return empty;
-    }
-    TRY_VOID(store.exec(schema));
-    store.m_read_only = true;
-    return store;
+  return Keystore(TRY(store::SqliteKeyStore::open(path, access)));
+}
+
+Result<Keystore> Keystore::open(std::unique_ptr<store::KeyStore> store)
+{
+  if (!store) {
+    return fail(Errc::internal, "a keystore without a store");
   }
-  // Create the file ourselves so that it (and SQLite's -wal and -shm files, which copy its mode) is 0600.
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return fail(Errc::io, "cannot open the keystore {}: {}", path.string(), std::strerror(errno));
-  }
-  ::fchmod(fd, 0600);
-  ::close(fd);
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
-    std::string message = db != nullptr ? sqlite_message(db) : "out of memory";
-    sqlite3_close(db);
-    return fail(Errc::io, "cannot open the keystore {}: {}", path.string(), message);
-  }
-  Keystore store(db, path);
-  sqlite3_busy_timeout(db, 5000);
-  TRY_VOID(store.exec("PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
-                      " PRAGMA synchronous = FULL;"));
-  TRY_VOID(store.exec(schema));
-  return store;
+  return Keystore(std::move(store));
 }
 
 namespace {
 
-bool has_retired_table(sqlite3* db)
-{
-  Statement row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'retired_versions'");
-  return row.step().value_or(false) && row.integer(0) == 1;
-}
-
-// Key versions with their public keys (NULL for versions made before format 2, and in keystores
-// that have no version_public_keys table yet, which read-only commands do not create).
-const char* version_rows_sql(sqlite3* db)
-{
-  Statement row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'version_public_keys'");
-  if (row.step().value_or(false) && row.integer(0) == 1) {
-    return "SELECT v.version, v.created, p.public_key FROM key_versions v LEFT JOIN version_public_keys p"
-           " ON p.matter_id = v.matter_id AND p.version = v.version WHERE v.matter_id = ? ORDER BY v.version";
-  }
-  return "SELECT version, created, NULL FROM key_versions WHERE matter_id = ? ORDER BY version";
-}
-
-Result<Matter> load_matter(sqlite3* db, Statement& row)
+Result<Matter> load_matter(store::KeyStore& db, const store::MatterRow& row)
 {
   Matter matter;
-  const auto id = row.blob(0);
-  if (id.size() != matter.id.size()) {
-    return fail(Errc::io, "keystore: a matter id has {} bytes", id.size());
+  if (row.id.size() != matter.id.size()) {
+    return fail(Errc::io, "keystore: a matter id has {} bytes", row.id.size());
   }
-  std::copy(id.begin(), id.end(), matter.id.begin());
-  matter.name = row.text(1);
-  matter.created = row.text(2);
-  if (!row.is_null(3)) {
-    matter.shredded_at = row.text(3);
-  }
-  Statement versions(db, version_rows_sql(db));
-  versions.bind(1, matter.id);
-  while (TRY(versions.step())) {
-    KeyVersion version{static_cast<uint32_t>(versions.integer(0)), versions.text(1), std::nullopt};
-    if (!versions.is_null(2)) {
-      const auto pk = versions.blob(2);
-      if (pk.size() == crypto::x25519_key_size) {
-        version.public_key.emplace();
-        std::copy(pk.begin(), pk.end(), version.public_key->begin());
-      }
+  std::copy(row.id.begin(), row.id.end(), matter.id.begin());
+  matter.name = row.name;
+  matter.created = row.created;
+  matter.shredded_at = row.shredded_at;
+  for (const auto& stored : TRY(db.versions(matter.id))) {
+    KeyVersion version{stored.version, stored.created, std::nullopt};
+    if (stored.public_key && stored.public_key->size() == crypto::x25519_key_size) {
+      version.public_key.emplace();
+      std::copy(stored.public_key->begin(), stored.public_key->end(), version.public_key->begin());
     }
     matter.versions.push_back(std::move(version));
   }
-  if (has_retired_table(db)) {
-    Statement retired(db, "SELECT version, retired_at FROM retired_versions WHERE matter_id = ? ORDER BY version");
-    retired.bind(1, matter.id);
-    while (TRY(retired.step())) {
-      matter.retired.push_back({static_cast<uint32_t>(retired.integer(0)), retired.text(1), std::nullopt});
+  for (const auto& retired : TRY(db.retired(matter.id))) {
+    matter.retired.push_back({retired.version, retired.retired_at, std::nullopt});
+  }
+  if (const auto slot = TRY(db.slot(matter.id))) {
+    matter.passphrase = KdfParams{static_cast<uint64_t>(slot->opslimit), static_cast<uint64_t>(slot->memlimit)};
+  }
+  std::vector<std::string> stored;
+  for (const auto& wrap : TRY(db.wraps(matter.id))) {
+    if (wrap.kind == "recipient") {
+      stored.push_back(wrap.recipient);
     }
   }
-  Statement slot(db, "SELECT opslimit, memlimit FROM passphrase_slots WHERE matter_id = ?");
-  slot.bind(1, matter.id);
-  if (TRY(slot.step())) {
-    matter.passphrase = KdfParams{static_cast<uint64_t>(slot.integer(0)), static_cast<uint64_t>(slot.integer(1))};
-  }
-  Statement recipients(db, "SELECT DISTINCT recipient FROM wraps WHERE matter_id = ? AND kind = 'recipient'"
-                           " ORDER BY recipient");
-  recipients.bind(1, matter.id);
-  while (TRY(recipients.step())) {
+  std::sort(stored.begin(), stored.end());
+  stored.erase(std::unique(stored.begin(), stored.end()), stored.end());
+  for (const auto& text : stored) {
     // Stored in the legacy form (the row's name); shown in the Bech32 form.
-    const auto stored = recipients.text(0);
-    const auto key = parse_public_key(stored);
-    matter.recipients.push_back(key ? encode_public_key(*key) : stored);
+    const auto key = parse_public_key(text);
+    matter.recipients.push_back(key ? encode_public_key(*key) : text);
   }
   return matter;
 }
@@ -685,9 +389,8 @@ Result<Matter> load_matter(sqlite3* db, Statement& row)
 std::vector<Matter> Keystore::list() const
 {
   std::vector<Matter> matters;
-  Statement rows(m_db, "SELECT id, name, created, shredded_at FROM matters ORDER BY name");
-  while (rows.step().value_or(false)) {
-    if (auto matter = load_matter(m_db, rows)) {
+  for (const auto& row : m_store->matters().value_or(std::vector<store::MatterRow>{})) {
+    if (auto matter = load_matter(*m_store, row)) {
       matters.push_back(std::move(*matter));
     }
   }
@@ -696,23 +399,21 @@ std::vector<Matter> Keystore::list() const
 
 Result<Matter> Keystore::find(const std::string& name) const
 {
-  Statement row(m_db, "SELECT id, name, created, shredded_at FROM matters WHERE name = ?");
-  row.bind(1, name);
-  if (!TRY(row.step())) {
+  const auto row = TRY(m_store->matter_by_name(name));
+  if (!row) {
     return fail_with_hint(Errc::usage, "`complycli matter list` shows the matters of this workspace",
                           "no matter called \"{}\"", name);
   }
-  return load_matter(m_db, row);
+  return load_matter(*m_store, *row);
 }
 
 std::optional<Matter> Keystore::find_by_id(const MatterId& id) const
 {
-  Statement row(m_db, "SELECT id, name, created, shredded_at FROM matters WHERE id = ?");
-  row.bind(1, id);
-  if (!row.step().value_or(false)) {
+  const auto row = m_store->matter_by_id(id);
+  if (!row || !*row) {
     return std::nullopt;
   }
-  auto matter = load_matter(m_db, row);
+  auto matter = load_matter(*m_store, **row);
   return matter ? std::optional<Matter>(std::move(*matter)) : std::nullopt;
 }
 
@@ -737,41 +438,31 @@ Result<NewSlot> new_slot(const MatterId& id, const SecretBytes& passphrase, cons
   return slot;
 }
 
-Result<void> store_slot(sqlite3* db, const MatterId& id, const NewSlot& slot)
+Result<void> store_slot(store::KeyStore& db, const MatterId& id, const NewSlot& slot)
 {
-  Statement insert(db, "INSERT OR REPLACE INTO passphrase_slots (matter_id, salt, opslimit, memlimit, nonce, verifier)"
-                       " VALUES (?, ?, ?, ?, ?, ?)");
   const std::span<const uint8_t> verifier = slot.verifier;
-  insert.bind(1, id).bind(2, slot.salt).bind(3, static_cast<int64_t>(slot.kdf.opslimit));
-  insert.bind(4, static_cast<int64_t>(slot.kdf.memlimit)).bind(5, verifier.first(xnonce_size)).bind(6, verifier);
-  return insert.run();
+  const auto nonce = verifier.first(xnonce_size);
+  return db.put_slot(id, {slot.salt, static_cast<int64_t>(slot.kdf.opslimit), static_cast<int64_t>(slot.kdf.memlimit),
+                          store::Bytes(nonce.begin(), nonce.end()), slot.verifier});
 }
 
-Result<void> store_wrap(sqlite3* db, const MatterId& id, uint32_t version, std::string_view kind,
+Result<void> store_wrap(store::KeyStore& db, const MatterId& id, uint32_t version, std::string_view kind,
                         std::string_view recipient, std::span<const uint8_t> wrapped)
 {
-  Statement insert(db, "INSERT OR REPLACE INTO wraps (matter_id, version, kind, recipient, wrapped)"
-                       " VALUES (?, ?, ?, ?, ?)");
-  insert.bind(1, id).bind(2, static_cast<int64_t>(version)).bind(3, kind).bind(4, recipient).bind(5, wrapped);
-  return insert.run();
+  return db.put_wrap(id, {version, std::string(kind), std::string(recipient), store::Bytes(wrapped.begin(), wrapped.end())});
 }
 
 // A key version row and the public key of its X25519 pair (derived from `key`, the version secret).
-Result<void> store_version(sqlite3* db, const MatterId& id, uint32_t version, std::string_view created,
+Result<void> store_version(store::KeyStore& db, const MatterId& id, uint32_t version, std::string_view created,
                            const SecretBytes& key)
 {
-  Statement insert(db, "INSERT INTO key_versions (matter_id, version, created) VALUES (?, ?, ?)");
-  insert.bind(1, id).bind(2, static_cast<int64_t>(version)).bind(3, created);
-  TRY_VOID(insert.run());
   const auto secret_key = TRY(crypto::version_secret_key(key));
   const auto public_key = TRY(crypto::x25519_public_key(secret_key));
-  Statement pk(db, "INSERT OR REPLACE INTO version_public_keys (matter_id, version, public_key) VALUES (?, ?, ?)");
-  pk.bind(1, id).bind(2, static_cast<int64_t>(version)).bind(3, public_key);
-  return pk.run();
+  return db.insert_version(id, {version, std::string(created), store::Bytes(public_key.begin(), public_key.end())});
 }
 
 // Wrap `key` every way: with `kek` (if any) and to each recipient.
-Result<void> store_wraps(sqlite3* db, const MatterId& id, uint32_t version, const SecretBytes& key,
+Result<void> store_wraps(store::KeyStore& db, const MatterId& id, uint32_t version, const SecretBytes& key,
                          const SecretBytes* kek, const std::vector<PublicKey>& recipients)
 {
   if (kek != nullptr) {
@@ -813,80 +504,50 @@ std::vector<uint8_t> chain_ad(const MatterId& id, uint32_t version)
   return ad;
 }
 
-bool has_table(sqlite3* db, const char* name)
-{
-  Statement row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
-  row.bind(1, std::string_view(name));
-  return row.step().value_or(false) && row.integer(0) == 1;
-}
-
-// The stored record MAC, if the matter has one (matters from before authenticated records have none).
-Result<std::optional<std::vector<uint8_t>>> stored_mac(sqlite3* db, const MatterId& id)
-{
-  if (!has_table(db, "records")) {
-    return std::nullopt;
-  }
-  Statement row(db, "SELECT mac FROM records WHERE matter_id = ?");
-  row.bind(1, id);
-  if (!TRY(row.step())) {
-    return std::nullopt;
-  }
-  return row.blob(0);
-}
-
-// The canonical bytes of everything stored about a matter, as the MAC sees them.
-Result<std::string> record_bytes(sqlite3* db, const MatterId& id)
+// The canonical bytes of everything stored about a matter, as the MAC sees them (the same bytes from
+// every store: rows are put in key order here, texts compared as bytes).
+Result<std::string> record_bytes(store::KeyStore& db, const MatterId& id)
 {
   nlohmann::ordered_json record;
-  Statement matter(db, "SELECT name, created, shredded_at FROM matters WHERE id = ?");
-  matter.bind(1, id);
-  if (!TRY(matter.step())) {
+  const auto matter = TRY(db.matter_by_id(id));
+  if (!matter) {
     return fail(Errc::internal, "no matter with id {}", util::to_hex(id));
   }
   record["id"] = util::to_hex(id);
-  record["name"] = matter.text(0);
-  record["created"] = matter.text(1);
-  record["shredded_at"] = matter.is_null(2) ? nlohmann::ordered_json() : nlohmann::ordered_json(matter.text(2));
+  record["name"] = matter->name;
+  record["created"] = matter->created;
+  record["shredded_at"] = matter->shredded_at ? nlohmann::ordered_json(*matter->shredded_at) : nlohmann::ordered_json();
   auto& versions = record["versions"] = nlohmann::ordered_json::array();
-  Statement version_rows(db, version_rows_sql(db));
-  version_rows.bind(1, id);
-  while (TRY(version_rows.step())) {
-    if (version_rows.is_null(2)) { // a version from before format 2: [version, created], as records sealed then
-      versions.push_back({version_rows.integer(0), version_rows.text(1)});
+  for (const auto& row : TRY(db.versions(id))) {
+    if (!row.public_key) { // a version from before format 2: [version, created], as records sealed then
+      versions.push_back({row.version, row.created});
     } else {
-      versions.push_back({version_rows.integer(0), version_rows.text(1), util::to_hex(version_rows.blob(2))});
+      versions.push_back({row.version, row.created, util::to_hex(*row.public_key)});
     }
   }
-  Statement slot(db, "SELECT salt, opslimit, memlimit, nonce, verifier FROM passphrase_slots WHERE matter_id = ?");
-  slot.bind(1, id);
   record["slot"] = nullptr;
-  if (TRY(slot.step())) {
-    record["slot"] = {util::to_hex(slot.blob(0)), slot.integer(1), slot.integer(2), util::to_hex(slot.blob(3)),
-                      util::to_hex(slot.blob(4))};
+  if (const auto slot = TRY(db.slot(id))) {
+    record["slot"] = {util::to_hex(slot->salt), slot->opslimit, slot->memlimit, util::to_hex(slot->nonce),
+                      util::to_hex(slot->verifier)};
   }
+  auto wrap_rows = TRY(db.wraps(id));
+  std::sort(wrap_rows.begin(), wrap_rows.end(), [](const store::WrapRow& a, const store::WrapRow& b) {
+    return std::tie(a.version, a.kind, a.recipient) < std::tie(b.version, b.kind, b.recipient);
+  });
   auto& wraps = record["wraps"] = nlohmann::ordered_json::array();
-  Statement wrap_rows(db, "SELECT version, kind, recipient, wrapped FROM wraps WHERE matter_id = ?"
-                          " ORDER BY version, kind, recipient");
-  wrap_rows.bind(1, id);
-  while (TRY(wrap_rows.step())) {
-    wraps.push_back({wrap_rows.integer(0), wrap_rows.text(1), wrap_rows.text(2), util::to_hex(wrap_rows.blob(3))});
+  for (const auto& row : wrap_rows) {
+    wraps.push_back({row.version, row.kind, row.recipient, util::to_hex(row.wrapped)});
   }
   auto& chain = record["chain"] = nlohmann::ordered_json::array();
-  Statement chain_rows(db, "SELECT version, wrapped FROM chain_wraps WHERE matter_id = ? ORDER BY version");
-  chain_rows.bind(1, id);
-  while (TRY(chain_rows.step())) {
-    chain.push_back({chain_rows.integer(0), util::to_hex(chain_rows.blob(1))});
+  for (const auto& row : TRY(db.chain_wraps(id))) {
+    chain.push_back({row.version, util::to_hex(row.wrapped)});
   }
-  if (has_table(db, "retired_versions")) {
-    Statement retired_rows(db, "SELECT version, retired_at FROM retired_versions WHERE matter_id = ? ORDER BY version");
-    retired_rows.bind(1, id);
-    nlohmann::ordered_json retired = nlohmann::ordered_json::array();
-    while (TRY(retired_rows.step())) {
-      retired.push_back({retired_rows.integer(0), retired_rows.text(1)});
-    }
-    if (!retired.empty()) { // absent otherwise, so records sealed before retirement existed still match
-      record["retired"] = retired;
-    }
+  nlohmann::ordered_json retired = nlohmann::ordered_json::array();
+  for (const auto& row : TRY(db.retired(id))) {
+    retired.push_back({row.version, row.retired_at});
+  }
+  if (!retired.empty()) { // absent otherwise, so records sealed before retirement existed still match
+    record["retired"] = retired;
   }
   return std::string(record_label) + "\n" + record.dump();
 }
@@ -898,15 +559,15 @@ Result<SecretBytes> record_key(const SecretBytes& oldest_key)
   return key;
 }
 
-std::unexpected<Error> record_modified(const Matter& matter)
+std::unexpected<Error> record_modified(const store::KeyStore& db, const Matter& matter)
 {
   return fail_with_hint(Errc::auth_failed,
-                        "someone who could write the workspace changed it: restore .complycli/keystore.db from a "
-                        "backup",
+                        fmt::format("someone who could write the keystore changed it: restore {} from a backup",
+                                    db.name()),
                         "keystore record of matter {} was modified", matter.name);
 }
 
-Result<bool> record_mac_matches(sqlite3* db, const MatterId& id, const SecretBytes& oldest_key,
+Result<bool> record_mac_matches(store::KeyStore& db, const MatterId& id, const SecretBytes& oldest_key,
                                 std::span<const uint8_t> mac)
 {
   if (mac.size() != crypto_auth_hmacsha256_BYTES) {
@@ -920,28 +581,47 @@ Result<bool> record_mac_matches(sqlite3* db, const MatterId& id, const SecretByt
 
 // Write the chain wraps for `keys` (every version, oldest first) and the record MAC, inside the
 // caller's transaction, after every other change to the matter's rows.
-Result<void> seal_record(sqlite3* db, const MatterId& id, const std::vector<std::pair<uint32_t, SecretBytes>>& keys)
+Result<void> seal_record(store::KeyStore& db, const MatterId& id,
+                         const std::vector<std::pair<uint32_t, SecretBytes>>& keys)
 {
   if (keys.empty()) {
     return fail(Errc::internal, "a matter record with no key version");
   }
-  Statement drop(db, "DELETE FROM chain_wraps WHERE matter_id = ?");
-  drop.bind(1, id);
-  TRY_VOID(drop.run());
+  std::vector<store::ChainRow> chain;
   for (std::size_t i = 1; i < keys.size(); ++i) {
     const auto& [version, key] = keys[i];
-    Statement insert(db, "INSERT INTO chain_wraps (matter_id, version, wrapped) VALUES (?, ?, ?)");
-    insert.bind(1, id).bind(2, static_cast<int64_t>(version))
-        .bind(3, aead_wrap(keys[i - 1].second, key.view(), chain_ad(id, version)));
-    TRY_VOID(insert.run());
+    chain.push_back({version, aead_wrap(keys[i - 1].second, key.view(), chain_ad(id, version))});
   }
+  TRY_VOID(db.replace_chain(id, chain));
   const auto bytes = TRY(record_bytes(db, id));
   const auto key = TRY(record_key(keys.front().second));
   std::vector<uint8_t> mac(crypto_auth_hmacsha256_BYTES);
   crypto_auth_hmacsha256(mac.data(), reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), key.data());
-  Statement insert(db, "INSERT OR REPLACE INTO records (matter_id, mac) VALUES (?, ?)");
-  insert.bind(1, id).bind(2, mac);
-  return insert.run();
+  return db.put_record_mac(id, mac);
+}
+
+// Inside a write transaction (which no other writer interleaves with): Errc::io unless the matter's
+// stored rows still say what `matter` (read before the transaction) says, so that a command never
+// seals a record over a change another process or machine made in between.
+Result<void> check_unchanged(store::KeyStore& db, const Matter& matter)
+{
+  const auto row = TRY(db.matter_by_id(matter.id));
+  const auto now = row ? TRY(load_matter(db, *row)) : Matter{};
+  const auto numbers = [](const std::vector<KeyVersion>& versions) {
+    std::vector<uint32_t> out;
+    for (const auto& v : versions) {
+      out.push_back(v.version);
+    }
+    return out;
+  };
+  if (!row || now.shredded_at != matter.shredded_at || numbers(now.versions) != numbers(matter.versions) ||
+      numbers(now.retired) != numbers(matter.retired) || now.passphrase.has_value() != matter.passphrase.has_value() ||
+      now.recipients != matter.recipients) {
+    return fail_with_hint(Errc::io, "run the command again",
+                          "matter {} was changed by another command while this one ran; nothing was written",
+                          matter_label(matter));
+  }
+  return {};
 }
 
 } // namespace
@@ -970,20 +650,21 @@ Result<Matter> Keystore::create_matter(const std::string& name, const SecretByte
   }
   const auto key = TRY(SecretBytes::random(key_size));
   const auto now = util::now_rfc3339();
-  Transaction tx(m_db);
-  TRY_VOID(tx.begin());
-  Statement insert(m_db, "INSERT INTO matters (id, name, created) VALUES (?, ?, ?)");
-  insert.bind(1, id).bind(2, name).bind(3, now);
-  TRY_VOID(insert.run());
-  TRY_VOID(store_version(m_db, id, 1, now, key));
-  if (slot) {
-    TRY_VOID(store_slot(m_db, id, *slot));
-  }
-  TRY_VOID(store_wraps(m_db, id, 1, key, slot ? &slot->kek : nullptr, recipients));
-  std::vector<std::pair<uint32_t, SecretBytes>> keys;
-  keys.emplace_back(1, TRY(SecretBytes::copy_of(key.view())));
-  TRY_VOID(seal_record(m_db, id, keys));
-  TRY_VOID(tx.commit());
+  const auto apply = [&]() -> Result<void> {
+    if (TRY(m_store->matter_by_name(name))) {
+      return fail(Errc::usage, "a matter called \"{}\" already exists", name);
+    }
+    TRY_VOID(m_store->insert_matter({store::Bytes(id.begin(), id.end()), name, now, std::nullopt}));
+    TRY_VOID(store_version(*m_store, id, 1, now, key));
+    if (slot) {
+      TRY_VOID(store_slot(*m_store, id, *slot));
+    }
+    TRY_VOID(store_wraps(*m_store, id, 1, key, slot ? &slot->kek : nullptr, recipients));
+    std::vector<std::pair<uint32_t, SecretBytes>> keys;
+    keys.emplace_back(1, TRY(SecretBytes::copy_of(key.view())));
+    return seal_record(*m_store, id, keys);
+  };
+  TRY_VOID(m_store->write(apply));
   if (slot) {
     kek_cache().insert_or_assign({this, id}, std::move(slot->kek));
   }
@@ -993,26 +674,25 @@ Result<Matter> Keystore::create_matter(const std::string& name, const SecretByte
 namespace {
 
 // The passphrase-derived key of a matter's slot, checked against the slot's verifier.
-Result<const SecretBytes*> slot_kek(const void* owner, sqlite3* db, const Matter& matter, const Unlock& unlock)
+Result<const SecretBytes*> slot_kek(const void* owner, store::KeyStore& db, const Matter& matter,
+                                   const Unlock& unlock)
 {
   auto& cache = kek_cache();
   if (auto it = cache.find({owner, matter.id}); it != cache.end()) {
     return &it->second;
   }
-  Statement slot(db, "SELECT salt, opslimit, memlimit, verifier FROM passphrase_slots WHERE matter_id = ?");
-  slot.bind(1, matter.id);
-  if (!TRY(slot.step())) {
+  const auto slot = TRY(db.slot(matter.id));
+  if (!slot) {
     return fail(Errc::internal, "matter {} has no passphrase slot", matter_label(matter));
   }
-  const KdfParams kdf{static_cast<uint64_t>(slot.integer(1)), static_cast<uint64_t>(slot.integer(2))};
+  const KdfParams kdf{static_cast<uint64_t>(slot->opslimit), static_cast<uint64_t>(slot->memlimit)};
   if (auto costs = check_kdf_costs(kdf); !costs) {
     return fail(Errc::auth_failed, "the passphrase slot of matter {} has {}", matter_label(matter),
                 costs.error().message);
   }
   const auto passphrase = TRY(unlock.passphrase());
-  auto kek = TRY(derive_kek(passphrase, slot.blob(0), kdf));
-  const auto verifier = slot.blob(3);
-  auto check = aead_unwrap(kek, verifier, verifier_ad(matter.id));
+  auto kek = TRY(derive_kek(passphrase, slot->salt, kdf));
+  auto check = aead_unwrap(kek, slot->verifier, verifier_ad(matter.id));
   if (!check || check->size() != verifier_label.size() ||
       std::memcmp(check->data(), verifier_label.data(), verifier_label.size()) != 0) {
     return fail_with_hint(Errc::auth_failed, "check COMPLYCLI_PASSPHRASE or --passphrase-file",
@@ -1024,7 +704,10 @@ Result<const SecretBytes*> slot_kek(const void* owner, sqlite3* db, const Matter
 
 } // namespace
 
-Result<SecretBytes> Keystore::unwrap(const Matter& matter, uint32_t version, const Unlock& unlock) const
+namespace {
+
+// Errc::auth_failed unless `matter` holds key `version`.
+Result<void> check_version_held(const Matter& matter, uint32_t version)
 {
   if (matter.shredded_at) {
     return fail(Errc::auth_failed, "the keys of matter {} were destroyed on {} (matter shred)", matter_label(matter),
@@ -1041,73 +724,75 @@ Result<SecretBytes> Keystore::unwrap(const Matter& matter, uint32_t version, con
     return fail(Errc::auth_failed, "matter {} has no key version {} in this workspace", matter_label(matter),
                 version);
   }
-  const auto mac = TRY(stored_mac(m_db, matter.id));
-  if (!mac) {
-    return unwrap_stored(matter, version, unlock); // a matter from before authenticated records
-  }
-  // The oldest version through its own wraps; the record MAC under it; then the chain up to `version`.
-  const uint32_t oldest = matter.versions.front().version;
-  auto key = TRY(unwrap_stored(matter, oldest, unlock));
-  if (!TRY(record_mac_matches(m_db, matter.id, key, *mac))) {
-    return record_modified(matter);
-  }
-  for (const auto& step : matter.versions) {
-    if (step.version <= oldest || step.version > version) {
-      continue;
+  return {};
+}
+
+} // namespace
+
+Result<SecretBytes> Keystore::unwrap(const Matter& matter, uint32_t version, const Unlock& unlock) const
+{
+  TRY_VOID(check_version_held(matter, version));
+  // One snapshot of the matter's rows for the whole check, whatever other machines commit meanwhile.
+  std::optional<SecretBytes> out;
+  const auto check = [&]() -> Result<void> {
+    const auto mac = TRY(m_store->record_mac(matter.id));
+    if (!mac) {
+      out = TRY(unwrap_stored(matter, version, unlock)); // a matter from before authenticated records
+      return {};
     }
-    Statement chain(m_db, "SELECT wrapped FROM chain_wraps WHERE matter_id = ? AND version = ?");
-    chain.bind(1, matter.id).bind(2, static_cast<int64_t>(step.version));
-    if (!TRY(chain.step())) {
-      return record_modified(matter);
+    // The oldest version through its own wraps; the record MAC under it; then the chain up to `version`.
+    const uint32_t oldest = matter.versions.front().version;
+    auto key = TRY(unwrap_stored(matter, oldest, unlock));
+    if (!TRY(record_mac_matches(*m_store, matter.id, key, *mac))) {
+      return record_modified(*m_store, matter);
     }
-    auto next = aead_unwrap(key, chain.blob(0), chain_ad(matter.id, step.version));
-    if (!next) {
-      return record_modified(matter);
+    const auto chain = TRY(m_store->chain_wraps(matter.id));
+    for (const auto& step : matter.versions) {
+      if (step.version <= oldest || step.version > version) {
+        continue;
+      }
+      const auto link = std::find_if(chain.begin(), chain.end(),
+                                     [&](const store::ChainRow& row) { return row.version == step.version; });
+      auto next = link == chain.end() ? fail(Errc::auth_failed, "no chain wrap")
+                                      : aead_unwrap(key, link->wrapped, chain_ad(matter.id, step.version));
+      if (!next) {
+        return record_modified(*m_store, matter);
+      }
+      key = std::move(*next);
     }
-    key = std::move(*next);
-  }
-  return key;
+    out = std::move(key);
+    return {};
+  };
+  TRY_VOID(m_store->read(check));
+  return std::move(*out);
 }
 
 Result<SecretBytes> Keystore::unwrap_stored(const Matter& matter, uint32_t version, const Unlock& unlock) const
 {
-  if (matter.shredded_at) {
-    return fail(Errc::auth_failed, "the keys of matter {} were destroyed on {} (matter shred)", matter_label(matter),
-                *matter.shredded_at);
-  }
-  if (std::none_of(matter.versions.begin(), matter.versions.end(),
-                   [&](const KeyVersion& v) { return v.version == version; })) {
-    const auto retired = std::find_if(matter.retired.begin(), matter.retired.end(),
-                                      [&](const KeyVersion& v) { return v.version == version; });
-    if (retired != matter.retired.end()) {
-      return fail(Errc::auth_failed, "key version {} of matter {} was retired on {} (matter retire): its key is "
-                                     "destroyed", version, matter_label(matter), retired->created);
-    }
-    return fail(Errc::auth_failed, "matter {} has no key version {} in this workspace", matter_label(matter),
-                version);
-  }
+  TRY_VOID(check_version_held(matter, version));
+  const auto wraps = TRY(m_store->wraps(matter.id));
+  const auto stored = [&](std::string_view kind, std::string_view recipient) -> const store::WrapRow* {
+    const auto it = std::find_if(wraps.begin(), wraps.end(), [&](const store::WrapRow& row) {
+      return row.version == version && row.kind == kind && row.recipient == recipient;
+    });
+    return it == wraps.end() ? nullptr : &*it;
+  };
   std::vector<std::string> offered;
   for (const Identity* identity : unlock.identities) {
-    const auto recipient = stored_public_key(identity->public_key);
     offered.push_back(encode_public_key(identity->public_key));
-    Statement wrap(m_db, "SELECT wrapped FROM wraps WHERE matter_id = ? AND version = ? AND kind = 'recipient'"
-                         " AND recipient = ?");
-    wrap.bind(1, matter.id).bind(2, static_cast<int64_t>(version)).bind(3, recipient);
-    if (!TRY(wrap.step())) {
-      continue;
+    if (const auto* wrap = stored("recipient", stored_public_key(identity->public_key))) {
+      const auto payload = TRY(open_sealed(*identity, wrap->wrapped));
+      return key_from_payload(payload, matter.id, version);
     }
-    const auto payload = TRY(open_sealed(*identity, wrap.blob(0)));
-    return key_from_payload(payload, matter.id, version);
   }
   if (matter.passphrase && unlock.passphrase) {
-    const SecretBytes* kek = TRY(slot_kek(this, m_db, matter, unlock));
-    Statement wrap(m_db, "SELECT wrapped FROM wraps WHERE matter_id = ? AND version = ? AND kind = 'passphrase'");
-    wrap.bind(1, matter.id).bind(2, static_cast<int64_t>(version));
-    if (!TRY(wrap.step())) {
+    const SecretBytes* kek = TRY(slot_kek(this, *m_store, matter, unlock));
+    const auto* wrap = stored("passphrase", "");
+    if (wrap == nullptr) {
       return fail(Errc::auth_failed, "key version {} of matter {} has no passphrase wrap", version,
                   matter_label(matter));
     }
-    auto key = aead_unwrap(*kek, wrap.blob(0), wrap_ad(matter.id, version));
+    auto key = aead_unwrap(*kek, wrap->wrapped, wrap_ad(matter.id, version));
     if (!key) {
       return fail(Errc::auth_failed, "the passphrase wrap of key version {} of matter {} failed authentication",
                   version, matter_label(matter));
@@ -1139,7 +824,7 @@ Result<uint32_t> Keystore::rotate(const Matter& matter, const Unlock& unlock)
       return fail(Errc::auth_failed, "matter {} has a passphrase: it is needed to wrap the new key",
                   matter_label(matter));
     }
-    kek = TRY(slot_kek(this, m_db, matter, unlock));
+    kek = TRY(slot_kek(this, *m_store, matter, unlock));
   }
   // Every version is unlocked first: that checks the record (so an added recipient row is found before
   // anything is sealed to it), and the new key is chained to the newest one.
@@ -1153,13 +838,14 @@ Result<uint32_t> Keystore::rotate(const Matter& matter, const Unlock& unlock)
   }
   const uint32_t version = matter.newest_version() + 1;
   const auto key = TRY(SecretBytes::random(key_size));
-  Transaction tx(m_db);
-  TRY_VOID(tx.begin());
-  TRY_VOID(store_version(m_db, matter.id, version, util::now_rfc3339(), key));
-  TRY_VOID(store_wraps(m_db, matter.id, version, key, kek, recipients));
   keys.emplace_back(version, TRY(SecretBytes::copy_of(key.view())));
-  TRY_VOID(seal_record(m_db, matter.id, keys));
-  TRY_VOID(tx.commit());
+  const auto apply = [&]() -> Result<void> {
+    TRY_VOID(check_unchanged(*m_store, matter));
+    TRY_VOID(store_version(*m_store, matter.id, version, util::now_rfc3339(), key));
+    TRY_VOID(store_wraps(*m_store, matter.id, version, key, kek, recipients));
+    return seal_record(*m_store, matter.id, keys);
+  };
+  TRY_VOID(m_store->write(apply));
   return version;
 }
 
@@ -1243,44 +929,39 @@ Result<void> Keystore::rewrap(const Matter& matter, const Unlock& unlock, const 
         return fail(Errc::auth_failed, "matter {} has a passphrase: it is needed to wrap the new key version",
                     matter_label(matter));
       }
-      kept_kek = TRY(slot_kek(this, m_db, matter, unlock));
+      kept_kek = TRY(slot_kek(this, *m_store, matter, unlock));
     }
     for (const auto& text : recipients) {
       remaining.push_back(TRY(parse_public_key(text)));
     }
   }
 
-  Transaction tx(m_db);
-  TRY_VOID(tx.begin());
-  if (slot || change.remove_passphrase) {
-    Statement drop(m_db, "DELETE FROM wraps WHERE matter_id = ? AND kind = 'passphrase'");
-    drop.bind(1, matter.id);
-    TRY_VOID(drop.run());
-    Statement drop_slot(m_db, "DELETE FROM passphrase_slots WHERE matter_id = ?");
-    drop_slot.bind(1, matter.id);
-    TRY_VOID(drop_slot.run());
-  }
-  if (slot) {
-    TRY_VOID(store_slot(m_db, matter.id, *slot));
-  }
-  for (const auto& key : change.remove_recipients) {
-    Statement drop(m_db, "DELETE FROM wraps WHERE matter_id = ? AND kind = 'recipient' AND recipient = ?");
-    drop.bind(1, matter.id).bind(2, stored_public_key(key));
-    TRY_VOID(drop.run());
-  }
-  for (const auto& [version, key] : keys) {
-    TRY_VOID(store_wraps(m_db, matter.id, version, key, slot ? &slot->kek : nullptr, added));
-  }
-  if (revoke) {
-    // Revocation: a new key version, wrapped only the ways that remain, for new files.
-    const uint32_t version = matter.newest_version() + 1;
-    auto key = TRY(SecretBytes::random(key_size));
-    TRY_VOID(store_version(m_db, matter.id, version, util::now_rfc3339(), key));
-    TRY_VOID(store_wraps(m_db, matter.id, version, key, slot ? &slot->kek : kept_kek, remaining));
-    keys.emplace_back(version, std::move(key));
-  }
-  TRY_VOID(seal_record(m_db, matter.id, keys));
-  TRY_VOID(tx.commit());
+  const auto apply = [&]() -> Result<void> {
+    TRY_VOID(check_unchanged(*m_store, matter));
+    if (slot || change.remove_passphrase) {
+      TRY_VOID(m_store->delete_wraps(matter.id, "passphrase"));
+      TRY_VOID(m_store->delete_slot(matter.id));
+    }
+    if (slot) {
+      TRY_VOID(store_slot(*m_store, matter.id, *slot));
+    }
+    for (const auto& key : change.remove_recipients) {
+      TRY_VOID(m_store->delete_wraps(matter.id, "recipient", stored_public_key(key)));
+    }
+    for (const auto& [version, key] : keys) {
+      TRY_VOID(store_wraps(*m_store, matter.id, version, key, slot ? &slot->kek : nullptr, added));
+    }
+    if (revoke) {
+      // Revocation: a new key version, wrapped only the ways that remain, for new files.
+      const uint32_t version = matter.newest_version() + 1;
+      auto key = TRY(SecretBytes::random(key_size));
+      TRY_VOID(store_version(*m_store, matter.id, version, util::now_rfc3339(), key));
+      TRY_VOID(store_wraps(*m_store, matter.id, version, key, slot ? &slot->kek : kept_kek, remaining));
+      keys.emplace_back(version, std::move(key));
+    }
+    return seal_record(*m_store, matter.id, keys);
+  };
+  TRY_VOID(m_store->write(apply));
   kek_cache().erase({this, matter.id});
   if (slot) {
     kek_cache().insert_or_assign({this, matter.id}, std::move(slot->kek));
@@ -1295,28 +976,17 @@ Result<void> Keystore::shred(const Matter& matter)
     return fail(Errc::usage, "matter {} was already shredded on {}", matter_label(matter), *matter.shredded_at);
   }
   kek_cache().erase({this, matter.id});
-  {
-    Transaction tx(m_db);
-    TRY_VOID(tx.begin());
-    for (const char* sql : {"DELETE FROM wraps WHERE matter_id = ?", "DELETE FROM passphrase_slots WHERE matter_id = ?",
-                            "DELETE FROM key_versions WHERE matter_id = ?", "DELETE FROM chain_wraps WHERE matter_id = ?",
-                            "DELETE FROM records WHERE matter_id = ?",
-                            "DELETE FROM version_public_keys WHERE matter_id = ?"}) {
-      Statement drop(m_db, sql);
-      drop.bind(1, matter.id);
-      TRY_VOID(drop.run());
+  const auto apply = [&]() -> Result<void> {
+    // Only whether it was shredded meanwhile matters: shred destroys whatever versions there are now.
+    const auto now = TRY(m_store->matter_by_id(matter.id));
+    if (now && now->shredded_at) {
+      return fail(Errc::usage, "matter {} was already shredded on {}", matter_label(matter), *now->shredded_at);
     }
-    Statement mark(m_db, "UPDATE matters SET shredded_at = ? WHERE id = ?");
-    mark.bind(1, util::now_rfc3339()).bind(2, matter.id);
-    TRY_VOID(mark.run());
-    TRY_VOID(tx.commit());
-  }
-  // secure_delete zeroed the freed cells in the pages written to the WAL; move those pages into the
-  // database file, empty the WAL, and rebuild the file so no free page keeps old bytes.
-  TRY_VOID(exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  TRY_VOID(exec("VACUUM"));
-  TRY_VOID(exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  return {};
+    TRY_VOID(m_store->delete_keys(matter.id));
+    return m_store->set_shredded(matter.id, util::now_rfc3339());
+  };
+  TRY_VOID(m_store->write(apply));
+  return m_store->scrub();
 }
 
 Result<MatterExport> Keystore::export_matter(const Matter& matter, const Unlock& unlock, const PublicKey& to) const
@@ -1364,26 +1034,25 @@ Result<Matter> Keystore::import_matter(const MatterExport& exported, const Ident
   if (passphrase != nullptr) {
     slot = TRY(new_slot(exported.id, *passphrase, kdf));
   }
-  Transaction tx(m_db);
-  TRY_VOID(tx.begin());
-  Statement insert(m_db, "INSERT INTO matters (id, name, created) VALUES (?, ?, ?)");
-  insert.bind(1, exported.id).bind(2, exported.name).bind(3, exported.created);
-  TRY_VOID(insert.run());
-  if (slot) {
-    TRY_VOID(store_slot(m_db, exported.id, *slot));
-  }
-  for (const auto& [entry, key] : keys) {
-    TRY_VOID(store_version(m_db, exported.id, entry->version, entry->created, key));
-    TRY_VOID(store_wraps(m_db, exported.id, entry->version, key, slot ? &slot->kek : nullptr,
-                         {identity.public_key}));
-  }
   std::vector<std::pair<uint32_t, SecretBytes>> sealed;
   for (const auto& [entry, key] : keys) {
     sealed.emplace_back(entry->version, TRY(SecretBytes::copy_of(key.view())));
   }
   std::sort(sealed.begin(), sealed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  TRY_VOID(seal_record(m_db, exported.id, sealed));
-  TRY_VOID(tx.commit());
+  const auto apply = [&]() -> Result<void> {
+    TRY_VOID(m_store->insert_matter(
+        {store::Bytes(exported.id.begin(), exported.id.end()), exported.name, exported.created, std::nullopt}));
+    if (slot) {
+      TRY_VOID(store_slot(*m_store, exported.id, *slot));
+    }
+    for (const auto& [entry, key] : keys) {
+      TRY_VOID(store_version(*m_store, exported.id, entry->version, entry->created, key));
+      TRY_VOID(store_wraps(*m_store, exported.id, entry->version, key, slot ? &slot->kek : nullptr,
+                           {identity.public_key}));
+    }
+    return seal_record(*m_store, exported.id, sealed);
+  };
+  TRY_VOID(m_store->write(apply));
   return find(exported.name);
 }
 
@@ -1445,25 +1114,26 @@ Result<std::vector<uint32_t>> Keystore::import_newer_versions(const Matter& held
       return fail(Errc::auth_failed, "matter {} has a passphrase: it is needed to wrap the imported keys",
                   matter_label(held));
     }
-    kek = TRY(slot_kek(this, m_db, held, unlock));
+    kek = TRY(slot_kek(this, *m_store, held, unlock));
   }
   std::vector<PublicKey> recipients;
   for (const auto& text : held.recipients) {
     recipients.push_back(TRY(parse_public_key(text)));
   }
   std::vector<uint32_t> versions;
-  Transaction tx(m_db);
-  TRY_VOID(tx.begin());
-  for (auto& [version, key] : added) {
-    const auto created = std::find_if(exported.keys.begin(), exported.keys.end(),
-                                      [&](const ExportedKey& e) { return e.version == version; })->created;
-    TRY_VOID(store_version(m_db, held.id, version, created, key));
-    TRY_VOID(store_wraps(m_db, held.id, version, key, kek, recipients));
-    versions.push_back(version);
-    keys.emplace_back(version, std::move(key));
-  }
-  TRY_VOID(seal_record(m_db, held.id, keys));
-  TRY_VOID(tx.commit());
+  const auto apply = [&]() -> Result<void> {
+    TRY_VOID(check_unchanged(*m_store, held));
+    for (auto& [version, key] : added) {
+      const auto created = std::find_if(exported.keys.begin(), exported.keys.end(),
+                                        [&](const ExportedKey& e) { return e.version == version; })->created;
+      TRY_VOID(store_version(*m_store, held.id, version, created, key));
+      TRY_VOID(store_wraps(*m_store, held.id, version, key, kek, recipients));
+      versions.push_back(version);
+      keys.emplace_back(version, std::move(key));
+    }
+    return seal_record(*m_store, held.id, keys);
+  };
+  TRY_VOID(m_store->write(apply));
   return versions;
 }
 
@@ -1493,38 +1163,22 @@ Result<void> Keystore::retire(const Matter& matter, uint32_t version, const Unlo
       keys.emplace_back(existing.version, std::move(key));
     }
   }
-  {
-    Transaction tx(m_db);
-    TRY_VOID(tx.begin());
-    for (const char* sql : {"DELETE FROM wraps WHERE matter_id = ? AND version = ?",
-                            "DELETE FROM chain_wraps WHERE matter_id = ? AND version = ?",
-                            "DELETE FROM key_versions WHERE matter_id = ? AND version = ?",
-                            "DELETE FROM version_public_keys WHERE matter_id = ? AND version = ?"}) {
-      Statement drop(m_db, sql);
-      drop.bind(1, matter.id).bind(2, static_cast<int64_t>(version));
-      TRY_VOID(drop.run());
-    }
-    Statement mark(m_db, "INSERT INTO retired_versions (matter_id, version, retired_at) VALUES (?, ?, ?)");
-    mark.bind(1, matter.id).bind(2, static_cast<int64_t>(version)).bind(3, util::now_rfc3339());
-    TRY_VOID(mark.run());
-    TRY_VOID(seal_record(m_db, matter.id, keys));
-    TRY_VOID(tx.commit());
-  }
+  const auto apply = [&]() -> Result<void> {
+    TRY_VOID(check_unchanged(*m_store, matter));
+    TRY_VOID(m_store->delete_version(matter.id, version));
+    TRY_VOID(m_store->insert_retired(matter.id, {version, util::now_rfc3339()}));
+    return seal_record(*m_store, matter.id, keys);
+  };
+  TRY_VOID(m_store->write(apply));
   // As for shred: no page of the database or its WAL keeps the destroyed wraps.
-  TRY_VOID(exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  TRY_VOID(exec("VACUUM"));
-  TRY_VOID(exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  return {};
+  return m_store->scrub();
 }
 
 std::vector<WrapRecord> Keystore::wraps(const Matter& matter) const
 {
   std::vector<WrapRecord> records;
-  Statement rows(m_db, "SELECT version, kind, recipient, wrapped FROM wraps WHERE matter_id = ?"
-                       " ORDER BY version, kind, recipient");
-  rows.bind(1, matter.id);
-  while (rows.step().value_or(false)) {
-    records.push_back({static_cast<uint32_t>(rows.integer(0)), rows.text(1), rows.text(2), rows.blob(3)});
+  for (auto& row : m_store->wraps(matter.id).value_or(std::vector<store::WrapRow>{})) {
+    records.push_back({row.version, std::move(row.kind), std::move(row.recipient), std::move(row.wrapped)});
   }
   return records;
 }

@@ -1,14 +1,16 @@
 #pragma once
 
-// The workspace keystore (.complycli/keystore.db, SQLite, mode 0600): matters, their data keys (one
+// The workspace keystore (.complycli/keystore.db, SQLite, mode 0600; or the tables of a PostgreSQL store,
+// docs/postgresql.md, through the same store::KeyStore interface): matters, their data keys (one
 // per key version, 32 random bytes) stored only wrapped, and the wraps that unlock them:
 //   - a passphrase slot per matter: Argon2id (crypto_pwhash; salt and limits stored) derives a key that
 //     wraps each key version with XChaCha20-Poly1305 (associated data: matter id and key version) and
 //     seals a verifier, so a wrong passphrase is told apart from a damaged wrap;
 //   - X25519 recipients: each key version sealed (crypto_box_seal) to the recipient's public key,
 //     together with the matter id and key version it belongs to.
-// Any one wrap unlocks a key version. Shredding deletes every key version and wrap with
-// secure_delete, truncates the WAL and vacuums; the matter's name, id and shred time stay as a tombstone.
+// Any one wrap unlocks a key version. Shredding deletes every key version and wrap (SQLite: with
+// secure_delete, truncates the WAL and vacuums); the matter's name, id and shred time stay as a tombstone.
+// This module does every wrap and the record MAC; lib/store only stores rows (store/key_store.hpp).
 
 #include "core/error.hpp"
 #include "crypto/matter_file.hpp"
@@ -26,7 +28,9 @@
 #include <string>
 #include <vector>
 
-struct sqlite3;
+namespace complycli::store {
+class KeyStore;
+}
 
 namespace complycli::keystore {
 
@@ -124,6 +128,8 @@ public:
   // write no file at all (see util::sqlite_read_only_uri). A missing or empty keystore is then an empty
   // one held in memory. The methods that change the keystore fail on a read-only one.
   static Result<Keystore> open(const std::filesystem::path& path, util::Access access = util::Access::read_write);
+  // A keystore on any store (store::SqliteKeyStore, store::PostgresKeyStore).
+  static Result<Keystore> open(std::unique_ptr<store::KeyStore> store);
 
   Keystore(Keystore&&) noexcept;
   Keystore& operator=(Keystore&&) noexcept;
@@ -182,17 +188,17 @@ public:
   // Every wrap of a matter as stored (tests use it to check that shred leaves nothing behind).
   std::vector<WrapRecord> wraps(const Matter& matter) const;
 
+  // The rows underneath (`store migrate` copies them with store::copy_keystore).
+  store::KeyStore& store() const { return *m_store; }
+
 private:
-  explicit Keystore(sqlite3* db, std::filesystem::path path);
+  explicit Keystore(std::unique_ptr<store::KeyStore> store);
   // `version`'s key through its own wraps, without checking the record.
   Result<crypto::SecretBytes> unwrap_stored(const Matter& matter, uint32_t version, const Unlock& unlock) const;
-  Result<void> exec(const char* sql) const;
   // Errc::internal for a change to a keystore opened read-only.
   Result<void> check_read_write(std::string_view what) const;
 
-  sqlite3* m_db = nullptr;
-  std::filesystem::path m_path;
-  bool m_read_only = false;
+  std::unique_ptr<store::KeyStore> m_store;
 };
 
 } // namespace complycli::keystore

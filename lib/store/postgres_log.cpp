@@ -1,130 +1,14 @@
 #include "store/postgres_log.hpp"
 
+#include "store/pg_conn.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <dlfcn.h>
-#include <libpq-fe.h>
 
 namespace complycli::store {
 
-namespace {
-
-// libpq is loaded when a PostgreSQL store is first used, not linked: it brings some twenty shared
-// libraries (Kerberos, LDAP, ...) whose loading would slow the start of every complycli process,
-// most of which never talk to a server (docs/audit-log.md, "What a single append costs").
-struct Libpq {
-  bool loaded = false;
-  std::string error;
-  decltype(&::PQerrorMessage) PQerrorMessage = nullptr;
-  decltype(&::PQclear) PQclear = nullptr;
-  decltype(&::PQntuples) PQntuples = nullptr;
-  decltype(&::PQgetisnull) PQgetisnull = nullptr;
-  decltype(&::PQgetvalue) PQgetvalue = nullptr;
-  decltype(&::PQgetlength) PQgetlength = nullptr;
-  decltype(&::PQexecParams) PQexecParams = nullptr;
-  decltype(&::PQresultStatus) PQresultStatus = nullptr;
-  decltype(&::PQstatus) PQstatus = nullptr;
-  decltype(&::PQexec) PQexec = nullptr;
-  decltype(&::PQconninfoParse) PQconninfoParse = nullptr;
-  decltype(&::PQfreemem) PQfreemem = nullptr;
-  decltype(&::PQconninfoFree) PQconninfoFree = nullptr;
-  decltype(&::PQconnectdbParams) PQconnectdbParams = nullptr;
-  decltype(&::PQfinish) PQfinish = nullptr;
-  decltype(&::PQputCopyData) PQputCopyData = nullptr;
-  decltype(&::PQputCopyEnd) PQputCopyEnd = nullptr;
-  decltype(&::PQgetResult) PQgetResult = nullptr;
-};
-
-const Libpq &libpq()
-{
-  static const Libpq loaded = [] {
-    Libpq l;
-    void *handle = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      const char *why = dlerror();
-      l.error = why != nullptr ? why : "libpq.so.5 not found";
-      return l;
-    }
-    bool ok = true;
-    l.PQerrorMessage = reinterpret_cast<decltype(&::PQerrorMessage)>(dlsym(handle, "PQerrorMessage"));
-    ok = ok && l.PQerrorMessage != nullptr;
-    l.PQclear = reinterpret_cast<decltype(&::PQclear)>(dlsym(handle, "PQclear"));
-    ok = ok && l.PQclear != nullptr;
-    l.PQntuples = reinterpret_cast<decltype(&::PQntuples)>(dlsym(handle, "PQntuples"));
-    ok = ok && l.PQntuples != nullptr;
-    l.PQgetisnull = reinterpret_cast<decltype(&::PQgetisnull)>(dlsym(handle, "PQgetisnull"));
-    ok = ok && l.PQgetisnull != nullptr;
-    l.PQgetvalue = reinterpret_cast<decltype(&::PQgetvalue)>(dlsym(handle, "PQgetvalue"));
-    ok = ok && l.PQgetvalue != nullptr;
-    l.PQgetlength = reinterpret_cast<decltype(&::PQgetlength)>(dlsym(handle, "PQgetlength"));
-    ok = ok && l.PQgetlength != nullptr;
-    l.PQexecParams = reinterpret_cast<decltype(&::PQexecParams)>(dlsym(handle, "PQexecParams"));
-    ok = ok && l.PQexecParams != nullptr;
-    l.PQresultStatus = reinterpret_cast<decltype(&::PQresultStatus)>(dlsym(handle, "PQresultStatus"));
-    ok = ok && l.PQresultStatus != nullptr;
-    l.PQstatus = reinterpret_cast<decltype(&::PQstatus)>(dlsym(handle, "PQstatus"));
-    ok = ok && l.PQstatus != nullptr;
-    l.PQexec = reinterpret_cast<decltype(&::PQexec)>(dlsym(handle, "PQexec"));
-    ok = ok && l.PQexec != nullptr;
-    l.PQconninfoParse = reinterpret_cast<decltype(&::PQconninfoParse)>(dlsym(handle, "PQconninfoParse"));
-    ok = ok && l.PQconninfoParse != nullptr;
-    l.PQfreemem = reinterpret_cast<decltype(&::PQfreemem)>(dlsym(handle, "PQfreemem"));
-    ok = ok && l.PQfreemem != nullptr;
-    l.PQconninfoFree = reinterpret_cast<decltype(&::PQconninfoFree)>(dlsym(handle, "PQconninfoFree"));
-    ok = ok && l.PQconninfoFree != nullptr;
-    l.PQconnectdbParams = reinterpret_cast<decltype(&::PQconnectdbParams)>(dlsym(handle, "PQconnectdbParams"));
-    ok = ok && l.PQconnectdbParams != nullptr;
-    l.PQfinish = reinterpret_cast<decltype(&::PQfinish)>(dlsym(handle, "PQfinish"));
-    ok = ok && l.PQfinish != nullptr;
-    l.PQputCopyData = reinterpret_cast<decltype(&::PQputCopyData)>(dlsym(handle, "PQputCopyData"));
-    ok = ok && l.PQputCopyData != nullptr;
-    l.PQputCopyEnd = reinterpret_cast<decltype(&::PQputCopyEnd)>(dlsym(handle, "PQputCopyEnd"));
-    ok = ok && l.PQputCopyEnd != nullptr;
-    l.PQgetResult = reinterpret_cast<decltype(&::PQgetResult)>(dlsym(handle, "PQgetResult"));
-    ok = ok && l.PQgetResult != nullptr;
-    l.loaded = ok;
-    if (!ok) {
-      l.error = "libpq.so.5 lacks a function complycli needs";
-    }
-    return l;
-  }();
-  return loaded;
-}
-
-Result<void> need_libpq()
-{
-  if (!libpq().loaded) {
-    return fail_with_hint(Errc::io, "install libpq5 (apt-get install libpq5)",
-                          "cannot use a PostgreSQL store: {}", libpq().error);
-  }
-  return {};
-}
-
-} // namespace
-
-} // namespace complycli::store
-
-#define PQerrorMessage (libpq().PQerrorMessage)
-#define PQclear (libpq().PQclear)
-#define PQntuples (libpq().PQntuples)
-#define PQgetisnull (libpq().PQgetisnull)
-#define PQgetvalue (libpq().PQgetvalue)
-#define PQgetlength (libpq().PQgetlength)
-#define PQexecParams (libpq().PQexecParams)
-#define PQresultStatus (libpq().PQresultStatus)
-#define PQstatus (libpq().PQstatus)
-#define PQexec (libpq().PQexec)
-#define PQconninfoParse (libpq().PQconninfoParse)
-#define PQfreemem (libpq().PQfreemem)
-#define PQconninfoFree (libpq().PQconninfoFree)
-#define PQconnectdbParams (libpq().PQconnectdbParams)
-#define PQfinish (libpq().PQfinish)
-#define PQputCopyData (libpq().PQputCopyData)
-#define PQputCopyEnd (libpq().PQputCopyEnd)
-#define PQgetResult (libpq().PQgetResult)
-
-namespace complycli::store {
+using namespace pg;
 
 namespace {
 
@@ -182,153 +66,6 @@ constexpr const char *entry_columns = "seq, time, actor, action, target, outcome
 // Entries are read this many at a time (one query each), so that a scan never holds the whole log.
 constexpr int64_t scan_chunk = 20000;
 
-const char *connect_hint = "check the URL (postgresql://USER@HOST:PORT/DATABASE), that the server runs and the "
-                           "database exists; a password comes from PGPASSWORD or ~/.pgpass, never the URL "
-                           "(docs/postgresql.md)";
-
-// The first line of libpq's message, without its trailing newline.
-std::string reason_of(pg_conn *conn)
-{
-  std::string message = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-    message.pop_back();
-  }
-  std::replace(message.begin(), message.end(), '\n', ' ');
-  return message;
-}
-
-class PgResult {
-public:
-  explicit PgResult(PGresult *result) : m_result(result) {}
-  PgResult(PgResult &&other) noexcept : m_result(other.m_result) { other.m_result = nullptr; }
-  PgResult &operator=(PgResult &&) = delete;
-  PgResult(const PgResult &) = delete;
-  PgResult &operator=(const PgResult &) = delete;
-  ~PgResult() { PQclear(m_result); }
-  PGresult *get() const { return m_result; }
-
-  int rows() const { return PQntuples(m_result); }
-  bool is_null(int row, int column) const { return PQgetisnull(m_result, row, column) != 0; }
-  std::string_view bytes(int row, int column) const
-  {
-    return {PQgetvalue(m_result, row, column), static_cast<std::size_t>(PQgetlength(m_result, row, column))};
-  }
-  std::span<const uint8_t> blob(int row, int column) const
-  {
-    const auto b = bytes(row, column);
-    return {reinterpret_cast<const uint8_t *>(b.data()), b.size()};
-  }
-  // A column in text format.
-  int64_t int64_text(int row, int column) const
-  {
-    const auto b = bytes(row, column);
-    int64_t value = 0;
-    std::from_chars(b.data(), b.data() + b.size(), value);
-    return value;
-  }
-  // A bigint column in binary format.
-  int64_t int64_binary(int row, int column) const
-  {
-    const auto b = blob(row, column);
-    uint64_t value = 0;
-    for (std::size_t i = 0; i < b.size() && i < 8; ++i) {
-      value = (value << 8) | b[i];
-    }
-    return static_cast<int64_t>(value);
-  }
-  int int32_binary(int row, int column) const
-  {
-    const auto b = blob(row, column);
-    uint32_t value = 0;
-    for (std::size_t i = 0; i < b.size() && i < 4; ++i) {
-      value = (value << 8) | b[i];
-    }
-    return static_cast<int>(value);
-  }
-
-private:
-  PGresult *m_result;
-};
-
-// Query parameters: text values (numbers as decimal text) and binary ones (bytea).
-class Params {
-public:
-  Params &text(std::string_view value)
-  {
-    m_storage.emplace_back(value);
-    m_formats.push_back(0);
-    return *this;
-  }
-  Params &number(int64_t value) { return text(std::to_string(value)); }
-  Params &binary(std::span<const uint8_t> value)
-  {
-    m_storage.emplace_back(reinterpret_cast<const char *>(value.data()), value.size());
-    m_formats.push_back(1);
-    return *this;
-  }
-  int count() const { return static_cast<int>(m_storage.size()); }
-  void finish()
-  {
-    m_values.clear();
-    m_lengths.clear();
-    for (const auto &value : m_storage) {
-      m_values.push_back(value.c_str());
-      m_lengths.push_back(static_cast<int>(value.size()));
-    }
-  }
-  const char *const *values() const { return m_values.data(); }
-  const int *lengths() const { return m_lengths.data(); }
-  const int *formats() const { return m_formats.data(); }
-
-private:
-  std::vector<std::string> m_storage;
-  std::vector<const char *> m_values;
-  std::vector<int> m_lengths, m_formats;
-};
-
-enum class Format { text = 0, binary = 1 };
-
-// Run `sql`; Errc::io with the server's reason when it fails.
-Result<PgResult> query(pg_conn *conn, std::string_view name, const std::string &sql, Params params = {},
-                       Format format = Format::text)
-{
-  params.finish();
-  PgResult result(PQexecParams(conn, sql.c_str(), params.count(), nullptr, params.values(), params.lengths(),
-                               params.formats(), static_cast<int>(format)));
-  const auto status = PQresultStatus(result.get());
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-    return result;
-  }
-  if (PQstatus(conn) != CONNECTION_OK) {
-    return fail_with_hint(Errc::io, "nothing was half-written (one transaction per command); run it again when the "
-                                    "server is back",
-                          "lost the connection to the audit log store {}: {}", name, reason_of(conn));
-  }
-  return fail(Errc::io, "audit log store {}: {}", name, reason_of(conn));
-}
-
-// Run several statements without parameters (the schema).
-Result<void> script(pg_conn *conn, std::string_view name, const char *sql)
-{
-  PgResult result(PQexec(conn, sql));
-  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    return fail(Errc::io, "audit log store {}: cannot create the schema: {}", name, reason_of(conn));
-  }
-  return {};
-}
-
-std::string hex_of(std::span<const uint8_t> bytes)
-{
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * bytes.size());
-  for (const auto b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
-
 // A text field in COPY's text format: backslash, tab, newline and carriage return escaped.
 void append_copy_text(std::string &out, std::string_view value)
 {
@@ -363,53 +100,13 @@ Result<void> visit_rows(const PgResult &rows, const EntryVisitor &visit)
 
 } // namespace
 
-Result<void> check_postgres_url(const std::string &url)
-{
-  TRY_VOID(need_libpq());
-  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
-    return fail_with_hint(Errc::usage, "for example --store postgresql://alice@db.example.com:5432/complycli",
-                          "--store {}: expected a postgresql:// URL", url);
-  }
-  char *error = nullptr;
-  PQconninfoOption *options = PQconninfoParse(url.c_str(), &error);
-  if (options == nullptr) {
-    std::string reason = error != nullptr ? error : "out of memory";
-    PQfreemem(error);
-    while (!reason.empty() && reason.back() == '\n') {
-      reason.pop_back();
-    }
-    return fail_with_hint(Errc::usage, "for example --store postgresql://alice@db.example.com:5432/complycli",
-                          "--store: not a PostgreSQL URL: {}", reason);
-  }
-  bool password = false;
-  for (auto *option = options; option->keyword != nullptr; ++option) {
-    if (std::strcmp(option->keyword, "password") == 0 && option->val != nullptr && option->val[0] != '\0') {
-      password = true;
-    }
-  }
-  PQconninfoFree(options);
-  if (password) {
-    return fail_with_hint(Errc::usage,
-                          "remove it from the URL and give it in PGPASSWORD or ~/.pgpass (docs/postgresql.md)",
-                          "--store: the URL carries a password, which would be stored in settings.json");
-  }
-  return {};
-}
-
 Result<std::unique_ptr<PostgresLogStore>> PostgresLogStore::open(const std::string &url, util::Access access,
                                                                  int known_version,
                                                                  const std::function<Result<MetaRows>()> &new_log,
                                                                  bool *created)
 {
   TRY_VOID(check_postgres_url(url));
-  const char *keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
-  const char *values[] = {url.c_str(), "complycli", "10", nullptr};
-  pg_conn *conn = PQconnectdbParams(keywords, values, 1);
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    auto reason = reason_of(conn);
-    PQfinish(conn);
-    return fail_with_hint(Errc::io, connect_hint, "cannot connect to the audit log store {}: {}", url, reason);
-  }
+  pg_conn *conn = TRY(pg::connect(url, "audit log store"));
   std::unique_ptr<PostgresLogStore> store(new PostgresLogStore(conn, url, access == util::Access::read_only));
   TRY(query(conn, url, "SET client_min_messages TO warning"));
   if (created != nullptr) {

@@ -73,7 +73,8 @@ def init_creates_then_joins(ctx):
     # the schema, its append-only triggers
     tables = ctx.pg.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
                          "WHERE schemaname = 'complycli'", database="t_join").stdout.strip()
-    assert tables == "checkpoints,entries,merkle,meta", tables
+    assert tables == ("chain_wraps,checkpoints,entries,key_versions,matters,merkle,meta,passphrase_slots,records,"
+                      "retired_versions,version_public_keys,wraps"), tables
     entries = export(ctx, b)
     assert [e["action"] for e in entries] == ["workspace.init", "workspace.join"], entries
     run(ctx, a, "audit", "append", "--action", "matter.open", "--target", "m1")
@@ -221,6 +222,21 @@ def roles_owner_and_append_only_app(ctx):
     assert p.returncode != 0, p
     p = ctx.pg.psql("UPDATE complycli.entries SET actor = 'x'", database="t_roles", user="complycli_app", check=False)
     assert p.returncode != 0 and "permission denied" in p.stderr, p.stderr
+    # the keystore grants of docs/postgresql.md: matter create, rotate, rewrap, retire and shred work
+    for sql in ("GRANT UPDATE, DELETE ON complycli.key_versions, complycli.passphrase_slots, complycli.wraps, "
+                "complycli.chain_wraps, complycli.records, complycli.version_public_keys TO complycli_app",
+                "GRANT UPDATE (shredded_at) ON complycli.matters TO complycli_app"):
+        ctx.pg.psql(sql, database="t_roles", user="complycli_owner")
+    env = dict(app_env, COMPLYCLI_PASSPHRASE="pw", COMPLYCLI_KDF_PROFILE="interactive", COMPLYCLI_TEST_WEAK_KDF="1")
+    pub = run(ctx, app, "identity", "new", "-o", os.path.join(ctx.work, "roles-id.key")).stdout.strip()
+    run(ctx, app, "matter", "create", "acme", env_extra=env)
+    run(ctx, app, "matter", "rotate", "acme", env_extra=env)
+    run(ctx, app, "matter", "rotate", "acme", env_extra=env)
+    run(ctx, app, "matter", "rewrap", "acme", "--add-recipient", pub, env_extra=env)
+    run(ctx, app, "matter", "retire", "acme", "1", "--force", env_extra=env)
+    run(ctx, app, "matter", "shred", "acme", "--yes", env_extra=env)
+    p = ctx.pg.psql("DELETE FROM complycli.matters", database="t_roles", user="complycli_app", check=False)
+    assert p.returncode != 0 and "permission denied" in p.stderr, p.stderr
 
 
 @test
@@ -279,6 +295,152 @@ def server_restart_during_appends(ctx):
     assert len(targets) == len(set(targets))
     run(ctx, home, "audit", "verify")
     print(f"     {len(committed)} of 180 appends succeeded across the restart, all of them kept")
+
+
+KDF_ENV = {"COMPLYCLI_KDF_PROFILE": "interactive", "COMPLYCLI_TEST_WEAK_KDF": "1"}
+
+
+def keystore_pair(ctx, name):
+    """Two workspaces (machine A creates the store, machine B joins it) on a fresh database."""
+    url = fresh_database(ctx, name)
+    a, b = os.path.join(ctx.work, name + "-a"), os.path.join(ctx.work, name + "-b")
+    run(ctx, a, "init", "--store", url)
+    run(ctx, b, "init", "--store", url)
+    return url, a, b
+
+
+def encrypt_file(ctx, home, matter, name, text, env=None):
+    path = os.path.join(ctx.work, name)
+    with open(path, "w") as f:
+        f.write(text)
+    run(ctx, home, "encrypt", "--matter", matter, path, env_extra=env)
+    return path + ".cmply"
+
+
+def decrypt_text(ctx, home, sealed, env=None, check=True, *extra):
+    out = sealed + ".out-" + os.path.basename(home)
+    if os.path.exists(out):
+        os.remove(out)
+    p = run(ctx, home, "decrypt", *extra, "-o", out, sealed, env_extra=env, check=check)
+    if p.returncode != 0:
+        return p
+    return open(out).read()
+
+
+@test
+def keystore_shared_between_workspaces(ctx):
+    """A matter created on machine A is usable on machine B by the passphrase or an identity; a rotation
+    on B is seen on A; a shred on A makes B fail."""
+    url, a, b = keystore_pair(ctx, "t_keys")
+    pw = dict(KDF_ENV, COMPLYCLI_PASSPHRASE="correct horse")
+    bob_key = os.path.join(ctx.work, "keys-bob.key")
+    bob_pub = run(ctx, a, "identity", "new", "-o", bob_key).stdout.strip()
+    run(ctx, a, "matter", "create", "acme", "--recipient", bob_pub, env_extra=pw)
+    assert not os.path.exists(os.path.join(a, "keystore.db")) and not os.path.exists(os.path.join(b, "keystore.db"))
+    listed = run(ctx, b, "matter", "list").stdout
+    assert "acme" in listed, listed
+    sealed = encrypt_file(ctx, a, "acme", "keys-note.txt", "privileged\n")
+    assert decrypt_text(ctx, b, sealed, pw) == "privileged\n"
+    no_pass = dict(KDF_ENV)
+    assert decrypt_text(ctx, b, sealed, no_pass, True, "--identity", bob_key) == "privileged\n"
+    p = decrypt_text(ctx, b, sealed, dict(KDF_ENV, COMPLYCLI_PASSPHRASE="wrong"), False)
+    assert p.returncode == 1 and "wrong passphrase" in p.stderr, p.stderr
+    # rotate on B, decrypt on A (a file sealed with version 2)
+    run(ctx, b, "matter", "rotate", "acme", env_extra=pw)
+    sealed2 = encrypt_file(ctx, b, "acme", "keys-note2.txt", "after rotation\n")
+    assert decrypt_text(ctx, a, sealed2, pw) == "after rotation\n"
+    assert decrypt_text(ctx, a, sealed2, no_pass, True, "--identity", bob_key) == "after rotation\n"
+    versions = ctx.pg.psql("SELECT count(*) FROM complycli.key_versions", database="t_keys").stdout.strip()
+    assert versions == "2", versions
+    # every change is in the one shared audit log
+    actions = [e["action"] for e in export(ctx, a)]
+    assert "matter.create" in actions and "matter.rotate" in actions, actions
+    # shred on A: B can no longer decrypt, and no wrap is left on the server
+    run(ctx, a, "matter", "shred", "acme", "--yes", env_extra=pw)
+    p = decrypt_text(ctx, b, sealed, pw, False)
+    assert p.returncode == 1 and "destroyed" in p.stderr, p.stderr
+    left = ctx.pg.psql("SELECT (SELECT count(*) FROM complycli.wraps) + (SELECT count(*) FROM complycli.key_versions)"
+                       " + (SELECT count(*) FROM complycli.passphrase_slots)", database="t_keys").stdout.strip()
+    assert left == "0", left
+
+
+@test
+def keystore_tamper_in_database_refused(ctx):
+    """Rows edited by a superuser are refused by the record MAC, as in a SQLite keystore (exit 1)."""
+    url, a, b = keystore_pair(ctx, "t_keys_tamper")
+    pw = dict(KDF_ENV, COMPLYCLI_PASSPHRASE="pw")
+    run(ctx, a, "matter", "create", "acme", env_extra=pw)
+    run(ctx, a, "matter", "rotate", "acme", env_extra=pw)
+    sealed = encrypt_file(ctx, a, "acme", "tamper-note.txt", "x\n")
+    assert decrypt_text(ctx, b, sealed, pw) == "x\n"
+    db = "t_keys_tamper"
+    # a version's created time changed
+    ctx.pg.psql("UPDATE complycli.key_versions SET created = '2020-01-01T00:00:00Z' WHERE version = 2", database=db)
+    p = decrypt_text(ctx, b, sealed, pw, False)
+    assert p.returncode == 1 and "keystore record of matter acme was modified" in p.stderr, p.stderr
+    p = run(ctx, a, "matter", "rotate", "acme", env_extra=pw, check=False)
+    assert p.returncode == 1 and "was modified" in p.stderr, p.stderr
+    # a recipient wrap added by someone who cannot unlock the matter: the record refuses it
+    url2, a2, b2 = keystore_pair(ctx, "t_keys_tamper2")
+    db2 = "t_keys_tamper2"
+    run(ctx, a2, "matter", "create", "acme", env_extra=pw)
+    run(ctx, a2, "matter", "create", "other", env_extra=pw)
+    sealed = encrypt_file(ctx, a2, "acme", "tamper-note2.txt", "y\n")
+    ctx.pg.psql("INSERT INTO complycli.wraps (matter_id, version, kind, recipient, wrapped) SELECT w.matter_id, "
+                "w.version, 'recipient', 'mallory', w.wrapped FROM complycli.wraps w JOIN complycli.matters m "
+                "ON m.id = w.matter_id WHERE m.name = 'acme'", database=db2)
+    p = decrypt_text(ctx, b2, sealed, pw, False)
+    assert p.returncode == 1 and "keystore record of matter acme was modified" in p.stderr, p.stderr
+    # a wrap overwritten with garbage: refused too; the other matter is untouched
+    ctx.pg.psql("UPDATE complycli.wraps SET wrapped = decode(md5('x') || md5('y') || md5('z'), 'hex') "
+                "WHERE matter_id = (SELECT id FROM complycli.matters WHERE name = 'acme')", database=db2)
+    p = decrypt_text(ctx, b2, sealed, pw, False)
+    assert p.returncode == 1, p.stderr
+    assert decrypt_text(ctx, b2, encrypt_file(ctx, a2, "other", "tamper-other.txt", "z\n"), pw) == "z\n"
+
+
+@test
+def keystore_bad_connection_exit_3(ctx):
+    """A matter command on a workspace whose server refuses the password, or is gone, is exit 3."""
+    url, a, b = keystore_pair(ctx, "t_keys_bad")
+    pw = dict(KDF_ENV, COMPLYCLI_PASSPHRASE="pw")
+    run(ctx, a, "matter", "create", "acme", env_extra=pw)
+    p = run(ctx, b, "matter", "list", env_extra={"PGPASSWORD": "wrong-password-xyz"}, check=False)
+    assert p.returncode == 3 and "password authentication failed" in p.stderr, p.stderr
+    assert "hint:" in p.stderr and "wrong-password-xyz" not in p.stderr
+    settings_path = os.path.join(b, "settings.json")
+    settings = json.load(open(settings_path))
+    settings["store"] = "postgresql://postgres@127.0.0.1:1/t_keys_bad"
+    json.dump(settings, open(settings_path, "w"))
+    p = run(ctx, b, "matter", "rotate", "acme", env_extra=pw, check=False)
+    assert p.returncode == 3 and "Connection refused" in p.stderr, p.stderr
+
+
+@test
+def keystore_concurrent_rotations(ctx):
+    """Rotations from two workspaces at once: each one either commits or writes nothing (exit 3, run it
+    again); the record stays sound and every committed version decrypts."""
+    url, a, b = keystore_pair(ctx, "t_keys_conc")
+    pw = dict(KDF_ENV, COMPLYCLI_PASSPHRASE="pw")
+    run(ctx, a, "matter", "create", "acme", env_extra=pw)
+    env = dict(os.environ, HOME=ctx.work, COMPLYCLI_ACTOR="tester", PGPASSWORD=SUPERUSER_PASSWORD, **pw)
+    procs = [subprocess.Popen([ctx.binary, "--home", home, "matter", "rotate", "acme"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for home in (a, b, a, b, a, b)]
+    committed = 0
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        if proc.returncode == 0:
+            committed += 1
+        else:
+            assert proc.returncode == 3 and "changed by another command" in err, (proc.returncode, err)
+    assert committed >= 1
+    versions = ctx.pg.psql("SELECT count(*) FROM complycli.key_versions", database="t_keys_conc").stdout.strip()
+    assert versions == str(1 + committed), (versions, committed)
+    sealed = encrypt_file(ctx, b, "acme", "conc-note.txt", "after the race\n")
+    assert decrypt_text(ctx, a, sealed, pw) == "after the race\n"
+    run(ctx, a, "matter", "rotate", "acme", env_extra=pw)
+    print(f"     {committed} of 6 concurrent rotations committed, the others wrote nothing")
 
 
 class Context:
