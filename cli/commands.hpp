@@ -26,6 +26,7 @@ void register_reencrypt(CLI::App& app, Context& ctx);
 void register_witness(CLI::App& app, Context& ctx);
 void register_completion(CLI::App& app, Context& ctx);
 void register_verify(CLI::App& app, Context& ctx);
+void register_store(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
@@ -47,6 +48,7 @@ inline constexpr Registrar registrars[] = {
     register_witness,
     register_completion,
     register_verify,
+    register_store,
 };
 
 } // namespace complycli::cli
