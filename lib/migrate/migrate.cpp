@@ -152,6 +152,15 @@ Result<void> move_audit_log(auditlog::AuditLog &source, auditlog::AuditLog &targ
   });
 }
 
+// The last step of a move to a server: settings.json (an atomic file) names `url` and the log's key.
+Result<void> point_settings_at(const core::Workspace &workspace, core::Settings settings, const std::string &url,
+                               const std::string &log_key)
+{
+  settings.store = url;
+  settings.store_log_key = log_key;
+  return core::save_settings(workspace, settings);
+}
+
 // audit.db and its -wal and -shm files, renamed to audit.db.migrated-TIME (kept for the user).
 Result<fs::path> keep_sqlite_file(const core::Workspace &workspace)
 {
@@ -246,11 +255,8 @@ Result<Report> to_postgres(const core::Workspace &workspace, const std::string &
     const auto meta = TRY(meta_rows(source.store()));
     TRY_VOID(move_audit_log(
         source, target, [&] { return prepare_postgres_target(*postgres, meta); }, actor, report,
-        [&]() -> Result<void> {
-          // The log is committed on the server; the workspace now points at it.
-          settings.store = url;
-          settings.store_log_key = meta_value(meta, "public_key");
-          return core::save_settings(workspace, settings);
+        [&]() -> Result<void> { // after the log's COMMIT, the source still locked
+          return point_settings_at(workspace, settings, url, meta_value(meta, "public_key"));
         }));
   }
   report.kept = TRY(keep_sqlite_file(workspace));
