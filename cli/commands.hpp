@@ -30,6 +30,7 @@ void register_reencrypt(CLI::App& app, Context& ctx);
 void register_witness(CLI::App& app, Context& ctx);
 void register_completion(CLI::App& app, Context& ctx);
 void register_verify(CLI::App& app, Context& ctx);
+void register_store(CLI::App& app, Context& ctx);
 
 using Registrar = void (*)(CLI::App&, Context&);
 
@@ -55,6 +56,7 @@ inline constexpr Registration registrars[] = {
     {"witness", register_witness},
     {"completion", register_completion},
     {"verify", register_verify},
+    {"store", register_store},
 };
 
 } // namespace complycli::cli

@@ -185,6 +185,15 @@ Result<AuditLog> AuditLog::open_postgres(const std::string &url, const fs::path 
   return log;
 }
 
+AuditLog AuditLog::over(std::unique_ptr<store::LogStore> store, const fs::path &key_path)
+{
+  auto *sqlite = dynamic_cast<store::SqliteLogStore *>(store.get());
+  AuditLog log(std::move(store), key_path);
+  log.m_sqlite = sqlite;
+  log.m_checkpoints_required = sqlite != nullptr;
+  return log;
+}
+
 bool AuditLog::can_sign() const
 {
   std::error_code ec;
@@ -445,12 +454,10 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
   int64_t seq = head_seq;
   Hash prev_hash = head_hash;
   std::array<Hash, import_group + 1> chain{}; // a group's previous hash and its entries' hashes
-  std::array<Hash, import_group> roots{};      // the tree heads at the group's checkpoint sizes
   std::array<store::EntryRow, import_group> group{};
   EntryHasher hasher;
   TreeStore tree_store(*m_store);
   auto tree = TRY(TreeBuilder::resume(tree_store.source(), seq));
-  const auto tree_sink = TRY(tree_store.sink());
 
   // Parser threads take blocks of lines in turn and parse and validate them, while this thread hashes
   // and inserts the entries in input order.
@@ -505,55 +512,80 @@ Result<int64_t> AuditLog::import(std::istream &input, const std::string &source_
     threads.emplace_back(parse_blocks);
   }
 
-  std::optional<Error> failure;
+  // The store pulls groups of up to import_group hashed rows (SQLite inserts 32 rows per INSERT,
+  // PostgreSQL streams them all in one COPY while the next group is hashed). The Merkle nodes and
+  // checkpoints they complete are stored after the last entry.
+  std::vector<store::TreeNode> nodes;
+  const TreeBuilder::NodeSink keep_node = [&](int height, int64_t index, const Hash &hash) -> Result<void> {
+    nodes.push_back(store::TreeNode{height, index, hash});
+    return {};
+  };
+  struct PendingCheckpoint {
+    int64_t size;
+    Hash head, root;
+  };
+  std::vector<PendingCheckpoint> pending;
+  const bool sign = can_sign();
+  std::unique_ptr<ImportBatch> batch;
+  std::size_t at = 0; // the next record of `batch`
+  int64_t index = 0;
   bool last = false;
-  for (int64_t index = 0; !failure && !last; ++index) {
-    auto batch = pipe.receive(index);
-    const auto &records = batch->records;
-    for (std::size_t i = 0; i < records.size() && !failure;) {
-      // Groups of up to import_group rows (the store inserts them with as few statements as it can:
-      // SQLite 32 rows per INSERT, PostgreSQL one COPY).
-      const std::size_t rows = std::min(records.size() - i, import_group);
-      chain[0] = prev_hash;
-      for (std::size_t r = 0; r < rows && !failure; ++r) {
-        const auto fields = batch->fields(records[i + r], seq + 1 + static_cast<int64_t>(r));
-        Hash leaf{};
-        chain[r + 1] = hasher.hash(fields, chain[r], &leaf);
-        group[r] = row_of(fields, chain[r], chain[r + 1]);
-        if (auto added = tree.add(leaf, tree_sink); !added) {
-          failure = std::move(added.error());
-        } else if (tree.size() % checkpoint_interval == 0) {
-          roots[r] = tree.root();
+  auto next_group = [&]() -> Result<std::span<const store::EntryRow>> {
+    while (true) {
+      if (!batch) {
+        if (last) {
+          return std::span<const store::EntryRow>();
         }
+        batch = pipe.receive(index);
+        at = 0;
       }
-      if (failure) {
-        break;
-      }
-      if (auto inserted = m_store->insert_entries(std::span(group.data(), rows)); !inserted) {
-        failure = std::move(inserted.error());
-        break;
-      }
-      for (std::size_t r = 0; r < rows; ++r) {
-        ++seq;
-        if (seq % checkpoint_interval == 0 && can_sign()) {
-          if (auto stored = store_checkpoint(seq, chain[r + 1], roots[r]); !stored) {
-            failure = std::move(stored.error());
-            break;
+      const auto &records = batch->records;
+      if (at < records.size()) {
+        const std::size_t rows = std::min(records.size() - at, import_group);
+        chain[0] = prev_hash;
+        for (std::size_t r = 0; r < rows; ++r) {
+          const auto fields = batch->fields(records[at + r], seq + 1);
+          Hash leaf{};
+          chain[r + 1] = hasher.hash(fields, chain[r], &leaf);
+          group[r] = row_of(fields, chain[r], chain[r + 1]);
+          TRY_VOID(tree.add(leaf, keep_node));
+          ++seq;
+          if (seq % checkpoint_interval == 0 && sign) {
+            pending.push_back(PendingCheckpoint{seq, chain[r + 1], tree.root()});
           }
         }
+        prev_hash = chain[rows];
+        count += static_cast<int64_t>(rows);
+        at += rows;
+        return std::span<const store::EntryRow>(group.data(), rows);
       }
-      prev_hash = chain[rows];
-      count += static_cast<int64_t>(rows);
-      i += rows;
+      auto error = std::move(batch->error);
+      last = batch->last;
+      pipe.give_back(std::move(batch));
+      if (error) {
+        return std::unexpected(std::move(*error));
+      }
+      if (index % 4 == 3) {
+        wal_writeback.start();
+      }
+      ++index;
     }
-    if (!failure && batch->error) {
-      failure = std::move(batch->error);
+  };
+  std::optional<Error> failure;
+  if (auto streamed = m_store->insert_stream(next_group); !streamed) {
+    failure = std::move(streamed.error());
+  } else if (auto stored = m_store->insert_tree_nodes(nodes); !stored) {
+    failure = std::move(stored.error());
+  } else {
+    for (const auto &checkpoint : pending) {
+      if (auto signed_ = store_checkpoint(checkpoint.size, checkpoint.head, checkpoint.root); !signed_) {
+        failure = std::move(signed_.error());
+        break;
+      }
     }
-    last = batch->last;
+  }
+  if (batch) {
     pipe.give_back(std::move(batch));
-    if (index % 4 == 3) {
-      wal_writeback.start();
-    }
   }
   pipe.cancel();
   for (auto &thread : threads) {
@@ -624,6 +656,36 @@ Result<StoredCheckpoint> AuditLog::checkpoint()
     return std::unexpected(done_.error());
   }
   return out;
+}
+
+Result<int64_t> AuditLog::sign_missing_checkpoints()
+{
+  TRY_VOID(check_read_write("store a checkpoint"));
+  int64_t count = 0;
+  if (auto done_ = m_store->write([&]() -> Result<void> {
+    std::set<int64_t> have;
+    for (const auto &row : TRY(m_store->checkpoints())) {
+      have.insert(row.size);
+    }
+    const int64_t last = TRY(m_store->max_seq());
+    TreeStore tree(*m_store);
+    for (int64_t size = checkpoint_interval; size <= last; size += checkpoint_interval) {
+      if (have.contains(size)) {
+        continue;
+      }
+      const auto head = TRY(get(size));
+      if (!head) {
+        return fail(Errc::chain_broken, "entry {} is missing", size);
+      }
+      const auto root = TRY(tree_root_of(tree, size));
+      TRY(store_checkpoint(size, head->hash, root));
+      ++count;
+    }
+    return {};
+  }); !done_) {
+    return std::unexpected(done_.error());
+  }
+  return count;
 }
 
 Result<std::vector<StoredCheckpoint>> AuditLog::checkpoints()
@@ -724,12 +786,12 @@ Result<VerifyReport> AuditLog::verify_snapshot(const VerifyOptions &options, con
   // One automatic checkpoint per checkpoint_interval entries: a signature check each (~50 us), so the
   // second half of them is opened on a second thread.
   const auto stored_checkpoints = TRY(checkpoints());
-  std::vector<std::optional<Result<CheckpointBody>>> opened(stored_checkpoints.size());
+  std::vector<std::optional<Result<CheckpointBody>>> checkpoint_bodies(stored_checkpoints.size());
   {
     const std::size_t half = stored_checkpoints.size() / 2;
     auto open_range = [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
-        opened[i] = open_checkpoint(stored_checkpoints[i].note, trusted);
+        checkpoint_bodies[i] = open_checkpoint(stored_checkpoints[i].note, trusted);
       }
     };
     std::optional<std::jthread> helper;
@@ -741,7 +803,7 @@ Result<VerifyReport> AuditLog::verify_snapshot(const VerifyOptions &options, con
   std::set<int64_t> checkpointed_sizes;
   for (std::size_t i = 0; i < stored_checkpoints.size(); ++i) {
     const auto &stored = stored_checkpoints[i];
-    add_opened(fmt::format("checkpoint #{}", stored.id), std::move(*opened[i]), false, stored.size);
+    add_opened(fmt::format("checkpoint #{}", stored.id), std::move(*checkpoint_bodies[i]), false, stored.size);
     checkpointed_sizes.insert(stored.size);
     ++report.checkpoints;
   }
@@ -889,9 +951,17 @@ Result<VerifyReport> AuditLog::verify_snapshot(const VerifyOptions &options, con
     // row, so only the link between the halves waits for both.
     // The halves meet at a tile boundary: each computes the roots of its own tiles.
     const int64_t mid = max_seq / 2 / tile_width * tile_width;
-    auto second_db = TRY(m_store->open_again());
+    // The second connection is opened on the worker, while the first half is read (a server's
+    // connection setup and authentication take as long as reading tens of thousands of entries).
+    std::unique_ptr<store::LogStore> second_db;
     Result<ScanResult> second = ScanResult{};
     std::thread worker([&] {
+      auto opened = m_store->open_again();
+      if (!opened) {
+        second = std::unexpected(opened.error());
+        return;
+      }
+      second_db = std::move(*opened);
       EntryHasher hasher;
       auto read = second_db->read([&]() -> Result<void> {
         second_db->prepare_scan();

@@ -126,6 +126,9 @@ public:
   // The same with explicit paths (tests).
   static Result<AuditLog> open(const std::filesystem::path &db_path, const std::filesystem::path &key_path,
                                util::Access access = util::Access::read_write);
+  // The log in `store`, which the caller opened (`store migrate` fills a new store inside its own
+  // transaction, then verifies it), signed with the key at `key_path`.
+  static AuditLog over(std::unique_ptr<store::LogStore> store, const std::filesystem::path &key_path);
 
   // Errc::io, naming the file and the reason, when an append to the workspace's log cannot succeed because
   // the log (or its folder) is read-only; commands that must not run unrecorded check this first.
@@ -148,6 +151,10 @@ public:
 
   // Sign a checkpoint of the log as it is now, store it and return it.
   Result<StoredCheckpoint> checkpoint();
+  // Sign the automatic checkpoints (one every checkpoint_interval entries) that the log lacks: on a
+  // shared store, members without the log key append past those sizes without signing. A SQLite log
+  // requires them (store migrate --to sqlite). Returns how many it signed.
+  Result<int64_t> sign_missing_checkpoints();
   Result<std::vector<StoredCheckpoint>> checkpoints();
 
   // Recompute every hash and link, check every stored checkpoint and anchor. I/O problems are errors;

@@ -93,7 +93,26 @@ public:
   virtual Result<int64_t> max_seq() = 0;
   // Insert entries (in a write transaction). A store may insert many rows per statement.
   virtual Result<void> insert_entries(std::span<const EntryRow> rows) = 0;
-  // Visit entries lo..hi (inclusive) in sequence order.
+  // Insert a long run of entries (an import): `next` returns the next group to insert (valid until it is
+  // called again), an empty one at the end. Nothing else runs on the store meanwhile, so a store may
+  // send every group in one statement (PostgreSQL: one COPY) while `next` prepares the following one.
+  virtual Result<void> insert_stream(const std::function<Result<std::span<const EntryRow>>()> &next)
+  {
+    while (true) {
+      const auto rows = next();
+      if (!rows) {
+        return std::unexpected(rows.error());
+      }
+      if (rows->empty()) {
+        return {};
+      }
+      if (auto done = insert_entries(*rows); !done) {
+        return done;
+      }
+    }
+  }
+  // Visit entries lo..hi (inclusive) in sequence order. A store may read ahead on another thread during
+  // a long scan (PostgreSQL does): there `visit` must not use the store itself.
   virtual Result<void> entries(int64_t lo, int64_t hi, const EntryVisitor &visit) = 0;
   virtual Result<void> select(const EntryFilter &filter, const EntryVisitor &visit) = 0;
 
@@ -104,6 +123,16 @@ public:
 
   virtual Result<std::optional<Hash>> tree_node(int height, int64_t index) = 0;
   virtual Result<void> insert_tree_node(int height, int64_t index, const Hash &hash) = 0;
+  // Insert many nodes (an import); a store may use one statement.
+  virtual Result<void> insert_tree_nodes(std::span<const TreeNode> nodes)
+  {
+    for (const auto &node : nodes) {
+      if (auto done = insert_tree_node(node.height, node.index, node.hash); !done) {
+        return done;
+      }
+    }
+    return {};
+  }
   // Every stored node, by height then index (none when the store has no tree yet).
   virtual Result<void> tree_nodes(const std::function<Result<void>(const TreeNode &)> &visit) = 0;
   // False for a version 1 SQLite log opened read-only (no tree table yet).

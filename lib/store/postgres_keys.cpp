@@ -127,7 +127,24 @@ Result<std::unique_ptr<PostgresKeyStore>> PostgresKeyStore::open(const std::stri
   return store;
 }
 
-PostgresKeyStore::~PostgresKeyStore() { PQfinish(m_conn); }
+Result<std::unique_ptr<PostgresKeyStore>> PostgresKeyStore::in_transaction(pg_conn *conn, const std::string &url)
+{
+  std::unique_ptr<PostgresKeyStore> store(new PostgresKeyStore(conn, url, false));
+  store->m_owns_conn = false;
+  store->m_depth = 1; // the caller's transaction: no BEGIN, no COMMIT here
+  auto found = TRY(query(conn, url, "SELECT to_regclass('complycli.matters') IS NOT NULL", {}, Format::text, label));
+  if (found.rows() != 1 || found.bytes(0, 0) != "t") {
+    TRY_VOID(script(conn, url, keys_schema_sql, label));
+  }
+  return store;
+}
+
+PostgresKeyStore::~PostgresKeyStore()
+{
+  if (m_owns_conn) {
+    PQfinish(m_conn);
+  }
+}
 
 Result<void> PostgresKeyStore::transaction(const char *begin, const std::function<Result<void>()> &body)
 {

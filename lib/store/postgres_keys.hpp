@@ -26,6 +26,10 @@ public:
   // without them is Errc::io with a hint.
   static Result<std::unique_ptr<PostgresKeyStore>> open(const std::string &url, util::Access access,
                                                         CreateTables create = CreateTables::no);
+  // The keystore tables on `conn`, a connection inside another store's open transaction (`store
+  // migrate` copies the keystore in the audit log's transaction, so both commit or neither): creates
+  // them when absent; write() and read() run in that transaction. The connection stays the caller's.
+  static Result<std::unique_ptr<PostgresKeyStore>> in_transaction(pg_conn *conn, const std::string &url);
   ~PostgresKeyStore() override;
   PostgresKeyStore(const PostgresKeyStore &) = delete;
   PostgresKeyStore &operator=(const PostgresKeyStore &) = delete;
@@ -70,6 +74,7 @@ private:
   Result<void> transaction(const char *begin, const std::function<Result<void>()> &body);
 
   pg_conn *m_conn = nullptr;
+  bool m_owns_conn = true;
   std::string m_url;
   bool m_read_only = false;
   int m_depth = 0;

@@ -4,7 +4,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstring>
+#include <malloc.h>
 
 namespace complycli::store {
 
@@ -63,8 +68,10 @@ CREATE TRIGGER merkle_no_truncate BEFORE TRUNCATE ON complycli.merkle
 constexpr int trigger_count = 8;
 
 constexpr const char *entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
-// Entries are read this many at a time (one query each), so that a scan never holds the whole log.
-constexpr int64_t scan_chunk = 20000;
+// Entries are read this many at a time (one query each), so that a scan never holds the whole log;
+// a long scan reads up to read_ahead chunks ahead of the caller.
+constexpr int64_t scan_chunk = 5000;
+constexpr std::size_t read_ahead = 3;
 
 // A text field in COPY's text format: backslash, tab, newline and carriage return escaped.
 void append_copy_text(std::string &out, std::string_view value)
@@ -97,6 +104,97 @@ Result<void> visit_rows(const PgResult &rows, const EntryVisitor &visit)
   }
   return {};
 }
+
+// COPY ... FROM STDIN in PostgreSQL's binary format: big-endian integers, each field its length then
+// its bytes (text as UTF-8, bytea raw), no escaping and no hex on either side.
+class BinaryCopy {
+public:
+  BinaryCopy(pg_conn *conn, std::string_view name) : m_conn(conn), m_name(name)
+  {
+    m_data.reserve(send_size + 4096);
+  }
+  Result<void> begin(const std::string &sql)
+  {
+    PgResult started(PQexec(m_conn, sql.c_str()));
+    if (PQresultStatus(started.get()) != PGRES_COPY_IN) {
+      return fail(Errc::io, "audit log store {}: {}", m_name, reason_of(m_conn));
+    }
+    m_data.append("PGCOPY\n\377\r\n\0", 11);
+    int32(0); // flags
+    int32(0); // header extension length
+    return {};
+  }
+  void tuple(int16_t fields) { int16(fields); }
+  void int16(int16_t v) { put(static_cast<uint64_t>(static_cast<uint16_t>(v)), 2); }
+  void int32(int32_t v) { put(static_cast<uint64_t>(static_cast<uint32_t>(v)), 4); }
+  void int64_field(int64_t v)
+  {
+    int32(8);
+    put(static_cast<uint64_t>(v), 8);
+  }
+  void int32_field(int32_t v)
+  {
+    int32(4);
+    int32(v);
+  }
+  void bytes_field(std::string_view bytes)
+  {
+    int32(static_cast<int32_t>(bytes.size()));
+    m_data.append(bytes);
+  }
+  void bytes_field(std::span<const uint8_t> bytes)
+  {
+    bytes_field(std::string_view(reinterpret_cast<const char *>(bytes.data()), bytes.size()));
+  }
+  // Hand what is buffered to libpq once it is large (the server works on it meanwhile).
+  Result<void> flush_if_large() { return m_data.size() >= send_size ? send() : Result<void>{}; }
+  // End the COPY: with the trailer when `ok`, else aborted (the server discards every row).
+  Result<void> end(bool ok)
+  {
+    std::optional<Error> failure;
+    if (ok) {
+      int16(-1);
+      if (auto sent = send(); !sent) {
+        failure = std::move(sent.error());
+      }
+    }
+    if (PQputCopyEnd(m_conn, ok && !failure ? nullptr : "complycli stopped the import") != 1 && !failure) {
+      failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_name, reason_of(m_conn)), {}};
+    }
+    PgResult result(PQgetResult(m_conn));
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK && !failure && ok) {
+      failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_name, reason_of(m_conn)), {}};
+    }
+    while (PGresult *more = PQgetResult(m_conn)) {
+      PQclear(more);
+    }
+    if (failure) {
+      return std::unexpected(std::move(*failure));
+    }
+    return {};
+  }
+
+private:
+  static constexpr std::size_t send_size = 128 * 1024;
+  void put(uint64_t v, int bytes)
+  {
+    for (int i = bytes - 1; i >= 0; --i) {
+      m_data.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    }
+  }
+  Result<void> send()
+  {
+    if (!m_data.empty() && PQputCopyData(m_conn, m_data.data(), static_cast<int>(m_data.size())) != 1) {
+      return fail(Errc::io, "audit log store {}: {}", m_name, reason_of(m_conn));
+    }
+    m_data.clear();
+    return {};
+  }
+
+  pg_conn *m_conn;
+  std::string_view m_name;
+  std::string m_data;
+};
 
 } // namespace
 
@@ -271,31 +369,133 @@ Result<void> PostgresLogStore::insert_entries(std::span<const EntryRow> rows)
   return {};
 }
 
+Result<void> PostgresLogStore::insert_stream(const std::function<Result<std::span<const EntryRow>>()> &next)
+{
+  auto rows = TRY(next());
+  if (rows.empty()) {
+    return {};
+  }
+  // One COPY for every group: libpq sends each buffer while `next` hashes the following group.
+  BinaryCopy copy(m_conn, m_url);
+  TRY_VOID(copy.begin(fmt::format("COPY complycli.entries({}) FROM STDIN (FORMAT binary)", entry_columns)));
+  std::optional<Error> failure;
+  while (!rows.empty()) {
+    for (const auto &row : rows) {
+      copy.tuple(9);
+      copy.int64_field(row.seq);
+      for (const auto field : {row.time, row.actor, row.action, row.target, row.outcome, row.details}) {
+        copy.bytes_field(field);
+      }
+      copy.bytes_field(row.prev_hash);
+      copy.bytes_field(row.hash);
+    }
+    if (auto sent = copy.flush_if_large(); !sent) {
+      failure = std::move(sent.error());
+      break;
+    }
+    auto more = next();
+    if (!more) {
+      failure = std::move(more.error());
+      break;
+    }
+    rows = *more;
+  }
+  auto ended = copy.end(!failure);
+  if (failure) {
+    return std::unexpected(std::move(*failure));
+  }
+  return ended;
+}
+
 Result<void> PostgresLogStore::entries(int64_t lo, int64_t hi, const EntryVisitor &visit)
 {
-  for (int64_t from = lo; from <= hi;) {
-    const int64_t to = hi - from < scan_chunk ? hi : from + scan_chunk - 1;
-    auto rows = TRY(query(m_conn, m_url,
-                          fmt::format("SELECT {} FROM complycli.entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
-                                      entry_columns),
-                          std::move(Params().number(from).number(to)), Format::binary));
-    TRY_VOID(visit_rows(rows, visit));
-    if (rows.rows() == 0 && to - from >= scan_chunk - 1) {
-      // A long empty stretch: jump to the next entry there is (or stop).
-      auto next = TRY(query(m_conn, m_url, "SELECT min(seq) FROM complycli.entries WHERE seq > $1",
-                            std::move(Params().number(to))));
-      if (next.is_null(0, 0)) {
+  // Read lo..hi chunk by chunk, handing each chunk to `take` (false: stop).
+  auto fetch = [&](const std::function<bool(PgResult &&)> &take) -> Result<void> {
+    for (int64_t from = lo; from <= hi;) {
+      const int64_t to = hi - from < scan_chunk ? hi : from + scan_chunk - 1;
+      auto rows = TRY(query(m_conn, m_url,
+                            fmt::format("SELECT {} FROM complycli.entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
+                                        entry_columns),
+                            std::move(Params().number(from).number(to)), Format::binary));
+      const bool empty = rows.rows() == 0;
+      if (!take(std::move(rows))) {
         return {};
       }
-      from = next.int64_text(0, 0);
-      continue;
+      if (empty && to - from >= scan_chunk - 1) {
+        // A long empty stretch: jump to the next entry there is (or stop).
+        auto next = TRY(query(m_conn, m_url, "SELECT min(seq) FROM complycli.entries WHERE seq > $1",
+                              std::move(Params().number(to))));
+        if (next.is_null(0, 0)) {
+          return {};
+        }
+        from = next.int64_text(0, 0);
+        continue;
+      }
+      if (to == hi) {
+        return {};
+      }
+      from = to + 1;
     }
-    if (to == hi) {
-      return {};
-    }
-    from = to + 1;
+    return {};
+  };
+  if (hi - lo < 2 * scan_chunk) {
+    Result<void> visited;
+    TRY_VOID(fetch([&](PgResult &&rows) {
+      visited = visit_rows(rows, visit);
+      return visited.has_value();
+    }));
+    return visited;
   }
-  return {};
+  // A long scan (verify, export): a second thread reads the next chunks from the server while `visit`
+  // works through this one, so that the server, libpq and the caller's hashing run at once.
+  // The chunks are allocated on the reader and freed here: keep that memory in the process for the
+  // next chunks instead of giving it back to the kernel after each one and faulting it in (zeroed)
+  // again, which cost as much as a third of the hashing.
+  static const bool keep_freed_memory = [] { return mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1; }();
+  (void)keep_freed_memory;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<PgResult> ready;
+  bool finished = false;
+  bool stop = false;
+  Result<void> fetched;
+  std::thread reader([&] {
+    fetched = fetch([&](PgResult &&rows) {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return ready.size() < read_ahead || stop; });
+      if (stop) {
+        return false;
+      }
+      ready.push_back(std::move(rows));
+      changed.notify_all();
+      return true;
+    });
+    std::lock_guard lock(mutex);
+    finished = true;
+    changed.notify_all();
+  });
+  Result<void> visited;
+  while (visited) {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return !ready.empty() || finished; });
+    if (ready.empty()) {
+      break;
+    }
+    PgResult rows(std::move(ready.front()));
+    ready.pop_front();
+    changed.notify_all();
+    lock.unlock();
+    visited = visit_rows(rows, visit);
+  }
+  {
+    std::lock_guard lock(mutex);
+    stop = true;
+    changed.notify_all();
+  }
+  reader.join();
+  ready.clear();
+  TRY_VOID(visited);
+  return fetched;
 }
 
 Result<void> PostgresLogStore::select(const EntryFilter &filter, const EntryVisitor &visit)
@@ -361,6 +561,25 @@ Result<void> PostgresLogStore::insert_tree_node(int height, int64_t index, const
   return {};
 }
 
+Result<void> PostgresLogStore::insert_tree_nodes(std::span<const TreeNode> nodes)
+{
+  if (nodes.size() < 8) {
+    for (const auto &node : nodes) {
+      TRY_VOID(insert_tree_node(node.height, node.index, node.hash));
+    }
+    return {};
+  }
+  BinaryCopy copy(m_conn, m_url);
+  TRY_VOID(copy.begin("COPY complycli.merkle(height, idx, hash) FROM STDIN (FORMAT binary)"));
+  for (const auto &node : nodes) {
+    copy.tuple(3);
+    copy.int32_field(node.height);
+    copy.int64_field(node.index);
+    copy.bytes_field(node.hash);
+  }
+  return copy.end(true);
+}
+
 Result<void> PostgresLogStore::tree_nodes(const std::function<Result<void>(const TreeNode &)> &visit)
 {
   auto rows = TRY(query(m_conn, m_url, "SELECT height, idx, hash FROM complycli.merkle ORDER BY height, idx", {},
@@ -420,6 +639,38 @@ Result<bool> PostgresLogStore::triggers_present()
                        "'checkpoints_no_truncate', 'meta_append_only', 'meta_no_truncate', 'merkle_append_only', "
                        "'merkle_no_truncate')"));
   return row.int64_text(0, 0) == trigger_count;
+}
+
+Result<std::unique_ptr<PostgresLogStore>> PostgresLogStore::connect(const std::string &url)
+{
+  TRY_VOID(check_postgres_url(url));
+  const char *keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
+  const char *values[] = {url.c_str(), "complycli", "10", nullptr};
+  pg_conn *conn = PQconnectdbParams(keywords, values, 1);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    auto reason = reason_of(conn);
+    PQfinish(conn);
+    return fail_with_hint(Errc::io, connect_hint, "cannot connect to the audit log store {}: {}", url, reason);
+  }
+  std::unique_ptr<PostgresLogStore> store(new PostgresLogStore(conn, url, false));
+  TRY(query(conn, url, "SET client_min_messages TO warning"));
+  return store;
+}
+
+Result<bool> PostgresLogStore::has_schema()
+{
+  auto found = TRY(query(m_conn, m_url, "SELECT to_regclass('complycli.meta') IS NOT NULL"));
+  return found.rows() == 1 && found.bytes(0, 0) == "t";
+}
+
+Result<void> PostgresLogStore::create_schema(const MetaRows &rows)
+{
+  TRY_VOID(script(m_conn, m_url, schema_sql));
+  for (const auto &[name, value] : rows) {
+    TRY(query(m_conn, m_url, "INSERT INTO complycli.meta(key, value) VALUES ($1, $2)",
+              std::move(Params().text(name).text(value))));
+  }
+  return {};
 }
 
 } // namespace complycli::store

@@ -29,9 +29,19 @@ public:
                                                         int known_version,
                                                         const std::function<Result<MetaRows>()> &new_log,
                                                         bool *created = nullptr);
+  // Connect to `url` read-write without creating anything: `store migrate` creates the schema
+  // (create_schema) in the same transaction as the rows it copies into it.
+  static Result<std::unique_ptr<PostgresLogStore>> connect(const std::string &url);
+  // Whether the database holds the complycli schema.
+  Result<bool> has_schema();
+  // Create the schema and its `meta` rows (inside write()).
+  Result<void> create_schema(const MetaRows &rows);
   ~PostgresLogStore() override;
   PostgresLogStore(const PostgresLogStore &) = delete;
   PostgresLogStore &operator=(const PostgresLogStore &) = delete;
+  // The open connection, for a keystore that joins this store's transaction (PostgresKeyStore::
+  // in_transaction, `store migrate`).
+  pg_conn *connection() const { return m_conn; }
 
   std::string name() const override { return m_url; }
   bool read_only() const override { return m_read_only; }
@@ -43,12 +53,14 @@ public:
   Result<std::pair<int64_t, Hash>> head() override;
   Result<int64_t> max_seq() override;
   Result<void> insert_entries(std::span<const EntryRow> rows) override;
+  Result<void> insert_stream(const std::function<Result<std::span<const EntryRow>>()> &next) override;
   Result<void> entries(int64_t lo, int64_t hi, const EntryVisitor &visit) override;
   Result<void> select(const EntryFilter &filter, const EntryVisitor &visit) override;
   Result<int64_t> insert_checkpoint(int64_t size, std::string_view time, std::string_view note) override;
   Result<std::vector<CheckpointRow>> checkpoints() override;
   Result<std::optional<Hash>> tree_node(int height, int64_t index) override;
   Result<void> insert_tree_node(int height, int64_t index, const Hash &hash) override;
+  Result<void> insert_tree_nodes(std::span<const TreeNode> nodes) override;
   Result<void> tree_nodes(const std::function<Result<void>(const TreeNode &)> &visit) override;
   Result<bool> has_tree() override { return true; }
   Result<Aggregates> aggregates() override;

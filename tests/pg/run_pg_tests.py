@@ -443,6 +443,143 @@ def keystore_concurrent_rotations(ctx):
     print(f"     {committed} of 6 concurrent rotations committed, the others wrote nothing")
 
 
+def stats(ctx, home):
+    return json.loads(run(ctx, home, "audit", "stats", "--format", "json").stdout)
+
+
+def entry_count(ctx, database):
+    p = ctx.pg.psql("SELECT count(*) FROM complycli.entries", database=database, check=False)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+@test
+def migrate_to_postgres_and_back(ctx):
+    url = fresh_database(ctx, "t_migrate")
+    home = os.path.join(ctx.work, "migrate")
+    run(ctx, home, "init")
+    lines = "".join(json.dumps({"action": "bulk.load", "target": f"t{i}", "details": {"s": "a\tb\\c\nd"}}) + "\n"
+                    for i in range(2500))
+    run(ctx, home, "audit", "import", "-", stdin=lines)
+    # the keystore moves in the same transaction: a matter made before opens its file after each move
+    pw = dict(KDF_ENV, COMPLYCLI_PASSPHRASE="migrate pass")
+    run(ctx, home, "matter", "create", "acme", env_extra=pw)
+    sealed = encrypt_file(ctx, home, "acme", "migrate-note.txt", "before the move\n")
+    run(ctx, home, "audit", "checkpoint")
+    before, stats_before = export(ctx, home), stats(ctx, home)
+    assert stats_before["checkpoints"] == 3, stats_before  # at 1000, 2000 and the one asked for
+    p = run(ctx, home, "store", "migrate", "--to", url)
+    assert "keystore rows of 1 matter(s)" in p.stderr, p.stderr
+    assert not os.path.exists(os.path.join(home, "keystore.db"))
+    kept_keys = [f for f in os.listdir(home) if f.startswith("keystore.db.migrated-") and f[-4:] not in ("-wal", "-shm")]
+    assert len(kept_keys) == 1 and kept_keys[0] in p.stderr, (kept_keys, p.stderr)
+    assert ctx.pg.psql("SELECT name FROM complycli.matters", database="t_migrate").stdout.split() == ["acme"]
+
+    assert SUPERUSER_PASSWORD not in p.stderr + p.stdout
+    assert p.stdout == "", p.stdout
+    assert f"Copied {len(before)} entries, 3 checkpoints" in p.stderr, p.stderr
+    settings = json.load(open(os.path.join(home, "settings.json")))
+    assert settings["store"] == url, settings
+    assert not os.path.exists(os.path.join(home, "audit.db"))
+    kept = [f for f in os.listdir(home) if f.startswith("audit.db.migrated-") and f[-4:] not in ("-wal", "-shm")]
+    assert kept == [kept[0]] and kept[0] in p.stderr, (kept, p.stderr)
+    run(ctx, home, "audit", "verify")
+    after, stats_after = export(ctx, home), stats(ctx, home)
+    assert after[:len(before)] == before  # every entry, with its hashes
+    assert after[-1]["action"] == "store.migrate" and after[-1]["prev_hash"] == before[-1]["hash"], after[-1]
+    assert stats_after["entries"] == stats_before["entries"] + 1
+    assert stats_after["checkpoints"] == stats_before["checkpoints"]
+    assert entry_count(ctx, "t_migrate") == str(len(before) + 1)
+    assert decrypt_text(ctx, home, sealed, pw) == "before the move\n"
+    assert decrypt_text(ctx, home, sealed, dict(KDF_ENV, COMPLYCLI_PASSPHRASE="wrong"), False).returncode == 1
+    # appends continue, on the server, and the holder signs the automatic checkpoint at 3000
+    run(ctx, home, "audit", "import", "-", stdin="".join(lines.splitlines(keepends=True)[:600]))
+    run(ctx, home, "audit", "append", "--action", "after.move", "--target", "pg")
+    run(ctx, home, "audit", "verify")
+    on_server = export(ctx, home)
+    # back into a new audit.db
+    p = run(ctx, home, "store", "migrate", "--to", "sqlite")
+    assert f"Copied {len(on_server)} entries" in p.stderr, p.stderr
+    assert "store" not in json.load(open(os.path.join(home, "settings.json")))
+    assert os.path.exists(os.path.join(home, "audit.db"))
+    assert not os.path.exists(os.path.join(home, "audit.db.migrating"))
+    assert not os.path.exists(os.path.join(home, "keystore.db.migrating"))
+    run(ctx, home, "audit", "verify")
+    back = export(ctx, home)
+    assert back[:len(on_server)] == on_server and back[-1]["action"] == "store.migrate", back[-1]
+    assert decrypt_text(ctx, home, sealed, pw) == "before the move\n"  # from keystore.db again
+    run(ctx, home, "audit", "append", "--action", "after.return", "--target", "sqlite")
+    run(ctx, home, "audit", "verify")
+    assert entry_count(ctx, "t_migrate") == str(len(on_server))  # the server's log is left as it was
+
+
+@test
+def migrate_refusals_change_nothing(ctx):
+    full = fresh_database(ctx, "t_mig_full")
+    run(ctx, os.path.join(ctx.work, "mig-other"), "init", "--store", full)
+    home = os.path.join(ctx.work, "mig-refused")
+    run(ctx, home, "init")
+    for i in range(3):
+        run(ctx, home, "audit", "append", "--action", "doc.sign", "--target", f"d{i}")
+    settings_path = os.path.join(home, "settings.json")
+    settings = open(settings_path, "rb").read()
+    before = export(ctx, home)
+
+    def unchanged(p, code, words):
+        assert p.returncode == code, p
+        assert words in p.stderr and "hint:" in p.stderr, p.stderr
+        assert p.stdout == ""
+        assert open(settings_path, "rb").read() == settings
+        assert export(ctx, home) == before
+
+    # a database that holds a log
+    p = run(ctx, home, "store", "migrate", "--to", full, check=False)
+    unchanged(p, 3, "is not empty")
+    assert entry_count(ctx, "t_mig_full") == "1"
+    # an empty log of another origin (its entries deleted by a superuser)
+    other = fresh_database(ctx, "t_mig_other")
+    run(ctx, os.path.join(ctx.work, "mig-other2"), "init", "--store", other)
+    ctx.pg.psql("SET session_replication_role = replica; DELETE FROM complycli.entries", database="t_mig_other")
+    p = run(ctx, home, "store", "migrate", "--to", other, check=False)
+    unchanged(p, 3, "holds another audit log")
+    # nothing listening: exit 3, nothing changed
+    p = run(ctx, home, "store", "migrate", "--to", f"postgresql://postgres@127.0.0.1:1/x", check=False)
+    unchanged(p, 3, "Connection refused")
+    # a password in the URL: exit 2, never printed
+    empty = fresh_database(ctx, "t_mig_empty")
+    p = run(ctx, home, "store", "migrate", "--to", empty.replace("postgres@", f"postgres:{SUPERUSER_PASSWORD}@"),
+            check=False)
+    assert SUPERUSER_PASSWORD not in p.stderr
+    unchanged(p, 2, "password")
+    # --to sqlite on a SQLite workspace
+    p = run(ctx, home, "store", "migrate", "--to", "sqlite", check=False)
+    unchanged(p, 2, "already in SQLite")
+    # a tampered source: refused before anything is copied
+    subprocess.run(["sqlite3", os.path.join(home, "audit.db"),
+                    "DROP TRIGGER entries_no_update; UPDATE entries SET actor = 'mallory' WHERE seq = 2"], check=True)
+    settings = open(settings_path, "rb").read()
+    p = run(ctx, home, "store", "migrate", "--to", empty, check=False)
+    assert p.returncode == 1 and "entry 2" in p.stderr and "hint:" in p.stderr, p
+    assert open(settings_path, "rb").read() == settings
+    assert entry_count(ctx, "t_mig_empty") is None  # no schema was created
+    assert os.path.exists(os.path.join(home, "audit.db"))
+    # back to SQLite over an audit.db that is not empty: refused
+    moved = os.path.join(ctx.work, "mig-back")
+    run(ctx, moved, "init")
+    run(ctx, moved, "store", "migrate", "--to", empty)
+    with open(os.path.join(moved, "audit.db"), "w") as f:
+        f.write("not mine")
+    settings = open(os.path.join(moved, "settings.json"), "rb").read()
+    p = run(ctx, moved, "store", "migrate", "--to", "sqlite", check=False)
+    assert p.returncode == 3 and "not empty" in p.stderr, p
+    assert open(os.path.join(moved, "settings.json"), "rb").read() == settings
+    assert open(os.path.join(moved, "audit.db")).read() == "not mine"
+    # a member without the log key cannot move the shared log into its own SQLite file
+    member = os.path.join(ctx.work, "mig-member")
+    run(ctx, member, "init", "--store", empty)
+    p = run(ctx, member, "store", "migrate", "--to", "sqlite", check=False)
+    assert p.returncode == 3 and "log.key" in p.stderr, p
+
+
 class Context:
     def __init__(self, binary, pg, work, appends):
         self.binary = binary
