@@ -61,6 +61,24 @@ std::string hex_of(std::span<const uint8_t> bytes)
   return out;
 }
 
+Result<void> transaction(pg_conn *conn, std::string_view name, int &depth, const char *begin,
+                         const std::function<Result<void>()> &body, std::string_view label)
+{
+  if (depth > 0) {
+    return body();
+  }
+  TRY(query(conn, name, begin, {}, Format::text, label));
+  ++depth;
+  auto done = body();
+  --depth;
+  if (!done) {
+    PQclear(PQexec(conn, "ROLLBACK"));
+    return done;
+  }
+  TRY(query(conn, name, "COMMIT", {}, Format::text, label));
+  return {};
+}
+
 Result<pg_conn *> connect(const std::string &url, std::string_view label)
 {
   const char *keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};

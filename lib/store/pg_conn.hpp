@@ -9,6 +9,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <functional>
 #include <libpq-fe.h>
 #include <span>
 #include <string>
@@ -142,6 +143,12 @@ Result<void> script(pg_conn *conn, std::string_view name, const char *sql,
 
 // Connect to `url` (checked by check_postgres_url first). Errc::io with libpq's reason and a hint.
 Result<pg_conn *> connect(const std::string &url, std::string_view label);
+
+// Run `body` in a transaction opened with `begin` ("BEGIN", "BEGIN ISOLATION LEVEL ..."), committed
+// when it succeeds and rolled back when it fails; `depth` counts the store's open transactions, and
+// inside one `body` just runs.
+Result<void> transaction(pg_conn *conn, std::string_view name, int &depth, const char *begin,
+                         const std::function<Result<void>()> &body, std::string_view label);
 
 std::string hex_of(std::span<const uint8_t> bytes);
 

@@ -148,19 +148,7 @@ PostgresKeyStore::~PostgresKeyStore()
 
 Result<void> PostgresKeyStore::transaction(const char *begin, const std::function<Result<void>()> &body)
 {
-  if (m_depth > 0) {
-    return body();
-  }
-  TRY(query(m_conn, m_url, begin, {}, Format::text, label));
-  ++m_depth;
-  auto done = body();
-  --m_depth;
-  if (!done) {
-    PQclear(PQexec(m_conn, "ROLLBACK"));
-    return done;
-  }
-  TRY(query(m_conn, m_url, "COMMIT", {}, Format::text, label));
-  return {};
+  return pg::transaction(m_conn, m_url, m_depth, begin, body, label);
 }
 
 Result<void> PostgresKeyStore::write(const std::function<Result<void>()> &body)

@@ -258,19 +258,7 @@ PostgresLogStore::~PostgresLogStore() { PQfinish(m_conn); }
 
 Result<void> PostgresLogStore::transaction(const char *begin, const std::function<Result<void>()> &body)
 {
-  if (m_depth > 0) {
-    return body();
-  }
-  TRY(query(m_conn, m_url, begin));
-  ++m_depth;
-  auto done = body();
-  --m_depth;
-  if (!done) {
-    PQclear(PQexec(m_conn, "ROLLBACK"));
-    return done;
-  }
-  TRY(query(m_conn, m_url, "COMMIT"));
-  return {};
+  return pg::transaction(m_conn, m_url, m_depth, begin, body, "audit log store");
 }
 
 Result<void> PostgresLogStore::write(const std::function<Result<void>()> &body)
@@ -644,14 +632,7 @@ Result<bool> PostgresLogStore::triggers_present()
 Result<std::unique_ptr<PostgresLogStore>> PostgresLogStore::connect(const std::string &url)
 {
   TRY_VOID(check_postgres_url(url));
-  const char *keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
-  const char *values[] = {url.c_str(), "complycli", "10", nullptr};
-  pg_conn *conn = PQconnectdbParams(keywords, values, 1);
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    auto reason = reason_of(conn);
-    PQfinish(conn);
-    return fail_with_hint(Errc::io, connect_hint, "cannot connect to the audit log store {}: {}", url, reason);
-  }
+  pg_conn *conn = TRY(pg::connect(url, "audit log store"));
   std::unique_ptr<PostgresLogStore> store(new PostgresLogStore(conn, url, false));
   TRY(query(conn, url, "SET client_min_messages TO warning"));
   return store;
