@@ -17,6 +17,27 @@ using namespace pg;
 
 namespace {
 
+// End a COPY FROM STDIN (`abort`: null to commit its rows, else the reason it is cancelled) and read
+// its results to the last, so that the connection takes the next statement.
+Result<void> end_copy(pg_conn *conn, std::string_view name, const char *abort)
+{
+  std::optional<Error> failure;
+  if (PQputCopyEnd(conn, abort) != 1) {
+    failure = Error{Errc::io, fmt::format("audit log store {}: {}", name, reason_of(conn)), {}};
+  }
+  PgResult result(PQgetResult(conn));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK && !failure) {
+    failure = Error{Errc::io, fmt::format("audit log store {}: {}", name, reason_of(conn)), {}};
+  }
+  while (PGresult *more = PQgetResult(conn)) {
+    PQclear(more);
+  }
+  if (failure) {
+    return std::unexpected(std::move(*failure));
+  }
+  return {};
+}
+
 constexpr const char *schema_sql = R"sql(
 CREATE SCHEMA complycli;
 CREATE TABLE complycli.meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -158,20 +179,15 @@ public:
         failure = std::move(sent.error());
       }
     }
-    if (PQputCopyEnd(m_conn, ok && !failure ? nullptr : "complycli stopped the import") != 1 && !failure) {
-      failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_name, reason_of(m_conn)), {}};
-    }
-    PgResult result(PQgetResult(m_conn));
-    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK && !failure && ok) {
-      failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_name, reason_of(m_conn)), {}};
-    }
-    while (PGresult *more = PQgetResult(m_conn)) {
-      PQclear(more);
-    }
+    const bool sent = ok && !failure;
+    auto ended = end_copy(m_conn, m_name, sent ? nullptr : "complycli stopped the import");
     if (failure) {
       return std::unexpected(std::move(*failure));
     }
-    return {};
+    if (!ok) {
+      return {}; // the caller reports why it stopped
+    }
+    return ended;
   }
 
 private:
@@ -340,21 +356,10 @@ Result<void> PostgresLogStore::insert_entries(std::span<const EntryRow> rows)
     }
     data += "\t\\\\x" + hex_of(row.prev_hash) + "\t\\\\x" + hex_of(row.hash) + "\n";
   }
-  if (PQputCopyData(m_conn, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(m_conn, nullptr) != 1) {
+  if (PQputCopyData(m_conn, data.data(), static_cast<int>(data.size())) != 1) {
     return fail(Errc::io, "audit log store {}: {}", m_url, reason_of(m_conn));
   }
-  PgResult result(PQgetResult(m_conn));
-  std::optional<Error> failure;
-  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_url, reason_of(m_conn)), {}};
-  }
-  while (PGresult *more = PQgetResult(m_conn)) {
-    PQclear(more);
-  }
-  if (failure) {
-    return std::unexpected(std::move(*failure));
-  }
-  return {};
+  return end_copy(m_conn, m_url, nullptr);
 }
 
 Result<void> PostgresLogStore::insert_stream(const std::function<Result<std::span<const EntryRow>>()> &next)
