@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -409,7 +410,7 @@ Result<Entry> AuditLog::append(const NewEntry &entry)
     out.details = std::move(prepared.details);
     out.prev_hash = head.second;
     const EntryFields fields{out.seq, out.time, out.actor, out.action, out.target, out.outcome, out.details};
-    out.hash = EntryHasher(HashEngine::single).hash(fields, out.prev_hash);
+    out.hash = EntryHasher().hash(fields, out.prev_hash);
     const auto row = row_of(fields, out.prev_hash, out.hash);
     TRY_VOID(m_store->insert_entries({&row, 1}));
     if (out.seq % tile_width == 0 || out.seq % checkpoint_interval == 0) {
@@ -729,10 +730,19 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
   }
   report.key_vkey = trusted.vkey();
 
+  // A log long enough to be read in two halves (verify_snapshot) gets its second connection now, on
+  // another thread, while this one reads the checkpoints and checks their signatures: a server's
+  // connection set-up and authentication take as long as reading tens of thousands of entries.
+  std::optional<std::future<Result<std::unique_ptr<store::LogStore>>>> opening;
+  if (TRY(m_store->max_seq()) >= options.parallel_threshold) {
+    opening = std::async(std::launch::async, [this] { return m_store->open_again(); });
+  }
+  const auto open_second = [&] { return opening ? opening->get() : m_store->open_again(); };
+
   // One snapshot of the whole log.
   Result<VerifyReport> result = report;
   if (auto done_ = m_store->read([&]() -> Result<void> {
-    result = verify_snapshot(options, trusted, report);
+    result = verify_snapshot(options, trusted, report, open_second);
     return {};
   }); !done_) {
     return std::unexpected(done_.error());
@@ -741,7 +751,7 @@ Result<VerifyReport> AuditLog::verify(const VerifyOptions &options)
 }
 
 Result<VerifyReport> AuditLog::verify_snapshot(const VerifyOptions &options, const PublicKey &trusted,
-                                               VerifyReport &report)
+                                               VerifyReport &report, const OpenStore &open_second)
 {
   auto problem = [&](int64_t seq, std::string kind, std::string message) -> Result<VerifyReport> {
     report.problem = Problem{seq, std::move(kind), std::move(message)};
@@ -951,12 +961,10 @@ Result<VerifyReport> AuditLog::verify_snapshot(const VerifyOptions &options, con
     // row, so only the link between the halves waits for both.
     // The halves meet at a tile boundary: each computes the roots of its own tiles.
     const int64_t mid = max_seq / 2 / tile_width * tile_width;
-    // The second connection is opened on the worker, while the first half is read (a server's
-    // connection setup and authentication take as long as reading tens of thousands of entries).
     std::unique_ptr<store::LogStore> second_db;
     Result<ScanResult> second = ScanResult{};
     std::thread worker([&] {
-      auto opened = m_store->open_again();
+      auto opened = open_second();
       if (!opened) {
         second = std::unexpected(opened.error());
         return;

@@ -199,7 +199,9 @@ private:
   // Sign and store a checkpoint of the first `size` entries (in a write transaction).
   Result<StoredCheckpoint> store_checkpoint(int64_t size, const Hash &head, const Hash &root);
   // verify, inside one read snapshot.
-  Result<VerifyReport> verify_snapshot(const VerifyOptions &options, const PublicKey &trusted, VerifyReport &report);
+  using OpenStore = std::function<Result<std::unique_ptr<store::LogStore>>()>;
+  Result<VerifyReport> verify_snapshot(const VerifyOptions &options, const PublicKey &trusted, VerifyReport &report,
+                                       const OpenStore &open_second);
   Result<std::string> meta(const char *key);
   // Errc::internal for a write to a log opened read-only.
   Result<void> check_read_write(std::string_view what) const;

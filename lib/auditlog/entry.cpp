@@ -1,16 +1,20 @@
 #include "auditlog/entry.hpp"
 
+#include "crypto/sha256.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
 
 #include <charconv>
 #include <chrono>
-#include <sodium.h>
-#include <stdexcept>
 
 namespace complycli::auditlog {
 
 namespace {
+
+std::span<const uint8_t> bytes_of(const std::string &text)
+{
+  return {reinterpret_cast<const uint8_t *>(text.data()), text.size()};
+}
 
 void put_u32(std::string &out, uint32_t value)
 {
@@ -63,40 +67,11 @@ void encode_entry(std::string &out, const EntryFields &fields, std::span<const u
   out.append(reinterpret_cast<const char *>(prev_hash.data()), prev_hash.size());
 }
 
-EntryHasher::EntryHasher(HashEngine engine)
-{
-  if (engine == HashEngine::bulk) {
-    m_md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    m_ctx = EVP_MD_CTX_new();
-    if (m_md == nullptr || m_ctx == nullptr) {
-      throw std::runtime_error("OpenSSL cannot provide SHA-256");
-    }
-  }
-  m_buffer.reserve(4096);
-}
-
-EntryHasher::~EntryHasher()
-{
-  EVP_MD_CTX_free(m_ctx);
-  EVP_MD_free(m_md);
-}
-
 Hash EntryHasher::leaf(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash)
 {
   m_buffer.assign(1, '\0');
   encode_entry(m_buffer, fields, prev_hash);
-  Hash out{};
-  const auto *data = reinterpret_cast<const unsigned char *>(m_buffer.data());
-  if (m_md == nullptr) {
-    crypto_hash_sha256(out.data(), data, m_buffer.size());
-    return out;
-  }
-  unsigned int size = 0;
-  if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 || EVP_DigestUpdate(m_ctx, data, m_buffer.size()) != 1 ||
-      EVP_DigestFinal_ex(m_ctx, out.data(), &size) != 1 || size != out.size()) {
-    throw std::runtime_error("OpenSSL SHA-256 failed");
-  }
-  return out;
+  return crypto::sha256({bytes_of(m_buffer)});
 }
 
 Hash EntryHasher::hash(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash, Hash *leaf)
@@ -105,27 +80,11 @@ Hash EntryHasher::hash(const EntryFields &fields, std::span<const uint8_t, 32> p
   // leaf hash (RFC 6962: SHA-256(0x00 || leaf data)) takes all of it.
   m_buffer.assign(1, '\0');
   encode_entry(m_buffer, fields, prev_hash);
-  Hash out{};
-  const auto *data = reinterpret_cast<const unsigned char *>(m_buffer.data());
-  if (m_md == nullptr) {
-    crypto_hash_sha256(out.data(), data + 1, m_buffer.size() - 1);
-    if (leaf != nullptr) {
-      crypto_hash_sha256(leaf->data(), data, m_buffer.size());
-    }
-    return out;
-  }
-  auto digest = [&](const unsigned char *bytes, std::size_t length, Hash &into) {
-    unsigned int size = 0;
-    if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 || EVP_DigestUpdate(m_ctx, bytes, length) != 1 ||
-        EVP_DigestFinal_ex(m_ctx, into.data(), &size) != 1 || size != into.size()) {
-      throw std::runtime_error("OpenSSL SHA-256 failed");
-    }
-  };
-  digest(data + 1, m_buffer.size() - 1, out);
+  const auto data = bytes_of(m_buffer);
   if (leaf != nullptr) {
-    digest(data, m_buffer.size(), *leaf);
+    *leaf = crypto::sha256({data});
   }
-  return out;
+  return crypto::sha256({data.subspan(1)});
 }
 
 std::string entry_leaf_data(const Entry &entry)

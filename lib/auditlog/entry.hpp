@@ -7,7 +7,6 @@
 #include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,20 +45,10 @@ void encode_entry(std::string &out, const EntryFields &fields, std::span<const u
 // The entry's Merkle leaf data: its canonical encoding (encode_entry), the bytes its hash is over.
 std::string entry_leaf_data(const Entry &entry);
 
-// Which SHA-256 implementation an EntryHasher uses. Both compute the same hashes.
-// - single: libsodium's. Costs nothing to start; for a process that hashes a few entries (`audit append`).
-// - bulk: OpenSSL's (SHA-NI, about 4x faster per entry), but the first OpenSSL digest of a process
-//   loads openssl.cnf and the default provider's name map: about 1 ms, as long as the rest of an append.
-//   For import and verify.
-enum class HashEngine { single, bulk };
-
-// Computes entry hashes with one digest context and one buffer, reused for every entry.
+// Computes entry hashes with one buffer, reused for every entry.
 class EntryHasher {
 public:
-  explicit EntryHasher(HashEngine engine = HashEngine::bulk);
-  ~EntryHasher();
-  EntryHasher(const EntryHasher &) = delete;
-  EntryHasher &operator=(const EntryHasher &) = delete;
+  EntryHasher() { m_buffer.reserve(4096); }
 
   // SHA-256 of encode_entry(fields, prev_hash); with `leaf`, also the entry's Merkle leaf hash there
   // (SHA-256(0x00 || encoding), docs/audit-log.md "Merkle tree").
@@ -68,8 +57,6 @@ public:
   Hash leaf(const EntryFields &fields, std::span<const uint8_t, 32> prev_hash);
 
 private:
-  EVP_MD *m_md = nullptr; // bulk only
-  EVP_MD_CTX *m_ctx = nullptr;
   std::string m_buffer;
 };
 

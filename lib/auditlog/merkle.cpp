@@ -1,72 +1,12 @@
 #include "auditlog/merkle.hpp"
 
+#include "crypto/sha256.hpp"
+
 #include <bit>
-#include <openssl/evp.h>
-#include <sodium.h>
-#include <stdexcept>
 
 namespace complycli::auditlog {
 
 namespace {
-
-// One SHA-256 context per thread, reused for every node (verify hashes one node per entry). The first
-// software_digests digests of a thread use libsodium's SHA-256, which costs nothing to start; the rest
-// OpenSSL's (SHA-NI, about 4x faster per node), whose first digest in a process costs about 1 ms to
-// start (HashEngine in entry.hpp), as long as ~2,000 software node hashes. So one proof (a few hundred
-// nodes) never starts OpenSSL, and a verify of millions pays its start once. Both give the same hashes.
-class Sha256 {
-public:
-  static constexpr int software_digests = 2048;
-
-  Sha256() = default;
-  ~Sha256()
-  {
-    EVP_MD_CTX_free(m_ctx);
-    EVP_MD_free(m_md);
-  }
-  Sha256(const Sha256 &) = delete;
-  Sha256 &operator=(const Sha256 &) = delete;
-
-  Hash digest(uint8_t prefix, std::span<const uint8_t> a, std::span<const uint8_t> b = {})
-  {
-    Hash out{};
-    if (m_md == nullptr && ++m_software < software_digests) {
-      crypto_hash_sha256_state state;
-      crypto_hash_sha256_init(&state);
-      crypto_hash_sha256_update(&state, &prefix, 1);
-      crypto_hash_sha256_update(&state, a.data(), a.size());
-      crypto_hash_sha256_update(&state, b.data(), b.size());
-      crypto_hash_sha256_final(&state, out.data());
-      return out;
-    }
-    if (m_md == nullptr) {
-      m_md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-      m_ctx = EVP_MD_CTX_new();
-      if (m_md == nullptr || m_ctx == nullptr) {
-        throw std::runtime_error("OpenSSL cannot provide SHA-256");
-      }
-    }
-    unsigned int size = 0;
-    if (EVP_DigestInit_ex(m_ctx, m_md, nullptr) != 1 || EVP_DigestUpdate(m_ctx, &prefix, 1) != 1 ||
-        EVP_DigestUpdate(m_ctx, a.data(), a.size()) != 1 ||
-        (!b.empty() && EVP_DigestUpdate(m_ctx, b.data(), b.size()) != 1) ||
-        EVP_DigestFinal_ex(m_ctx, out.data(), &size) != 1 || size != out.size()) {
-      throw std::runtime_error("OpenSSL SHA-256 failed");
-    }
-    return out;
-  }
-
-private:
-  int m_software = 0;
-  EVP_MD *m_md = nullptr;
-  EVP_MD_CTX *m_ctx = nullptr;
-};
-
-Sha256 &sha256()
-{
-  thread_local Sha256 context;
-  return context;
-}
 
 bool power_of_two(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 
@@ -113,18 +53,22 @@ Result<void> subproof(const PerfectSource &source, int64_t m, int64_t begin, int
 
 } // namespace
 
-Hash leaf_hash(std::span<const uint8_t> data) { return sha256().digest(0x00, data); }
+Hash leaf_hash(std::span<const uint8_t> data)
+{
+  constexpr uint8_t prefix = 0x00;
+  return crypto::sha256({{&prefix, 1}, data});
+}
 
-Hash node_hash(const Hash &left, const Hash &right) { return sha256().digest(0x01, left, right); }
+Hash node_hash(const Hash &left, const Hash &right)
+{
+  constexpr uint8_t prefix = 0x01;
+  return crypto::sha256({{&prefix, 1}, left, right});
+}
 
 Hash empty_root()
 {
   // SHA-256("")
-  static const Hash empty = [] {
-    Hash out{};
-    crypto_hash_sha256(out.data(), nullptr, 0);
-    return out;
-  }();
+  static const Hash empty = crypto::sha256({});
   return empty;
 }
 

@@ -131,7 +131,7 @@ Result<Entry> entry_from_json(const nlohmann::json &json)
   } catch (const nlohmann::json::exception &e) {
     return fail(Errc::usage, "the entry lacks a field or has one of the wrong type: {}", e.what());
   }
-  EntryHasher hasher(HashEngine::single);
+  EntryHasher hasher;
   entry.hash = hasher.hash(EntryFields{entry.seq, entry.time, entry.actor, entry.action, entry.target,
                                        entry.outcome, entry.details},
                            entry.prev_hash);

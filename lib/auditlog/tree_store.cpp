@@ -9,7 +9,7 @@ Result<std::vector<Hash>> TreeStore::leaves(int64_t begin, int64_t end)
 {
   std::vector<Hash> out;
   out.reserve(static_cast<std::size_t>(std::max<int64_t>(0, std::min<int64_t>(end - begin, tile_width))));
-  EntryHasher hasher(HashEngine::single);
+  EntryHasher hasher;
   if (auto done_ = m_store.entries(begin + 1, end, [&](const store::EntryRow &row) -> Result<void> {
     Hash prev_hash{};
     std::copy_n(row.prev_hash.begin(), std::min<std::size_t>(row.prev_hash.size(), 32), prev_hash.begin());

@@ -34,6 +34,7 @@
 #define PQputCopyData (::complycli::store::pg::libpq().PQputCopyData)
 #define PQputCopyEnd (::complycli::store::pg::libpq().PQputCopyEnd)
 #define PQgetResult (::complycli::store::pg::libpq().PQgetResult)
+#define PQgetCopyData (::complycli::store::pg::libpq().PQgetCopyData)
 
 namespace complycli::store::pg {
 

@@ -27,6 +27,7 @@ const Libpq &libpq()
     library.find("PQputCopyData", l.PQputCopyData);
     library.find("PQputCopyEnd", l.PQputCopyEnd);
     library.find("PQgetResult", l.PQgetResult);
+    library.find("PQgetCopyData", l.PQgetCopyData);
     l.error = library.error();
     l.loaded = l.error.empty();
     return l;

@@ -34,6 +34,7 @@ struct Libpq {
   decltype(&::PQputCopyData) PQputCopyData = nullptr;
   decltype(&::PQputCopyEnd) PQputCopyEnd = nullptr;
   decltype(&::PQgetResult) PQgetResult = nullptr;
+  decltype(&::PQgetCopyData) PQgetCopyData = nullptr;
 };
 
 const Libpq &libpq();

@@ -3,13 +3,11 @@
 #include "store/pg_conn.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <cstring>
-#include <malloc.h>
+#include <type_traits>
 
 namespace complycli::store {
 
@@ -89,10 +87,7 @@ CREATE TRIGGER merkle_no_truncate BEFORE TRUNCATE ON complycli.merkle
 constexpr int trigger_count = 8;
 
 constexpr const char *entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
-// Entries are read this many at a time (one query each), so that a scan never holds the whole log;
-// a long scan reads up to read_ahead chunks ahead of the caller.
-constexpr int64_t scan_chunk = 5000;
-constexpr std::size_t read_ahead = 3;
+constexpr int entry_column_count = 9;
 
 // A text field in COPY's text format: backslash, tab, newline and carriage return escaped.
 void append_copy_text(std::string &out, std::string_view value)
@@ -210,6 +205,180 @@ private:
   pg_conn *m_conn;
   std::string_view m_name;
   std::string m_data;
+};
+
+
+// The rows of a COPY ... TO STDOUT (FORMAT binary) of entry_columns, read as they arrive: no result set
+// is built, so a scan holds one row at a time however long the log is. The server sends a row per
+// message, but the format does not promise it, so a row split across messages is put together here.
+class EntryCopyReader {
+public:
+  EntryCopyReader(pg_conn *conn, std::string_view name) : m_conn(conn), m_name(name) {}
+
+  Result<void> begin(const std::string &sql)
+  {
+    PgResult started(PQexec(m_conn, sql.c_str()));
+    if (PQresultStatus(started.get()) != PGRES_COPY_OUT) {
+      return fail(Errc::io, "audit log store {}: {}", m_name, reason_of(m_conn));
+    }
+    m_copying = true;
+    return {};
+  }
+
+  // Visit every row. When `visit` fails, the rest of the rows are read and dropped, so that the
+  // connection takes the next statement.
+  Result<void> each(const EntryVisitor &visit)
+  {
+    Result<void> visited;
+    while (m_copying) {
+      char *message = nullptr;
+      const int size = PQgetCopyData(m_conn, &message, 0);
+      if (size < 0) {
+        TRY_VOID(finish(size == -1));
+        break;
+      }
+      std::string_view data(message, static_cast<std::size_t>(size));
+      if (!m_pending.empty()) {
+        m_pending.append(data);
+        data = m_pending;
+      }
+      auto parsed = rows_in(data, [&](const EntryRow &row) {
+        if (visited) {
+          visited = visit(row);
+        }
+      });
+      if (!parsed) {
+        PQfreemem(message);
+        (void)drain();
+        return std::unexpected(parsed.error());
+      }
+      if (*parsed == data.size()) {
+        m_pending.clear();
+      } else {
+        m_pending = std::string(data.substr(*parsed)); // a copy: `data` may be m_pending itself
+      }
+      PQfreemem(message);
+    }
+    if (!m_pending.empty() || !m_trailer) {
+      return fail(Errc::io, "audit log store {}: the server's copy of the entries ended in the middle of a row",
+                  m_name);
+    }
+    return visited;
+  }
+
+private:
+  // Visit the whole rows at the start of `data`; returns how many bytes they (and the header) took.
+  template <typename Visit> Result<std::size_t> rows_in(std::string_view data, Visit &&visit)
+  {
+    std::size_t at = 0;
+    auto has = [&](std::size_t n) { return data.size() - at >= n; };
+    // A big-endian integer of 2, 4 or 8 bytes at `offset`.
+    auto int_at = [&]<typename Int>(std::size_t offset, Int) {
+      std::make_unsigned_t<Int> v;
+      std::memcpy(&v, data.data() + offset, sizeof v);
+      return static_cast<Int>(std::byteswap(v));
+    };
+    auto bad = [&](std::string_view what) {
+      return fail(Errc::io, "audit log store {}: the server's copy of the entries is not what complycli asked for "
+                  "({})", m_name, what);
+    };
+    if (!m_header) {
+      constexpr std::string_view signature("PGCOPY\n\377\r\n\0", 11);
+      if (!has(19)) {
+        return 0;
+      }
+      if (data.substr(0, 11) != signature) {
+        return bad("no binary COPY signature");
+      }
+      const auto extension = static_cast<std::size_t>(int_at(15, int32_t{}));
+      if (!has(19 + extension)) {
+        return 0;
+      }
+      at = 19 + extension;
+      m_header = true;
+    }
+    std::array<std::string_view, entry_column_count> fields;
+    while (has(2)) {
+      const auto count = int_at(at, int16_t{});
+      if (count == -1) {
+        m_trailer = true;
+        return data.size();
+      }
+      if (count != entry_column_count) {
+        return bad(fmt::format("a row of {} columns", count));
+      }
+      std::size_t p = at + 2;
+      bool whole = true;
+      for (auto &field : fields) {
+        if (data.size() - p < 4) {
+          whole = false;
+          break;
+        }
+        const auto length = int_at(p, int32_t{});
+        if (length < 0) {
+          return bad("a NULL column");
+        }
+        p += 4;
+        if (data.size() - p < static_cast<std::size_t>(length)) {
+          whole = false;
+          break;
+        }
+        field = data.substr(p, static_cast<std::size_t>(length));
+        p += static_cast<std::size_t>(length);
+      }
+      if (!whole) {
+        break;
+      }
+      if (fields[0].size() != 8) {
+        return bad("a seq that is not a bigint");
+      }
+      auto blob = [](std::string_view b) {
+        return std::span<const uint8_t>(reinterpret_cast<const uint8_t *>(b.data()), b.size());
+      };
+      const int64_t seq = int_at(static_cast<std::size_t>(fields[0].data() - data.data()), int64_t{});
+      visit(EntryRow{seq, fields[1], fields[2], fields[3], fields[4], fields[5], fields[6], blob(fields[7]),
+                     blob(fields[8])});
+      at = p;
+    }
+    return at;
+  }
+
+  // The COPY's end: its result, then none.
+  Result<void> finish(bool ended)
+  {
+    m_copying = false;
+    std::optional<Error> failure;
+    if (!ended) {
+      failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_name, reason_of(m_conn)), {}};
+    }
+    while (PGresult *r = PQgetResult(m_conn)) {
+      PgResult result(r);
+      if (PQresultStatus(r) != PGRES_COMMAND_OK && !failure) {
+        failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_name, reason_of(m_conn)), {}};
+      }
+    }
+    if (failure) {
+      return std::unexpected(std::move(*failure));
+    }
+    return {};
+  }
+
+  Result<void> drain()
+  {
+    char *message = nullptr;
+    int size = 0;
+    while ((size = PQgetCopyData(m_conn, &message, 0)) >= 0) {
+      PQfreemem(message);
+    }
+    return finish(size == -1);
+  }
+
+  pg_conn *m_conn;
+  std::string_view m_name;
+  std::string m_pending; // the start of a row whose end is in the next message
+  bool m_copying = false;
+  bool m_header = false;
+  bool m_trailer = false;
 };
 
 } // namespace
@@ -402,93 +571,22 @@ Result<void> PostgresLogStore::insert_stream(const std::function<Result<std::spa
 
 Result<void> PostgresLogStore::entries(int64_t lo, int64_t hi, const EntryVisitor &visit)
 {
-  // Read lo..hi chunk by chunk, handing each chunk to `take` (false: stop).
-  auto fetch = [&](const std::function<bool(PgResult &&)> &take) -> Result<void> {
-    for (int64_t from = lo; from <= hi;) {
-      const int64_t to = hi - from < scan_chunk ? hi : from + scan_chunk - 1;
-      auto rows = TRY(query(m_conn, m_url,
-                            fmt::format("SELECT {} FROM complycli.entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
-                                        entry_columns),
-                            std::move(Params().number(from).number(to)), Format::binary));
-      const bool empty = rows.rows() == 0;
-      if (!take(std::move(rows))) {
-        return {};
-      }
-      if (empty && to - from >= scan_chunk - 1) {
-        // A long empty stretch: jump to the next entry there is (or stop).
-        auto next = TRY(query(m_conn, m_url, "SELECT min(seq) FROM complycli.entries WHERE seq > $1",
-                              std::move(Params().number(to))));
-        if (next.is_null(0, 0)) {
-          return {};
-        }
-        from = next.int64_text(0, 0);
-        continue;
-      }
-      if (to == hi) {
-        return {};
-      }
-      from = to + 1;
-    }
-    return {};
-  };
-  if (hi - lo < 2 * scan_chunk) {
-    Result<void> visited;
-    TRY_VOID(fetch([&](PgResult &&rows) {
-      visited = visit_rows(rows, visit);
-      return visited.has_value();
-    }));
-    return visited;
+  if (m_depth == 0) { // the planner setting below lasts for a transaction
+    return read([&] { return entries(lo, hi, visit); });
   }
-  // A long scan (verify, export): a second thread reads the next chunks from the server while `visit`
-  // works through this one, so that the server, libpq and the caller's hashing run at once.
-  // The chunks are allocated on the reader and freed here: keep that memory in the process for the
-  // next chunks instead of giving it back to the kernel after each one and faulting it in (zeroed)
-  // again, which cost as much as a third of the hashing.
-  static const bool keep_freed_memory = [] { return mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1; }();
-  (void)keep_freed_memory;
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::deque<PgResult> ready;
-  bool finished = false;
-  bool stop = false;
-  Result<void> fetched;
-  std::thread reader([&] {
-    fetched = fetch([&](PgResult &&rows) {
-      std::unique_lock lock(mutex);
-      changed.wait(lock, [&] { return ready.size() < read_ahead || stop; });
-      if (stop) {
-        return false;
-      }
-      ready.push_back(std::move(rows));
-      changed.notify_all();
-      return true;
-    });
-    std::lock_guard lock(mutex);
-    finished = true;
-    changed.notify_all();
-  });
-  Result<void> visited;
-  while (visited) {
-    std::unique_lock lock(mutex);
-    changed.wait(lock, [&] { return !ready.empty() || finished; });
-    if (ready.empty()) {
-      break;
-    }
-    PgResult rows(std::move(ready.front()));
-    ready.pop_front();
-    changed.notify_all();
-    lock.unlock();
-    visited = visit_rows(rows, visit);
-  }
-  {
-    std::lock_guard lock(mutex);
-    stop = true;
-    changed.notify_all();
-  }
-  reader.join();
-  ready.clear();
-  TRY_VOID(visited);
-  return fetched;
+  // Rows stream in seq order from an index scan, while the server reads on: the socket's buffer lets
+  // it run ahead of `visit`. Sorting is turned off for this statement's planning: a freshly imported
+  // table has no statistics yet, and a range of it was planned as a bitmap scan and a sort (spilled
+  // to disk) of every row.
+  auto sort = TRY(query(m_conn, m_url, "SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)"));
+  const std::string sort_was(sort.bytes(0, 0));
+  EntryCopyReader reader(m_conn, m_url);
+  TRY_VOID(reader.begin(fmt::format("COPY (SELECT {} FROM complycli.entries WHERE seq >= {} AND seq <= {} ORDER BY "
+                                    "seq) TO STDOUT (FORMAT binary)",
+                                    entry_columns, lo, hi)));
+  auto visited = reader.each(visit);
+  TRY(query(m_conn, m_url, "SELECT set_config('enable_sort', $1, true)", std::move(Params().text(sort_was))));
+  return visited;
 }
 
 Result<void> PostgresLogStore::select(const EntryFilter &filter, const EntryVisitor &visit)

@@ -270,6 +270,37 @@ def import_stats_checkpoint(ctx):
 
 
 @test
+def long_log_verified_in_two_halves(ctx):
+    # 200,001 entries: verify reads the two halves (split at entry 99,840, a tile boundary) through two
+    # connections, each a COPY stream; an edit in either half, or at the seam, is found and named.
+    db = "t_long"
+    url = fresh_database(ctx, db)
+    home = os.path.join(ctx.work, "long")
+    run(ctx, home, "init", "--store", url)
+    lines = "".join(json.dumps({"action": "bulk.load", "target": f"t{i}", "details": {"i": i}}) + "\n"
+                    for i in range(200000))
+    run(ctx, home, "audit", "import", "-", stdin=lines)
+    assert "verified 200001 entries" in run(ctx, home, "audit", "verify").stdout
+    off = "SET session_replication_role = replica; "
+    edits = [
+        ("UPDATE complycli.entries SET details = '{\"i\":0}' WHERE seq = 50000", "entry 50000: hash mismatch"),
+        ("UPDATE complycli.entries SET actor = 'mallory' WHERE seq = 150000", "entry 150000: hash mismatch"),
+        ("UPDATE complycli.entries SET prev_hash = hash WHERE seq = 99841", "entry 99841: broken link"),
+        ("DELETE FROM complycli.entries WHERE seq = 180000", "entry 180000: gap"),
+        ("DELETE FROM complycli.entries WHERE seq = 99840", "entry 99840: gap"),
+    ]
+    for sql, expected in edits:
+        seq = sql.rsplit("= ", 1)[1]
+        ctx.pg.psql(f"CREATE TABLE saved AS SELECT * FROM complycli.entries WHERE seq = {seq}", database=db)
+        ctx.pg.psql(off + sql, database=db)
+        p = run(ctx, home, "audit", "verify", check=False)
+        assert p.returncode == 1 and expected in p.stdout + p.stderr, (sql, p.stdout, p.stderr)
+        ctx.pg.psql(off + f"DELETE FROM complycli.entries WHERE seq = {seq}; "
+                    "INSERT INTO complycli.entries SELECT * FROM saved; DROP TABLE saved", database=db)
+        assert "verified 200001 entries" in run(ctx, home, "audit", "verify").stdout, sql
+
+
+@test
 def server_restart_during_appends(ctx):
     url = fresh_database(ctx, "t_restart")
     home = os.path.join(ctx.work, "restart")
