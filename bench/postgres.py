@@ -4,7 +4,8 @@ PostgreSQL 15 (tests/pg/pg_server.py; fsync=off, so these are CPU and round-trip
   1. one `complycli audit append` process vs one bare `psql -c "INSERT ..."` of one row (target: <= 2x)
   2. audit import of POSTGRES_BENCH_ENTRIES JSON Lines entries (default 200,000; target: >= 200,000/s),
      POSTGRES_BENCH_REPEAT times (default 5), each into a fresh database
-  3. audit verify of those entries (target: >= 1,000,000/s), as many times
+  3. audit verify of those entries (target: >= 1,000,000/s), as many times, and its peer: psql reading the same
+     rows with one binary COPY (no hashing), as many times
 Prints the append mean and ratio, and the medians of import and verify with every run. Exits 0 with a note when PostgreSQL 15 is not installed.
 """
 
@@ -74,6 +75,18 @@ def main():
         took = statistics.median(verifies)
         print(f"verify {total} entries: median of {repeat} {took:.3f} s, {total / took:,.0f} entries/s "
               f"(runs: {', '.join(f'{t:.3f}' for t in verifies)}; target >= 1,000,000)")
+        # The peer: psql reading the same rows, in seq order, in the same binary format, and hashing none.
+        copy = ("COPY (SELECT seq, time, actor, action, target, outcome, details, prev_hash, hash "
+                "FROM complycli.entries ORDER BY seq) TO STDOUT (FORMAT binary)")
+        reads = []
+        for r in range(repeat):
+            start = time.monotonic()
+            subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-d",
+                            database, "-c", copy], **quiet)
+            reads.append(time.monotonic() - start)
+        read = statistics.median(reads)
+        print(f"psql reading the same rows (COPY TO STDOUT): median of {repeat} {read:.3f} s; verify / psql read = "
+              f"{took / read:.2f} (runs: {', '.join(f'{t:.3f}' for t in reads)})")
     return 0
 
 

@@ -61,6 +61,17 @@ std::string hex_of(std::span<const uint8_t> bytes)
   return out;
 }
 
+Result<std::string> literal(pg_conn *conn, std::string_view value)
+{
+  char *quoted = PQescapeLiteral(conn, value.data(), value.size());
+  if (quoted == nullptr) {
+    return fail(Errc::usage, "cannot use {:?} in a query: {}", value, reason_of(conn));
+  }
+  std::string out(quoted);
+  PQfreemem(quoted);
+  return out;
+}
+
 Result<void> transaction(pg_conn *conn, std::string_view name, int &depth, const char *begin,
                          const std::function<Result<void>()> &body, std::string_view label)
 {

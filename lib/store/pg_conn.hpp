@@ -35,6 +35,7 @@
 #define PQputCopyEnd (::complycli::store::pg::libpq().PQputCopyEnd)
 #define PQgetResult (::complycli::store::pg::libpq().PQgetResult)
 #define PQgetCopyData (::complycli::store::pg::libpq().PQgetCopyData)
+#define PQescapeLiteral (::complycli::store::pg::libpq().PQescapeLiteral)
 
 namespace complycli::store::pg {
 
@@ -152,5 +153,9 @@ Result<void> transaction(pg_conn *conn, std::string_view name, int &depth, const
                          const std::function<Result<void>()> &body, std::string_view label);
 
 std::string hex_of(std::span<const uint8_t> bytes);
+
+// `value` as an SQL string literal, quoted and escaped by libpq for this connection (for a statement
+// that takes no parameters, such as COPY). Errc::usage when libpq refuses it (not valid UTF-8).
+Result<std::string> literal(pg_conn *conn, std::string_view value);
 
 } // namespace complycli::store::pg

@@ -28,6 +28,7 @@ const Libpq &libpq()
     library.find("PQputCopyEnd", l.PQputCopyEnd);
     library.find("PQgetResult", l.PQgetResult);
     library.find("PQgetCopyData", l.PQgetCopyData);
+    library.find("PQescapeLiteral", l.PQescapeLiteral);
     l.error = library.error();
     l.loaded = l.error.empty();
     return l;

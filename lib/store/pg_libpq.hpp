@@ -35,6 +35,7 @@ struct Libpq {
   decltype(&::PQputCopyEnd) PQputCopyEnd = nullptr;
   decltype(&::PQgetResult) PQgetResult = nullptr;
   decltype(&::PQgetCopyData) PQgetCopyData = nullptr;
+  decltype(&::PQescapeLiteral) PQescapeLiteral = nullptr;
 };
 
 const Libpq &libpq();

@@ -109,18 +109,6 @@ void copy_hash(Hash &out, std::span<const uint8_t> bytes)
   std::copy_n(bytes.begin(), std::min(bytes.size(), out.size()), out.begin());
 }
 
-// The rows of an entries query in binary format (columns as entry_columns).
-Result<void> visit_rows(const PgResult &rows, const EntryVisitor &visit)
-{
-  for (int r = 0; r < rows.rows(); ++r) {
-    const EntryRow row{rows.int64_binary(r, 0), rows.bytes(r, 1), rows.bytes(r, 2), rows.bytes(r, 3),
-                       rows.bytes(r, 4),        rows.bytes(r, 5), rows.bytes(r, 6), rows.blob(r, 7),
-                       rows.blob(r, 8)};
-    TRY_VOID(visit(row));
-  }
-  return {};
-}
-
 // COPY ... FROM STDIN in PostgreSQL's binary format: big-endian integers, each field its length then
 // its bytes (text as UTF-8, bytea raw), no escaping and no hex on either side.
 class BinaryCopy {
@@ -569,50 +557,52 @@ Result<void> PostgresLogStore::insert_stream(const std::function<Result<std::spa
   return ended;
 }
 
-Result<void> PostgresLogStore::entries(int64_t lo, int64_t hi, const EntryVisitor &visit)
+Result<void> PostgresLogStore::stream(const std::string &select, const EntryVisitor &visit)
 {
   if (m_depth == 0) { // the planner setting below lasts for a transaction
-    return read([&] { return entries(lo, hi, visit); });
+    return read([&] { return stream(select, visit); });
   }
-  // Rows stream in seq order from an index scan, while the server reads on: the socket's buffer lets
-  // it run ahead of `visit`. Sorting is turned off for this statement's planning: a freshly imported
-  // table has no statistics yet, and a range of it was planned as a bitmap scan and a sort (spilled
-  // to disk) of every row.
+  // One binary COPY, read row by row: no result set is built however many rows there are, and the
+  // socket's buffer lets the server run ahead of `visit`. Sorting is turned off for its planning, so
+  // that the rows come from an index scan in seq order: a freshly imported table has no statistics
+  // yet, and a range of it was planned as a bitmap scan and a sort (spilled to disk) of every row.
   auto sort = TRY(query(m_conn, m_url, "SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)"));
   const std::string sort_was(sort.bytes(0, 0));
   EntryCopyReader reader(m_conn, m_url);
-  TRY_VOID(reader.begin(fmt::format("COPY (SELECT {} FROM complycli.entries WHERE seq >= {} AND seq <= {} ORDER BY "
-                                    "seq) TO STDOUT (FORMAT binary)",
-                                    entry_columns, lo, hi)));
+  TRY_VOID(reader.begin(fmt::format("COPY ({}) TO STDOUT (FORMAT binary)", select)));
   auto visited = reader.each(visit);
   TRY(query(m_conn, m_url, "SELECT set_config('enable_sort', $1, true)", std::move(Params().text(sort_was))));
   return visited;
 }
 
+Result<void> PostgresLogStore::entries(int64_t lo, int64_t hi, const EntryVisitor &visit)
+{
+  return stream(fmt::format("SELECT {} FROM complycli.entries WHERE seq >= {} AND seq <= {} ORDER BY seq",
+                            entry_columns, lo, hi),
+                visit);
+}
+
 Result<void> PostgresLogStore::select(const EntryFilter &filter, const EntryVisitor &visit)
 {
   std::string where;
-  Params params;
-  auto add = [&](const std::optional<std::string> &value, const char *clause) {
+  auto add = [&](const std::optional<std::string> &value, std::string_view condition) -> Result<void> {
     if (value) {
-      where += where.empty() ? " WHERE " : " AND ";
-      where += fmt::format(fmt::runtime(clause), params.count() + 1);
-      params.text(*value);
+      where += fmt::format("{} {} {}", where.empty() ? " WHERE" : " AND", condition, TRY(literal(m_conn, *value)));
     }
+    return {};
   };
-  add(filter.since, "time >= ${}");
-  add(filter.until, "time < ${}");
-  add(filter.actor, "actor = ${}");
-  add(filter.action, "action = ${}");
-  add(filter.target, "target = ${}");
-  std::string sql = fmt::format("SELECT {} FROM complycli.entries{} ORDER BY seq", entry_columns, where);
+  TRY_VOID(add(filter.since, "time >="));
+  TRY_VOID(add(filter.until, "time <"));
+  TRY_VOID(add(filter.actor, "actor ="));
+  TRY_VOID(add(filter.action, "action ="));
+  TRY_VOID(add(filter.target, "target ="));
   if (filter.limit) {
-    sql = fmt::format("SELECT * FROM (SELECT {} FROM complycli.entries{} ORDER BY seq DESC LIMIT {}) AS last "
-                      "ORDER BY seq",
-                      entry_columns, where, *filter.limit);
+    return stream(fmt::format("SELECT * FROM (SELECT {} FROM complycli.entries{} ORDER BY seq DESC LIMIT {}) AS last "
+                              "ORDER BY seq",
+                              entry_columns, where, *filter.limit),
+                  visit);
   }
-  auto rows = TRY(query(m_conn, m_url, sql, std::move(params), Format::binary));
-  return visit_rows(rows, visit);
+  return stream(fmt::format("SELECT {} FROM complycli.entries{} ORDER BY seq", entry_columns, where), visit);
 }
 
 Result<int64_t> PostgresLogStore::insert_checkpoint(int64_t size, std::string_view time, std::string_view note)

@@ -67,6 +67,8 @@ public:
   Result<bool> triggers_present() override;
 
 private:
+  // Visit the rows of `select` (a SELECT of the entry columns, in seq order) as the server sends them.
+  Result<void> stream(const std::string &select, const EntryVisitor &visit);
   PostgresLogStore(pg_conn *conn, std::string url, bool read_only)
       : m_conn(conn), m_url(std::move(url)), m_read_only(read_only)
   {

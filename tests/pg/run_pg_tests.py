@@ -256,6 +256,12 @@ def import_stats_checkpoint(ctx):
     assert stats["checkpoints"] == 5, stats  # automatic, at 1000 .. 5000, signed by the key holder
     entries = export(ctx, member)
     assert entries[-1]["details"]["s"] == "a\tb\\c\nd", entries[-1]
+    # filters are quoted for the server: a value that tries to widen the query matches nothing
+    def listed(*filters):
+        return json.loads(run(ctx, member, "audit", "log", "--format", "json", *filters).stdout)["entries"]
+    assert [e["seq"] for e in listed("--target", "t42")] == [45]  # after init's and join's entries
+    assert listed("--target", "t42' OR 'a'='a") == []
+    assert [e["target"] for e in listed("--action", "bulk.load", "--limit", "2")] == ["t4998", "t4999"]
     run(ctx, member, "audit", "verify")
     # the member holds no signing key: it cannot sign a checkpoint, the holder can
     p = run(ctx, member, "audit", "checkpoint", check=False)
