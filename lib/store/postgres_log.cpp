@@ -195,6 +195,13 @@ private:
   std::string m_data;
 };
 
+// A big-endian integer at `bytes` (as COPY's binary format writes them).
+template <typename Int> Int big_endian(const char *bytes)
+{
+  std::make_unsigned_t<Int> value;
+  std::memcpy(&value, bytes, sizeof value);
+  return static_cast<Int>(std::byteswap(value));
+}
 
 // The rows of a COPY ... TO STDOUT (FORMAT binary) of entry_columns, read as they arrive: no result set
 // is built, so a scan holds one row at a time however long the log is. The server sends a row per
@@ -260,12 +267,6 @@ private:
   {
     std::size_t at = 0;
     auto has = [&](std::size_t n) { return data.size() - at >= n; };
-    // A big-endian integer of 2, 4 or 8 bytes at `offset`.
-    auto int_at = [&]<typename Int>(std::size_t offset, Int) {
-      std::make_unsigned_t<Int> v;
-      std::memcpy(&v, data.data() + offset, sizeof v);
-      return static_cast<Int>(std::byteswap(v));
-    };
     auto bad = [&](std::string_view what) {
       return fail(Errc::io, "audit log store {}: the server's copy of the entries is not what complycli asked for "
                   "({})", m_name, what);
@@ -278,7 +279,7 @@ private:
       if (data.substr(0, 11) != signature) {
         return bad("no binary COPY signature");
       }
-      const auto extension = static_cast<std::size_t>(int_at(15, int32_t{}));
+      const auto extension = static_cast<std::size_t>(big_endian<uint32_t>(data.data() + 15));
       if (!has(19 + extension)) {
         return 0;
       }
@@ -287,7 +288,7 @@ private:
     }
     std::array<std::string_view, entry_column_count> fields;
     while (has(2)) {
-      const auto count = int_at(at, int16_t{});
+      const auto count = big_endian<int16_t>(data.data() + at);
       if (count == -1) {
         m_trailer = true;
         return data.size();
@@ -302,7 +303,7 @@ private:
           whole = false;
           break;
         }
-        const auto length = int_at(p, int32_t{});
+        const auto length = big_endian<int32_t>(data.data() + p);
         if (length < 0) {
           return bad("a NULL column");
         }
@@ -323,8 +324,7 @@ private:
       auto blob = [](std::string_view b) {
         return std::span<const uint8_t>(reinterpret_cast<const uint8_t *>(b.data()), b.size());
       };
-      const int64_t seq = int_at(static_cast<std::size_t>(fields[0].data() - data.data()), int64_t{});
-      visit(EntryRow{seq, fields[1], fields[2], fields[3], fields[4], fields[5], fields[6], blob(fields[7]),
+      visit(EntryRow{big_endian<int64_t>(fields[0].data()), fields[1], fields[2], fields[3], fields[4], fields[5], fields[6], blob(fields[7]),
                      blob(fields[8])});
       at = p;
     }
@@ -570,9 +570,11 @@ Result<void> PostgresLogStore::stream(const std::string &select, const EntryVisi
   const std::string sort_was(sort.bytes(0, 0));
   EntryCopyReader reader(m_conn, m_url);
   TRY_VOID(reader.begin(fmt::format("COPY ({}) TO STDOUT (FORMAT binary)", select)));
-  auto visited = reader.each(visit);
-  TRY(query(m_conn, m_url, "SELECT set_config('enable_sort', $1, true)", std::move(Params().text(sort_was))));
-  return visited;
+  const auto visited = reader.each(visit);
+  const auto restored =
+      query(m_conn, m_url, "SELECT set_config('enable_sort', $1, true)", std::move(Params().text(sort_was)));
+  TRY_VOID(visited);
+  return restored ? Result<void>{} : std::unexpected(restored.error());
 }
 
 Result<void> PostgresLogStore::entries(int64_t lo, int64_t hi, const EntryVisitor &visit)
