@@ -111,8 +111,8 @@ public:
       }
     }
   }
-  // Visit entries lo..hi (inclusive) in sequence order. A store may read ahead on another thread during
-  // a long scan (PostgreSQL does): there `visit` must not use the store itself.
+  // Visit entries lo..hi (inclusive) in sequence order. `visit` must not use the store itself: a store
+  // may still be receiving the rows (PostgreSQL streams them from one COPY on its one connection).
   virtual Result<void> entries(int64_t lo, int64_t hi, const EntryVisitor &visit) = 0;
   virtual Result<void> select(const EntryFilter &filter, const EntryVisitor &visit) = 0;
 
