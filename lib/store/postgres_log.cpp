@@ -1,13 +1,11 @@
 #include "store/postgres_log.hpp"
 
+#include "store/copy_rows.hpp"
 #include "store/pg_conn.hpp"
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <charconv>
 #include <cstring>
-#include <type_traits>
 
 namespace complycli::store {
 
@@ -87,7 +85,6 @@ CREATE TRIGGER merkle_no_truncate BEFORE TRUNCATE ON complycli.merkle
 constexpr int trigger_count = 8;
 
 constexpr const char *entry_columns = "seq, time, actor, action, target, outcome, details, prev_hash, hash";
-constexpr int entry_column_count = 9;
 
 // A text field in COPY's text format: backslash, tab, newline and carriage return escaped.
 void append_copy_text(std::string &out, std::string_view value)
@@ -195,20 +192,12 @@ private:
   std::string m_data;
 };
 
-// A big-endian integer at `bytes` (as COPY's binary format writes them).
-template <typename Int> Int big_endian(const char *bytes)
-{
-  std::make_unsigned_t<Int> value;
-  std::memcpy(&value, bytes, sizeof value);
-  return static_cast<Int>(std::byteswap(value));
-}
-
-// The rows of a COPY ... TO STDOUT (FORMAT binary) of entry_columns, read as they arrive: no result set
-// is built, so a scan holds one row at a time however long the log is. The server sends a row per
-// message, but the format does not promise it, so a row split across messages is put together here.
+// A COPY ... TO STDOUT (FORMAT binary) of entry_columns, its rows visited as they arrive
+// (store/copy_rows.hpp parses them): no result set is built, so a scan holds one row at a time however
+// long the log is.
 class EntryCopyReader {
 public:
-  EntryCopyReader(pg_conn *conn, std::string_view name) : m_conn(conn), m_name(name) {}
+  EntryCopyReader(pg_conn *conn, std::string_view name) : m_conn(conn), m_name(name), m_parser(name) {}
 
   Result<void> begin(const std::string &sql)
   {
@@ -216,7 +205,6 @@ public:
     if (PQresultStatus(started.get()) != PGRES_COPY_OUT) {
       return fail(Errc::io, "audit log store {}: {}", m_name, reason_of(m_conn));
     }
-    m_copying = true;
     return {};
   }
 
@@ -225,116 +213,33 @@ public:
   Result<void> each(const EntryVisitor &visit)
   {
     Result<void> visited;
-    while (m_copying) {
+    auto take = [&](const EntryRow &row) {
+      if (visited) {
+        visited = visit(row);
+      }
+    };
+    while (true) {
       char *message = nullptr;
       const int size = PQgetCopyData(m_conn, &message, 0);
       if (size < 0) {
         TRY_VOID(finish(size == -1));
         break;
       }
-      std::string_view data(message, static_cast<std::size_t>(size));
-      if (!m_pending.empty()) {
-        m_pending.append(data);
-        data = m_pending;
-      }
-      auto parsed = rows_in(data, [&](const EntryRow &row) {
-        if (visited) {
-          visited = visit(row);
-        }
-      });
-      if (!parsed) {
-        PQfreemem(message);
-        (void)drain();
-        return std::unexpected(parsed.error());
-      }
-      if (*parsed == data.size()) {
-        m_pending.clear();
-      } else {
-        m_pending = std::string(data.substr(*parsed)); // a copy: `data` may be m_pending itself
-      }
+      auto fed = m_parser.feed(std::string_view(message, static_cast<std::size_t>(size)), take);
       PQfreemem(message);
+      if (!fed) {
+        (void)drain();
+        return fed;
+      }
     }
-    if (!m_pending.empty() || !m_trailer) {
-      return fail(Errc::io, "audit log store {}: the server's copy of the entries ended in the middle of a row",
-                  m_name);
-    }
+    TRY_VOID(m_parser.finish());
     return visited;
   }
 
 private:
-  // Visit the whole rows at the start of `data`; returns how many bytes they (and the header) took.
-  template <typename Visit> Result<std::size_t> rows_in(std::string_view data, Visit &&visit)
-  {
-    std::size_t at = 0;
-    auto has = [&](std::size_t n) { return data.size() - at >= n; };
-    auto bad = [&](std::string_view what) {
-      return fail(Errc::io, "audit log store {}: the server's copy of the entries is not what complycli asked for "
-                  "({})", m_name, what);
-    };
-    if (!m_header) {
-      constexpr std::string_view signature("PGCOPY\n\377\r\n\0", 11);
-      if (!has(19)) {
-        return 0;
-      }
-      if (data.substr(0, 11) != signature) {
-        return bad("no binary COPY signature");
-      }
-      const auto extension = static_cast<std::size_t>(big_endian<uint32_t>(data.data() + 15));
-      if (!has(19 + extension)) {
-        return 0;
-      }
-      at = 19 + extension;
-      m_header = true;
-    }
-    std::array<std::string_view, entry_column_count> fields;
-    while (has(2)) {
-      const auto count = big_endian<int16_t>(data.data() + at);
-      if (count == -1) {
-        m_trailer = true;
-        return data.size();
-      }
-      if (count != entry_column_count) {
-        return bad(fmt::format("a row of {} columns", count));
-      }
-      std::size_t p = at + 2;
-      bool whole = true;
-      for (auto &field : fields) {
-        if (data.size() - p < 4) {
-          whole = false;
-          break;
-        }
-        const auto length = big_endian<int32_t>(data.data() + p);
-        if (length < 0) {
-          return bad("a NULL column");
-        }
-        p += 4;
-        if (data.size() - p < static_cast<std::size_t>(length)) {
-          whole = false;
-          break;
-        }
-        field = data.substr(p, static_cast<std::size_t>(length));
-        p += static_cast<std::size_t>(length);
-      }
-      if (!whole) {
-        break;
-      }
-      if (fields[0].size() != 8) {
-        return bad("a seq that is not a bigint");
-      }
-      auto blob = [](std::string_view b) {
-        return std::span<const uint8_t>(reinterpret_cast<const uint8_t *>(b.data()), b.size());
-      };
-      visit(EntryRow{big_endian<int64_t>(fields[0].data()), fields[1], fields[2], fields[3], fields[4], fields[5], fields[6], blob(fields[7]),
-                     blob(fields[8])});
-      at = p;
-    }
-    return at;
-  }
-
   // The COPY's end: its result, then none.
   Result<void> finish(bool ended)
   {
-    m_copying = false;
     std::optional<Error> failure;
     if (!ended) {
       failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_name, reason_of(m_conn)), {}};
@@ -363,10 +268,7 @@ private:
 
   pg_conn *m_conn;
   std::string_view m_name;
-  std::string m_pending; // the start of a row whose end is in the next message
-  bool m_copying = false;
-  bool m_header = false;
-  bool m_trailer = false;
+  EntryCopyParser m_parser;
 };
 
 } // namespace
