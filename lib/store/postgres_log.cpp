@@ -13,25 +13,25 @@ using namespace pg;
 
 namespace {
 
-// End a COPY FROM STDIN (`abort`: null to commit its rows, else the reason it is cancelled) and read
-// its results to the last, so that the connection takes the next statement.
-Result<void> end_copy(pg_conn *conn, std::string_view name, const char *abort)
+// Read a COPY's results to the last, so that the connection takes the next statement; Errc::io with
+// libpq's reason when `ended` is false (the COPY could not be ended) or a result is not a success.
+Result<void> copy_results(pg_conn *conn, std::string_view name, bool ended)
 {
-  std::optional<Error> failure;
-  if (PQputCopyEnd(conn, abort) != 1) {
-    failure = Error{Errc::io, fmt::format("audit log store {}: {}", name, reason_of(conn)), {}};
+  bool ok = ended;
+  while (PGresult *r = PQgetResult(conn)) {
+    PgResult result(r);
+    ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
   }
-  PgResult result(PQgetResult(conn));
-  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK && !failure) {
-    failure = Error{Errc::io, fmt::format("audit log store {}: {}", name, reason_of(conn)), {}};
-  }
-  while (PGresult *more = PQgetResult(conn)) {
-    PQclear(more);
-  }
-  if (failure) {
-    return std::unexpected(std::move(*failure));
+  if (!ok) {
+    return fail(Errc::io, "audit log store {}: {}", name, reason_of(conn));
   }
   return {};
+}
+
+// End a COPY FROM STDIN (`abort`: null to commit its rows, else the reason it is cancelled).
+Result<void> end_copy(pg_conn *conn, std::string_view name, const char *abort)
+{
+  return copy_results(conn, name, PQputCopyEnd(conn, abort) == 1);
 }
 
 constexpr const char *schema_sql = R"sql(
@@ -222,7 +222,7 @@ public:
       char *message = nullptr;
       const int size = PQgetCopyData(m_conn, &message, 0);
       if (size < 0) {
-        TRY_VOID(finish(size == -1));
+        TRY_VOID(copy_results(m_conn, m_name, size == -1));
         break;
       }
       auto fed = m_parser.feed(std::string_view(message, static_cast<std::size_t>(size)), take);
@@ -237,25 +237,6 @@ public:
   }
 
 private:
-  // The COPY's end: its result, then none.
-  Result<void> finish(bool ended)
-  {
-    std::optional<Error> failure;
-    if (!ended) {
-      failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_name, reason_of(m_conn)), {}};
-    }
-    while (PGresult *r = PQgetResult(m_conn)) {
-      PgResult result(r);
-      if (PQresultStatus(r) != PGRES_COMMAND_OK && !failure) {
-        failure = Error{Errc::io, fmt::format("audit log store {}: {}", m_name, reason_of(m_conn)), {}};
-      }
-    }
-    if (failure) {
-      return std::unexpected(std::move(*failure));
-    }
-    return {};
-  }
-
   Result<void> drain()
   {
     char *message = nullptr;
@@ -263,7 +244,7 @@ private:
     while ((size = PQgetCopyData(m_conn, &message, 0)) >= 0) {
       PQfreemem(message);
     }
-    return finish(size == -1);
+    return copy_results(m_conn, m_name, size == -1);
   }
 
   pg_conn *m_conn;
